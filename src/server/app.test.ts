@@ -1216,6 +1216,21 @@ describe("HTTP API: trials", () => {
     expect(study.trials[1]!.state).toBe("running");
   });
 
+  it("stores a pruned trial's constraints, as Optuna 3.1 records them, and refuses a wrong count of them as for a complete trial", async () => {
+    const { app } = newApp();
+    await call(app, "POST", "/studies", { name: "c", sampler: { name: "random" } });
+    for (let i = 0; i < 3; i++) await call(app, "POST", "/studies/c/trials");
+    await call(app, "POST", "/studies/c/trials/0/tell", { state: "complete", values: [1], constraints: [-1] });
+    // It was a 400: "body.constraints: unknown key", and the Python client's constraints_func never ran for a pruned trial.
+    const wrong = await call(app, "POST", "/studies/c/trials/1/tell", { state: "pruned", constraints: [1, 2] });
+    expect([wrong.status, wrong.json.error?.message]).toEqual([400, "body.constraints: the study's trials have 1 constraint value(s), got 2"]);
+    const pruned = await call(app, "POST", "/studies/c/trials/1/tell", { state: "pruned", constraints: [0.5] });
+    expect([pruned.status, pruned.json.trial.state, pruned.json.trial.systemAttrs.constraints], pruned.text).toEqual([200, "pruned", [0.5]]);
+    // Left out, a pruned trial is stored without them: it has no result to judge.
+    const without = await call(app, "POST", "/studies/c/trials/2/tell", { state: "pruned" });
+    expect([without.status, without.json.trial.state, without.json.trial.systemAttrs.constraints]).toEqual([200, "pruned", undefined]);
+  });
+
   it("takes a pruned trial's \"values\": null as none, as the library and the Python client do", async () => {
     const { app } = newApp();
     for (const [name, directions, values] of [["one", ["minimize"], [0.5]], ["two", ["minimize", "maximize"], null]] as const) {

@@ -1208,9 +1208,10 @@ export function createServerApp(options: ServerAppOptions): Hono {
           // told: one stored by another process since this server cached the study was missed, and
           // the trial failed (200) where a wrong count is a 400 that leaves it running.
           // null is none, as the library's tell and the command protocol take it.
-          const told = body.state === "complete" ? (body.constraints ?? undefined) : undefined;
+          // A pruned trial may leave them out (it has no result to judge), but not tell a wrong count.
+          const told = body.state !== "failed" ? (body.constraints ?? undefined) : undefined;
           const constraintCount = told !== undefined ? await study.constraintCount() : study.systemAttrs.constraintCount;
-          if (body.state === "complete" && typeof constraintCount === "number" && told?.length !== constraintCount) {
+          if (typeof constraintCount === "number" && (body.state === "complete" || told !== undefined) && told?.length !== constraintCount) {
             const got = told === undefined ? "none" : `${told.length}`;
             throw new HttpError(400, `body.constraints: the study's trials have ${constraintCount} constraint value(s), got ${got}`, "body.constraints");
           }
@@ -1222,7 +1223,8 @@ export function createServerApp(options: ServerAppOptions): Hono {
           else if (body.state === "pruned") result = body.values ? { state: "pruned", values: body.values.map(api.numberOf) } : { state: "pruned" };
           else result = body.reason !== undefined ? { state: "failed", reason: body.reason } : { state: "failed" };
           // Told meanwhile through another server (or reaped): 409, not a 200 for a dropped result.
-          return { trial: trialJson(await study.tell(trial, result, { finishedElsewhere: "throw" })) };
+          const options = body.state === "pruned" && told !== undefined ? { constraints: told } : {};
+          return { trial: trialJson(await study.tell(trial, result, { ...options, finishedElsewhere: "throw" })) };
         });
       },
     }),

@@ -245,18 +245,14 @@ const PrunedValues = z
   .min(1)
   .max(MAX_OBJECTIVES, { error: `at most ${MAX_OBJECTIVES} values: a study has at most ${MAX_OBJECTIVES} objectives` });
 
+/** Constraint values, feasible when every one is <= 0. */
+const ToldConstraints = z.array(ToldConstraint).min(1).max(MAX_CONSTRAINTS, { error: `at most ${MAX_CONSTRAINTS} constraint values, as in the library and the CLI` }).nullable().optional();
+
 export const TellBody = z.discriminatedUnion("state", [
   z.strictObject({
     state: z.literal("complete"),
     values: ToldValues,
-    /** Constraint values, feasible when every one is <= 0. */
-    constraints: z
-      .array(ToldConstraint)
-      .min(1)
-      .max(MAX_CONSTRAINTS, { error: `at most ${MAX_CONSTRAINTS} constraint values, as in the library and the CLI` })
-      .nullable()
-      .optional()
-      .describe("constraint values, feasible when every one is <= 0; null or left out: none (in a study whose trials have them, a 400)"),
+    constraints: ToldConstraints.describe("constraint values, feasible when every one is <= 0; null or left out: none (in a study whose trials have them, a 400)"),
   }),
   z.strictObject({
     state: z.literal("pruned"),
@@ -265,6 +261,10 @@ export const TellBody = z.discriminatedUnion("state", [
       .describe(
         'one value per objective, "Infinity" and "-Infinity" included; null or left out: none (with one objective, the trial keeps its last reported value unless that is NaN, as in Optuna)',
       ),
+    // Optuna 3.1 evaluates constraints_func for pruned trials too, and its TPE ranks them by it.
+    constraints: ToldConstraints.describe(
+      "constraint values, feasible when every one is <= 0, as Optuna 3.1 records them for a pruned trial; null or left out: none (the trial ranks after every infeasible one)",
+    ),
   }),
   z.strictObject({ state: z.literal("failed"), reason: z.string().max(10_000).optional() }),
 ]);

@@ -464,6 +464,18 @@ print(0)
     }
   });
 
+  it("keeps the constraints a pruned command printed before it was stopped, as Optuna 3.1 keeps a pruned trial's", async () => {
+    const warnings: string[] = [];
+    const study = await createStudy({ sampler: new RandomSampler({ seed: 4 }), pruner: new ThresholdPruner({ upper: 10 }), onWarning: (m) => warnings.push(m) });
+    for (const constraints of ["[-2, 0.5]", '["a"]']) {
+      const code = `console.log('sextant: {"constraints": ${constraints}}'); console.log('sextant: {"step": 0, "value": 50}'); setTimeout(() => console.log(1), 5000);`;
+      await study.optimize(commandObjective({ argv: ["node", "-e", code], space: X, killGraceSeconds: 1 }), { nTrials: 1 });
+    }
+    // They were dropped: a pruned command was stored without constraints.
+    expect(study.trials.map((t) => [t.state, t.values, t.systemAttrs.constraints])).toEqual([["pruned", [50], [-2, 0.5]], ["pruned", [50], undefined]]);
+    expect(warnings).toEqual(['trial 1: pruned without constraint values: reported constraint 0 is "a", not a finite number']);
+  });
+
   it("hands a diverged run's NaN to the pruner, and says once when it ignores a line", async () => {
     const warnings: string[] = [];
     const study = await createStudy({ sampler: new RandomSampler({ seed: 4 }), pruner: new ThresholdPruner({ upper: 10 }), onWarning: (m) => warnings.push(m) });

@@ -899,7 +899,16 @@ async function runCommandTrial(
     fail(refused ?? `could not start "${argv[0]}": ${outcome.spawnError.message}`);
   }
   if (outcome.stoppedBy === "interrupted") fail(INTERRUPTED_REASON);
-  if (outcome.stoppedBy === "pruned") throw new TrialPruned(`pruned at step ${String(lastStep)}`);
+  if (outcome.stoppedBy === "pruned") {
+    // Constraints printed before the stop are the pruned trial's, as Optuna 3.1 evaluates
+    // constraints_func for pruned trials too (TPE ranks it by them); unusable ones are said and dropped.
+    if (constraints !== undefined) {
+      const problem = constraintsProblem(constraints);
+      if (problem === null) trial.reportConstraints(constraints as number[]);
+      else trial.warn(`pruned without constraint values: reported ${problem}`);
+    }
+    throw new TrialPruned(`pruned at step ${String(lastStep)}`);
+  }
   const reported = finalValues as unknown[] | null;
   const reportedText = reported !== null ? clip(reported.map(String).join(", "), 60) : "";
   if (outcome.stoppedBy === "timeout") {

@@ -1,11 +1,38 @@
 import { describe, expect, it } from "vitest";
 import { CemSampler, CmaEsSampler, GPSampler, NSGAIISampler, RECOMMENDED_TRIAL_ATTR, RandomSampler, type Sampler, TPESampler, TurboSampler } from "../samplers/index.js";
 import { MemoryStorage } from "../storage/index.js";
-import { type Study, type Trial, copyStudy, createStudy, loadStudy } from "./index.js";
+import { type Study, type Trial, TrialPruned, copyStudy, createStudy, loadStudy } from "./index.js";
 
 const random = () => new RandomSampler({ seed: 7 });
 
 describe("constraints", () => {
+  it("evaluates the constraints function for pruned trials too, as Optuna 3.1 does, and keeps a pruned trial whose function throws pruned", async () => {
+    const seen: [number, string, unknown][] = [];
+    const warnings: string[] = [];
+    const study = await createStudy({
+      sampler: random(),
+      onWarning: (m) => warnings.push(m),
+      constraints: (trial) => {
+        seen.push([trial.number, trial.state, trial.values]);
+        if (trial.number === 3) throw new Error("no memory figure");
+        return [trial.number - 1.5];
+      },
+    });
+    await study.optimize(
+      (trial) => {
+        trial.suggestFloat("x", 0, 1);
+        trial.reportIntermediate(10 + trial.number, 0);
+        if (trial.number % 2 === 1) throw new TrialPruned();
+        return trial.number;
+      },
+      { nTrials: 4 },
+    );
+    // The function ran for complete trials only: pruned ones were stored without constraints.
+    expect(seen).toEqual([[0, "complete", [0]], [1, "pruned", [11]], [2, "complete", [2]], [3, "pruned", [13]]]);
+    expect(study.trials.map((t) => [t.state, t.systemAttrs.constraints])).toEqual([["complete", [-1.5]], ["pruned", [-0.5]], ["complete", [0.5]], ["pruned", undefined]]);
+    expect(warnings).toEqual(["trial 3: pruned without constraint values: the constraints function threw: no memory figure"]);
+  });
+
   it("keeps one constraint count across study objects that loaded the study before its first constrained trial", async () => {
     const storage = new MemoryStorage();
     await createStudy({ name: "s", storage, sampler: new RandomSampler({ seed: 1 }) });

@@ -58,8 +58,9 @@ export type Objective = (trial: Trial) => ObjectiveResult | Promise<ObjectiveRes
 export type TrialCallback = (study: Study, trial: FrozenTrial) => void | Promise<void>;
 
 /**
- * Computes a finished trial's constraint values; the trial is feasible when every value is <= 0.
- * It sees the trial as it will be stored, values included (Optuna's `constraints_func`).
+ * Computes a complete or pruned trial's constraint values; the trial is feasible when every value
+ * is <= 0. It sees the trial as it will be stored, state and values included (Optuna's
+ * `constraints_func`, which Optuna 3.1 evaluates for complete and pruned trials alike).
  */
 export type ConstraintsFunction = (trial: FrozenTrial) => NumberList;
 
@@ -454,7 +455,7 @@ export interface CreateStudyOptions {
   /** Receives warnings, such as a trial failed by another worker while this one ran it; see {@link Study.onWarning}. */
   onWarning?: (message: string) => void;
   /**
-   * Constraint values of each complete trial, feasible when every value is <= 0; see
+   * Constraint values of each complete and pruned trial, feasible when every value is <= 0; see
    * {@link Study.tell} for how they are stored and what happens when they cannot be computed.
    */
   constraints?: ConstraintsFunction;
@@ -1079,7 +1080,7 @@ export class Study implements TrialHost {
    */
   onWarning: (message: string) => void = (message) => process.emitWarning(message, "SextantWarning");
 
-  /** Computes each complete trial's constraint values when `tell` is not given them; see {@link CreateStudyOptions.constraints}. */
+  /** Computes each complete and pruned trial's constraint values when `tell` is not given them; see {@link CreateStudyOptions.constraints}. */
   constraints: ConstraintsFunction | null = null;
 
   constructor(
@@ -1831,7 +1832,10 @@ export class Study implements TrialHost {
    * had (the function throws, a value is not a finite number, or the study's earlier trials
    * reported constraints and this one reports none or a different number), the trial fails with
    * the reason, just as a bad objective value fails it. So every complete trial of a constrained
-   * study carries a full vector, and no trial of unknown feasibility passes as feasible.
+   * study carries a full vector, and no trial of unknown feasibility passes as feasible. A pruned
+   * trial gets them the same ways (Optuna 3.1 evaluates `constraints_func` for it too), and TPE
+   * reads them as Optuna's does; when they cannot be had it stays pruned without them, with a
+   * warning.
    *
    * @example
    * const trial = await study.ask();
@@ -2089,18 +2093,23 @@ export class Study implements TrialHost {
 
   /**
    * Adds the trial's constraint values to a judged outcome, or fails a complete trial whose
-   * constraints cannot be had (see {@link tell}). A pruned trial keeps valid constraints it has
-   * and is not failed for missing ones.
+   * constraints cannot be had (see {@link tell}). A pruned trial has them too, the study's
+   * function evaluated for it as Optuna 3.1 evaluates `constraints_func` for complete and pruned
+   * trials; it keeps valid ones, and is not failed for missing ones: it stays pruned without them,
+   * with a warning when the values it was given or the function's are unusable.
    */
   private withConstraints(trial: Trial, outcome: Judged, given: NumberList | undefined): Judged {
     if (outcome.state === "failed") return outcome;
-    const failed = (reason: string): Judged =>
-      outcome.state === "complete" ? { state: "failed", values: null, reason } : { state: outcome.state, values: outcome.values };
+    const failed = (reason: string): Judged => {
+      if (outcome.state === "complete") return { state: "failed", values: null, reason };
+      this.onWarning(`trial ${trial.number}: pruned without constraint values: ${reason}`);
+      return { state: outcome.state, values: outcome.values };
+    };
     let constraints: unknown = given;
     let computed: { returned: unknown } | undefined;
-    if (constraints === undefined && this.constraints && outcome.state === "complete") {
+    if (constraints === undefined && this.constraints) {
       try {
-        constraints = this.constraints({ ...trial.toFrozen(), state: "complete", values: outcome.values });
+        constraints = this.constraints({ ...trial.toFrozen(), state: outcome.state, values: outcome.values });
         computed = { returned: constraints };
       } catch (error) {
         return failed(`the constraints function threw: ${errorMessage(error)}`);
@@ -2123,7 +2132,8 @@ export class Study implements TrialHost {
       // A constraints function that returns nothing (a block body without `return`) leaves
       // feasibility unknown: passing such trials as feasible would hide every violation.
       if (computed) return failed(`the constraints function returned ${String(computed.returned)}, not an array of numbers`);
-      return typeof expected === "number" ? failed(`no constraint values reported, but the study's trials have ${expected}`) : outcome;
+      // A pruned trial told without them (ask/tell) is not warned of: it has no result to judge.
+      return typeof expected === "number" && outcome.state === "complete" ? failed(`no constraint values reported, but the study's trials have ${expected}`) : outcome;
     }
     const problem = constraintsProblem(constraints);
     if (problem !== null) return failed(problem);

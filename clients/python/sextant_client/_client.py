@@ -1108,8 +1108,10 @@ class Study(_Closable):
     def tell(self, trial, values=None, state=None, constraints=None):
         """Finishes a trial (a Trial or its number): with its value(s), or state=TrialState.PRUNED / FAIL.
 
-        `constraints` (complete trials only) are the trial's constraint values, feasible when every
-        one is <= 0; a constrained study's trials all give the same number of them. Values with
+        `constraints` (complete and pruned trials) are the trial's constraint values, feasible when
+        every one is <= 0; a constrained study's trials all give the same number of them. A pruned
+        trial's are kept as Optuna 3.1 keeps them (its TPE ranks the trial by them); a NaN or
+        infinite one is dropped with a warning and the trial is still pruned. Values with
         state PRUNED or FAIL are a ValueError, as in Optuna; a pruned trial keeps its last reported value.
         """
         if isinstance(trial, Trial) and (trial.study.study_name, trial.study._connection.url) != (self.study_name, self._connection.url):
@@ -1149,10 +1151,15 @@ class Study(_Closable):
             body = {"state": "complete", "values": told}
             if told_constraints is not None:
                 body["constraints"] = told_constraints
-        elif constraints is not None:
-            raise ValueError("tell: only a complete trial has constraints")
         elif state == TrialState.PRUNED:
             body = {"state": "pruned"}
+            if constraints is not None:
+                try:
+                    body["constraints"] = _as_values(constraints, "tell: constraints")
+                except _NonFiniteError as error:
+                    warnings.warn("sextant_client: trial %d pruned without constraint values: %s" % (number, error), stacklevel=2)
+        elif constraints is not None:
+            raise ValueError("tell: only a complete or pruned trial has constraints")
         elif state == TrialState.FAIL:
             body = {"state": "failed"}
         else:
@@ -1229,8 +1236,9 @@ class Study(_Closable):
         enqueued at a value outside the range its objective suggests (FixedParamOutOfRangeError,
         with a warning logged); a retry's kept value is sampled anew instead.
         `constraints_func(trial)`, called after the objective
-        returns, gives the trial's constraint values (feasible when all are <= 0), as Optuna's
-        samplers' constraints_func does.
+        returns or raises TrialPruned, gives the trial's constraint values (feasible when all are
+        <= 0), as Optuna 3.1's samplers' constraints_func does for complete and pruned trials. A
+        pruned trial whose constraints cannot be had stays pruned without them, with a warning.
         """
         # Checked before the first trial: a bad `catch` would otherwise surface only once the
         # objective raised, as a TypeError in place of its exception.
@@ -1249,7 +1257,7 @@ class Study(_Closable):
             try:
                 result = objective(trial)
             except TrialPruned:
-                frozen = self._finish_in_optimize(trial, lambda: self.tell(trial, state=TrialState.PRUNED))
+                frozen = self._finish_in_optimize(trial, lambda: self._tell_pruned(trial, constraints_func))
             except FixedParamOutOfRangeError as error:
                 # The queue's value, not the objective, is at fault: this trial can never run, the next can.
                 _log.warning("sextant_client: trial %d fails and optimize goes on: %s", trial.number, error.message)
@@ -1296,6 +1304,25 @@ class Study(_Closable):
                           "its result here is dropped and the run goes on" % (trial.number, error.message), stacklevel=3)
             # The callbacks get what the server kept.
             return self._stored_trial(trial.number)
+
+    def _tell_pruned(self, trial, constraints_func):
+        """Tells `trial` pruned, with constraints_func's values when they can be had (as Optuna 3.1 evaluates it for pruned trials)."""
+        if constraints_func is None:
+            return self.tell(trial, state=TrialState.PRUNED)
+        try:
+            constraints = _as_values(constraints_func(trial), "constraints")
+        except Exception as error:
+            kind = "ValueError" if isinstance(error, _NonFiniteError) else type(error).__name__
+            warnings.warn("sextant_client: trial %d pruned without constraint values: constraints_func: %s: %s" % (trial.number, kind, error), stacklevel=4)
+            return self.tell(trial, state=TrialState.PRUNED)
+        try:
+            return self.tell(trial, state=TrialState.PRUNED, constraints=constraints)
+        except SextantError as error:
+            # A wrong count: the trial was pruned all the same, only its constraints are lost.
+            if not (error.status == 400 and (error.field or "").startswith("body.constraints")):
+                raise
+            warnings.warn("sextant_client: trial %d pruned without constraint values: constraints_func: %s" % (trial.number, error.message), stacklevel=4)
+            return self.tell(trial, state=TrialState.PRUNED)
 
     def _tell_result(self, trial, result, constraints_func=None):
         try:

@@ -244,6 +244,40 @@ class ConstraintsAndParetoTest(ClientTestCase):
         self.assertIn("constraints_func: body.constraints", states[1][1])
         self.assertEqual(states[2], (TrialState.COMPLETE, None))
 
+    def test_optimize_evaluates_constraints_func_for_pruned_trials_too_as_optuna_does(self):
+        # Optuna 3.1 evaluates constraints_func for complete and pruned trials; it ran only after a
+        # return here, and a pruned trial was stored without constraints.
+        study = sextant_client.create_study(URL, unique("cpruned"), sampler="random", sampler_options={"seed": 1})
+        seen = []
+
+        def objective(trial):
+            trial.suggest_float("x", 0, 1)
+            trial.report(float(trial.number), 0)
+            if trial.number % 2 == 1:
+                raise TrialPruned()
+            return 1.0
+
+        def constraints_func(trial):
+            seen.append(trial.number)
+            if trial.number == 3:
+                raise RuntimeError("no memory figure")
+            return [trial.number - 1.5]
+
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            study.optimize(objective, n_trials=4, constraints_func=constraints_func)
+        self.assertEqual(seen, [0, 1, 2, 3])
+        self.assertEqual([(t.state, t.constraints) for t in study.trials],
+                         [(TrialState.COMPLETE, [-1.5]), (TrialState.PRUNED, [-0.5]), (TrialState.COMPLETE, [0.5]), (TrialState.PRUNED, None)])
+        self.assertEqual([str(w.message) for w in caught],
+                         ["sextant_client: trial 3 pruned without constraint values: constraints_func: RuntimeError: no memory figure"])
+        # Told directly, too; a wrong count is refused as for a complete trial, the trial left running.
+        trial = study.ask()
+        with self.assertRaises(SextantError) as refused:
+            study.tell(trial, state=TrialState.PRUNED, constraints=[1.0, 2.0])
+        self.assertEqual(refused.exception.status, 400)
+        self.assertEqual(study.tell(trial, state=TrialState.PRUNED, constraints=[2.0]).constraints, [2.0])
+
     def test_best_trial_of_a_study_whose_complete_trials_are_all_infeasible_says_so(self):
         # It said "no trial of study ... has completed yet" beside a complete trial.
         study = sextant_client.create_study(URL, unique("infeasible"), sampler="random", sampler_options={"seed": 1})
