@@ -212,8 +212,8 @@ describe("Study", () => {
     await expect(study.tell(trial, { state: "complete", values: [1, 2], constraint: [5] } as never)).rejects.toThrow(
       `tell: trial 0: a complete result: unknown option "constraint" (did you mean "constraints"?); valid options: state, values, constraints`,
     );
-    await expect(study.tell(trial, { state: "pruned", constraints: [5] } as never)).rejects.toThrow(
-      "tell: trial 0: a pruned result: unknown option \"constraints\"; valid options: state, values",
+    await expect(study.tell(trial, { state: "pruned", constraint: [5] } as never)).rejects.toThrow(
+      'tell: trial 0: a pruned result: unknown option "constraint" (did you mean "constraints"?); valid options: state, values, constraints',
     );
     await expect(study.tell(trial, { state: "failed", reson: "oom" } as never)).rejects.toThrow(/a failed result: unknown option "reson" \(did you mean "reason"\?\)/);
     expect(study.trials[0]!.state).toBe("running");
@@ -223,6 +223,9 @@ describe("Study", () => {
     await study.optimize(() => ({ state: "complete", values: [1, 2], constraint: [5] }) as never, { nTrials: 1 });
     expect(study.trials[1]!.state).toBe("failed");
     expect(study.trials[1]!.systemAttrs.failReason).toMatch(/^the objective's result could not be recorded: tell: trial 1: a complete result: unknown option "constraint"/);
+    // A pruned result takes them as the HTTP body and tell's options do (Optuna 3.1 records a pruned trial's too).
+    const pruned = await study.tell(await study.ask(), { state: "pruned", constraints: [-1] });
+    expect([pruned.state, pruned.systemAttrs.constraints]).toEqual(["pruned", [-1]]);
     expect(study.bestTrials).toEqual([]);
   });
 

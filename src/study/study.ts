@@ -74,7 +74,7 @@ export type ConstraintsFunction = (trial: FrozenTrial) => NumberList;
 export type TellResult =
   | ObjectiveResult
   | { state: "complete"; values: ObjectiveResult; constraints?: NumberList }
-  | { state: "pruned"; values?: ObjectiveResult | null }
+  | { state: "pruned"; values?: ObjectiveResult | null; constraints?: NumberList }
   | { state: "failed"; reason?: string };
 
 export interface OptimizeOptions {
@@ -3390,7 +3390,7 @@ interface Judged {
 /** The keys a result object of each state may have (see {@link TellResult}). */
 const RESULT_KEYS: Record<"complete" | "pruned" | "failed", readonly string[]> = {
   complete: ["state", "values", "constraints"],
-  pruned: ["state", "values"],
+  pruned: ["state", "values", "constraints"],
   failed: ["state", "reason"],
 };
 
@@ -3421,7 +3421,7 @@ function listText(list: ArrayLike<unknown>): string {
 }
 
 function constraintsOfResult(result: TellResult): NumberList | undefined {
-  if (typeof result === "object" && result !== null && !Array.isArray(result) && "state" in result && result.state === "complete") {
+  if (typeof result === "object" && result !== null && !Array.isArray(result) && "state" in result && (result.state === "complete" || result.state === "pruned")) {
     return result.constraints;
   }
   return undefined;
