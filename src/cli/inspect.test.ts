@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
 import { feasibleParetoFront } from "../analysis/index.js";
 import type { Distribution, JsonValue, ParamValue } from "../space/index.js";
-import { populationLineage, segmentAttrs } from "../schedulers/index.js";
+import { SCHEDULER_ATTR, populationLineage, segmentAttrs } from "../schedulers/index.js";
 import { SqliteStorage } from "../storage/sqlite.js";
 import { API_SPELLING, tagNonFinite } from "../space/non-finite-json.js";
 import { bestCommand, deleteCommand, exportCommand, listStudiesCommand, listTrialsCommand, trialJson } from "./inspect.js";
@@ -201,6 +201,59 @@ describe("sextant trials", () => {
     expect(table[3]).toMatch(/^ *1 +complete +1 +a +2 +\S+$/);
     expect(JSON.parse(await list(true)).map((t: { params: object }) => t.params)).toEqual([{ kind: "" }, { kind: "a", depth: 2 }]);
     rmSync(dir, { recursive: true });
+  });
+});
+
+describe("sextant trials on a population study", () => {
+  it("shows each trial's member, segment and parent, as columns and in --json, and nothing more for other studies", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sextant-trials-pop-"));
+    try {
+      const storage = SqliteStorage.open(join(dir, "s.db"));
+      const schedule = { name: "pbt", population: 2, segments: 2, segmentSteps: 1 };
+      const pop = await storage.createStudy("pop", ["maximize"], { systemAttrs: { [SCHEDULER_ATTR]: schedule } });
+      const plain = await storage.createStudy("plain", ["maximize"]);
+      // Members 0 and 1 train segment 0; member 1's segment 1 copies member 0 (continues from trial 0); member 0's waits.
+      const places = [
+        { member: 0, segment: 0, parent: null, exploitedFrom: null, checkpoint: null },
+        { member: 1, segment: 0, parent: null, exploitedFrom: null, checkpoint: null },
+        { member: 1, segment: 1, parent: 0, exploitedFrom: 0, checkpoint: "ck-0" },
+      ];
+      for (const [i, place] of places.entries()) {
+        const trial = await storage.createTrial(pop.id, { state: "running", systemAttrs: segmentAttrs(place) });
+        await storage.updateTrial(trial.id, { state: "complete", values: [i] });
+      }
+      await storage.createTrial(pop.id, { state: "waiting", systemAttrs: segmentAttrs({ member: 0, segment: 1, parent: 0, exploitedFrom: null, checkpoint: null }) });
+      const done = await storage.createTrial(plain.id, { state: "running" });
+      await storage.updateTrial(done.id, { state: "complete", values: [1] });
+      await storage.close();
+      const list = async (name: string, json: boolean) => {
+        let text = "";
+        const io: Io = { ...quietIo, out: (line) => (text += `${line}\n`), write: (piece) => (text += piece) };
+        expect(await listTrialsCommand(name, { storage: `sqlite:${join(dir, "s.db")}`, json }, io)).toBe(0);
+        return text.replace(/\n$/, "");
+      };
+      const table = (await list("pop", false)).split("\n").map((line) => line.trimEnd());
+      expect(table[0]).toMatch(/^number +member +segment +parent +state +value /);
+      expect(table.slice(2).map((line) => line.trim().split(/ +/).slice(0, 5))).toEqual([
+        ["0", "0", "0", "-", "complete"],
+        ["1", "1", "0", "-", "complete"],
+        ["2", "1", "1", "0", "complete"],
+        ["3", "0", "1", "0", "waiting"],
+      ]);
+      const json = JSON.parse(await list("pop", true)) as Record<string, unknown>[];
+      expect(json.map((t) => [t.number, t.member, t.segment, t.parent])).toEqual([
+        [0, 0, 0, null],
+        [1, 1, 0, null],
+        [2, 1, 1, 0],
+        [3, 0, 1, 0],
+      ]);
+      expect(Object.keys(json[0]!).slice(0, 5)).toEqual(["number", "member", "segment", "parent", "state"]);
+      // A study that is no population lists as it did.
+      expect((await list("plain", false)).split("\n")[0]).toMatch(/^number +state +value +duration +note$/);
+      expect(Object.keys(JSON.parse(await list("plain", true))[0])).not.toContain("member");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -9,7 +9,7 @@ import { API_SPELLING, tagNonFinite } from "../space/non-finite-json.js";
 import { type Storage, StorageEmptyError, type StudyRecord, type StudySummary, type TrialQuery, findTrials, onlineTunerRefusal, openStorage, redactPassword, sqlitePath, storageUrlProblem } from "../storage/index.js";
 import { feasibilityRule, feasibleParetoFront, isConstrainedStudy, readableConstraints, totalViolation } from "../analysis/index.js";
 import { hasMalformedConstraints } from "../analysis/pareto.js";
-import { MEMBER_ATTR, type MemberLineage, SAVED_CHECKPOINT_ATTR, SCHEDULER_ATTR, populationLineage } from "../schedulers/index.js";
+import { MEMBER_ATTR, type MemberLineage, SAVED_CHECKPOINT_ATTR, SCHEDULER_ATTR, populationLineage, segmentPlace } from "../schedulers/index.js";
 import type { Recommendation } from "../samplers/index.js";
 import { isConstrainedStoredStudy, isHalfMadeStudy, leastViolatingTrial, storedBest } from "../study/index.js";
 import { UsageError, UserError } from "./errors.js";
@@ -352,11 +352,13 @@ export async function listTrialsCommand(
     const query: TrialQuery = { ...(states ? { states } : {}), ...(options.limit !== undefined ? { reverse: true, limit: options.limit } : {}) };
     const trials = await findTrials(storage, record.id, query);
     if (query.reverse) trials.reverse();
+    // A population's trials are its members' segments: where each sits in it is shown beside its number.
+    const population = record.systemAttrs[SCHEDULER_ATTR] !== undefined;
     if (options.json) {
       // Written a trial at a time, as JSON.stringify(list, null, 2) spells it: the one string of a
       // 200,000-trial study was 160 MB, made whole before the first byte went out.
       if (trials.length === 0) io.out("[]");
-      else await writeChunks(io, inPieces(trialListJsonParts(trials)));
+      else await writeChunks(io, inPieces(trialListJsonParts(trials, population ? segmentTrialJson : trialJson)));
       return 0;
     }
     if (trials.length === 0) {
@@ -371,9 +373,10 @@ export async function listTrialsCommand(
     const params = paramNames(trials);
     io.out(
       renderTable(
-        ["number", "state", ...valueHeaders(record.directions), ...params, "duration", "note"],
+        ["number", ...(population ? SEGMENT_HEADERS : []), "state", ...valueHeaders(record.directions), ...params, "duration", "note"],
         trials.map((t) => [
           String(t.number),
+          ...(population ? segmentCells(t) : []),
           t.state,
           ...record.directions.map((_, i) => formatNumber(t.values?.[i] ?? null)),
           ...params.map((p) => formatParam(shownParams(t)[p])),
@@ -385,6 +388,29 @@ export async function listTrialsCommand(
     );
     return 0;
   });
+}
+
+/** The columns `sextant trials` adds for a population study, filled by {@link segmentCells}. */
+const SEGMENT_HEADERS = ["member", "segment", "parent"];
+
+/** A trial's member, segment and the trial it continued from ("-" for a first segment, or for a trial that is no segment). */
+function segmentCells(trial: FrozenTrial): string[] {
+  const place = segmentPlace(trial);
+  if (!place) return ["-", "-", "-"];
+  return [String(place.member), String(place.segment), place.parent === null ? "-" : String(place.parent)];
+}
+
+/**
+ * {@link trialJson} with the trial's place in its population up front: `member`, `segment` and
+ * `parent` (null for a first segment; all three null for a trial that is no segment).
+ *
+ * @example
+ * segmentTrialJson(study.trials[5]) // { number: 5, member: 1, segment: 1, parent: 1, state: "complete", … }
+ */
+function segmentTrialJson(trial: FrozenTrial): Record<string, unknown> {
+  const place = segmentPlace(trial);
+  const { number, ...rest } = trialJson(trial);
+  return { number, member: place?.member ?? null, segment: place?.segment ?? null, parent: place?.parent ?? null, ...rest };
 }
 
 /**
@@ -673,9 +699,9 @@ function* studyJsonParts(study: Record<string, unknown>, trials: readonly Frozen
 }
 
 /** `sextant trials --json`: the list of trials as JSON.stringify(list, null, 2) writes it, a trial at a time. */
-function* trialListJsonParts(trials: readonly FrozenTrial[]): Generator<string> {
+function* trialListJsonParts(trials: readonly FrozenTrial[], toJson: (trial: FrozenTrial) => Record<string, unknown>): Generator<string> {
   yield "[\n";
-  yield* trialJsonElements(trials, "  ");
+  yield* trialJsonElements(trials, "  ", toJson);
   yield "]\n";
 }
 
@@ -684,9 +710,9 @@ function* trialListJsonParts(trials: readonly FrozenTrial[]): Generator<string> 
  * indented by `indent`: its own lines indented by as much more (a string holds no raw newline,
  * JSON.stringify escapes them), a comma after each but the last, a line break after each.
  */
-function* trialJsonElements(trials: readonly FrozenTrial[], indent: string): Generator<string> {
+function* trialJsonElements(trials: readonly FrozenTrial[], indent: string, toJson: (trial: FrozenTrial) => Record<string, unknown> = trialJson): Generator<string> {
   for (const [i, trial] of trials.entries()) {
-    yield `${indent}${JSON.stringify(trialJson(trial), null, 2).replaceAll("\n", `\n${indent}`)}${i < trials.length - 1 ? "," : ""}\n`;
+    yield `${indent}${JSON.stringify(toJson(trial), null, 2).replaceAll("\n", `\n${indent}`)}${i < trials.length - 1 ? "," : ""}\n`;
   }
 }
 
