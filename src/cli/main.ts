@@ -974,7 +974,9 @@ Examples:
       "after",
       `
 The file holds the summary, every plot (downsampled like the dashboard for large studies), the
-first ${2000} rows of the trial table and the details of the best trial and the first 100 trials.
+first ${2000} rows of the trial table and the details of the best trial and the first 100 trials;
+a population study's (PBT, PB2) also its lineage in short: per member, its segments, the members
+it copied and its last value.
 
 Examples:
   $ sextant report quickstart --out report.html

@@ -601,6 +601,28 @@ describe("dashboard routes", () => {
     expect((await get(app, "/studies/pbt/trials/5/lineage", ui.LineageResponse)).json.lineage).toBeNull();
     expect((await get(app, "/studies/pbt/trials/99/lineage")).status).toBe(404);
   });
+
+  it("writes a report with a population study's lineage in short below the dashboard, and none for other studies", async () => {
+    const storage = new MemoryStorage();
+    const study = await seedPopulation(storage, "pbt");
+    await storage.setStudyAttrs(study.id, { systemAttrs: { "pbt:scheduler": { name: "pbt", population: 2, segments: 3, segmentSteps: 1 } } });
+    const assets = new Map([
+      ["/index.html", asset('<html><head><title>Sextant dashboard</title><script type="module" crossorigin src="./assets/a.js"></script></head><body><main id="app"></main></body></html>')],
+      ["/assets/a.js", asset("console.log(1)")],
+    ]);
+    const html = await buildReport(storage, "pbt", { assets });
+    const section = /<main id="app"><\/main><section id="population"[^>]*>(.*?)<\/section>\n<\/body>/s.exec(html);
+    expect(section).not.toBeNull();
+    expect(section![1]).toContain("pbt population of 2 members × 3 segments of 1 step(s)");
+    const rows = [...section![1]!.matchAll(/<tr>(.*?)<\/tr>/g)].map((row) => [...row[1]!.matchAll(/<t[dh][^>]*>(.*?)<\/t[dh]>/g)].map((cell) => cell[1]));
+    expect(rows).toEqual([
+      ["member", "segments", "exploits", "last value"],
+      ["0", "3", "1: segment 1 from member 1", "5"],
+      ["1", "2", "none", "4"],
+    ]);
+    const { storage: plain } = await fixture(12);
+    expect(await buildReport(plain, "s", { assets })).not.toContain('<section id="population"');
+  });
 });
 
 function asset(text: string) {

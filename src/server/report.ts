@@ -5,7 +5,8 @@
  * Content-Security-Policy forbids any).
  */
 import { createHash } from "node:crypto";
-import type { Storage } from "../storage/index.js";
+import { MEMBER_ATTR, type MemberLineage, SCHEDULER_ATTR, describeSchedule, populationLineage } from "../schedulers/index.js";
+import { type Storage, findTrials } from "../storage/index.js";
 import { createServerApp } from "./app.js";
 import { type DashboardAsset, loadDashboardAssets } from "./dashboard-assets.js";
 
@@ -141,6 +142,8 @@ export async function buildReport(storage: Storage, studyName: string, options: 
     }),
   );
 
+  const population = await populationSection(storage, studyName);
+
   // The studies list of a report names only its own study: a shared file must not list the others.
   const listed = (await (await app.request(`/api/v1${apiPath("/studies", { search: studyName })}`)).json()) as { studies: { name: string }[] };
   answers["/studies"] = { studies: listed.studies.filter((s) => s.name === studyName) };
@@ -171,7 +174,38 @@ export async function buildReport(storage: Storage, studyName: string, options: 
     `<script type="module">${script}</script>`,
   ].join("\n");
   // Replacer functions, so that `$&` and the like in the script are not taken as patterns.
-  return withoutAssets.replace("<title>Sextant dashboard</title>", () => `<title>Sextant report: ${escapeHtml(studyName)}</title>`).replace("</head>", () => `${head}\n</head>`);
+  return withoutAssets.replace("<title>Sextant dashboard</title>", () => `<title>Sextant report: ${escapeHtml(studyName)}</title>`).replace("</head>", () => `${head}\n</head>`)
+    .replace("</body>", () => `${population}</body>`);
+}
+
+/**
+ * A population study's lineage in short, as static HTML below the dashboard: per member, its
+ * segments, the members it copied at its ready points, and its last value (what
+ * {@link populationLineage} gives `sextant export --lineage`, which shows every segment). Empty for
+ * a study that is no population.
+ */
+async function populationSection(storage: Storage, studyName: string): Promise<string> {
+  const record = await storage.getStudy(studyName);
+  const schedule = record?.systemAttrs[SCHEDULER_ATTR] as Record<string, unknown> | undefined;
+  if (!record || schedule === undefined) return "";
+  // Only the segments are read, as the lineage export reads them.
+  const lineage = populationLineage(await findTrials(storage, record.id, { withSystemAttr: MEMBER_ATTR }));
+  const rows = lineage.map((member) => `<tr><td class="num">${member.member}</td><td class="num">${member.segments.length}</td><td>${escapeHtml(exploitsText(member))}</td><td class="num">${member.lastValue === null ? "-" : escapeHtml(String(member.lastValue))}</td></tr>`);
+  return (
+    `<section id="population" data-testid="population-lineage"><h2>Population lineage</h2><p>${escapeHtml(describeSchedule(schedule))}; sextant export --lineage shows every segment</p>` +
+    `<table class="studies"><thead><tr><th>member</th><th>segments</th><th>exploits</th><th>last value</th></tr></thead><tbody>${rows.join("")}</tbody></table></section>\n`
+  );
+}
+
+/**
+ * The ready points where a member copied another, e.g. "2: segment 1 from member 3, segment 4 from member 0", or "none".
+ *
+ * @example
+ * exploitsText(study.lineage()[0]) // "none"
+ */
+function exploitsText(member: MemberLineage): string {
+  const copies = member.segments.filter((s) => s.exploitedFrom !== null);
+  return copies.length === 0 ? "none" : `${copies.length}: ${copies.map((s) => `segment ${s.segment} from member ${s.exploitedFrom}`).join(", ")}`;
 }
 
 function escapeHtml(text: string): string {
