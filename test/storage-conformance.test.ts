@@ -514,6 +514,40 @@ describe.each(backends)("storage conformance: $name", (backend) => {
       expect(await storage.getTrial(987654)).toBeNull();
     });
 
+    it("claims in segment order: an undecided segment waits while another member's earlier one waits or runs, checked at each claim", async () => {
+      const study = await newStudy();
+      const order = { member: "pbt:member", segment: "pbt:segment", undecided: "pbt:undecided" };
+      const segment = (member: unknown, index: number, undecided: boolean) => ({ "pbt:member": member, "pbt:segment": index, ...(undecided ? { "pbt:undecided": true } : {}) }) as Record<string, JsonValue>;
+      const claim = async (among?: number[]) => (await storage.claimWaitingTrial(study.id, { segmentOrder: order, ...(among ? { among } : {}) }))?.number ?? null;
+      const finish = async (trial: Pick<FrozenTrial, "id">) => storage.updateTrial(trial.id, { state: "complete", values: [1] });
+      await storage.createTrial(study.id, { state: "waiting", systemAttrs: segment(0, 1, true) });
+      const m1s0 = await storage.createTrial(study.id, { state: "running", systemAttrs: segment(1, 0, false) });
+      const m2s0 = await storage.createTrial(study.id, { state: "waiting", systemAttrs: segment(2, 0, false) });
+      await storage.createTrial(study.id, { state: "waiting", systemAttrs: segment(3, 1, true) });
+      // Trial 0 waits for member 1's running segment 0; member 2's first segment is decided and goes.
+      expect(await claim()).toBe(2);
+      expect(await claim()).toBeNull();
+      await finish(m1s0);
+      // Member 2's segment 0 still runs.
+      expect(await claim([0, 3])).toBeNull();
+      await finish(m2s0);
+      // A retry of member 1's segment 0 queued now holds trial 0 again, and runs first.
+      const retry = await storage.createTrial(study.id, { state: "waiting", systemAttrs: segment(1, 0, false) });
+      expect(await claim([0])).toBeNull();
+      expect(await claim()).toBe(retry.number);
+      expect(await claim()).toBeNull();
+      await finish(retry);
+      expect(await claim()).toBe(0);
+      expect(await claim()).toBe(3);
+      // Attributes that are not numbers place a trial nowhere: it neither waits nor holds up.
+      await storage.createTrial(study.id, { state: "waiting", systemAttrs: segment("0", 0, false) });
+      const odd = await storage.createTrial(study.id, { state: "waiting", systemAttrs: segment("1", 5, true) });
+      await storage.createTrial(study.id, { state: "waiting", systemAttrs: segment(2, 1, true) });
+      expect(await claim([odd.number + 1])).toBe(odd.number + 1);
+      expect(await claim()).toBe(odd.number - 1);
+      expect(await claim()).toBe(odd.number);
+    });
+
     it("claims waiting trials oldest first, then none", async () => {
       const study = await newStudy();
       const w0 = await storage.createTrial(study.id, { state: "waiting", params: { x: 0.25 }, distributions: { x: uniform } });

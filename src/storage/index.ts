@@ -8,6 +8,7 @@ import { unknownKeysMessage } from "../space/options.js";
 import { type SchemaUpgradeListener, type Storage, StorageOpenError } from "./types.js";
 
 export * from "./types.js";
+export { heldInSegmentOrder } from "./segment-order.js";
 export { MemoryStorage } from "./memory.js";
 export { summarizeStudy } from "./summary.js";
 export { decodeWtf8 } from "./wtf8.js";

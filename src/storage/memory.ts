@@ -3,6 +3,7 @@ import type { Direction, FrozenTrial, JsonValue } from "../space/index.js";
 import { checkGraceMs, checkTrialIds } from "./heartbeat.js";
 import { applyTrialPatch, finishedTrial } from "./patch.js";
 import { summarizeStudy } from "./summary.js";
+import { heldInSegmentOrder } from "./segment-order.js";
 import { type TrialQuery, selectTrials } from "./trial-query.js";
 import {
   DuplicateStudyError,
@@ -175,7 +176,13 @@ export class MemoryStorage implements Storage {
   async claimWaitingTrial(studyId: number, claim: TrialClaim = {}): Promise<FrozenTrial | null> {
     const study = this.requireStudy(studyId);
     const among = claim.among ? new Set(claim.among) : null;
-    const at = among ? study.waiting.findIndex((waitingId) => among.has(this.trialIndex.get(waitingId)!.number)) : 0;
+    const order = claim.segmentOrder;
+    const pending = order ? study.trials.filter((t) => t.state === "waiting" || t.state === "running") : [];
+    const claimable = (waitingId: number): boolean => {
+      const trial = study.trials[this.trialIndex.get(waitingId)!.number]!;
+      return (!among || among.has(trial.number)) && (!order || !heldInSegmentOrder(trial, pending, order));
+    };
+    const at = among || order ? study.waiting.findIndex(claimable) : 0;
     const id = at < 0 ? undefined : study.waiting.splice(at, 1)[0];
     if (id === undefined) return null;
     const number = this.trialIndex.get(id)!.number;

@@ -21,9 +21,15 @@ import { ONCE_KEY_ATTR, StorageError } from "./types.js";
  * regular expression runs only on the rare text with an escape in it. chr(92) is the backslash,
  * whatever standard_conforming_strings says.
  */
-export const SYSTEM_ATTRS_JSONB =
-  "(CASE WHEN strpos(system_attrs, chr(92) || 'u') = 0 THEN system_attrs " +
-  "ELSE regexp_replace(system_attrs, chr(92) || chr(92) || 'u(0000|[dD][89a-fA-F][0-9a-fA-F]{2})', chr(92) || chr(92) || 'ufffd', 'g') END)::jsonb";
+export const SYSTEM_ATTRS_JSONB = systemAttrsJsonb("system_attrs");
+
+/** {@link SYSTEM_ATTRS_JSONB} of a named column, e.g. `t.system_attrs` where a subquery reads another row's. */
+export function systemAttrsJsonb(column: string): string {
+  return (
+    `(CASE WHEN strpos(${column}, chr(92) || 'u') = 0 THEN ${column} ` +
+    `ELSE regexp_replace(${column}, chr(92) || chr(92) || 'u(0000|[dD][89a-fA-F][0-9a-fA-F]{2})', chr(92) || chr(92) || 'ufffd', 'g') END)::jsonb`
+  );
+}
 
 /** A trial's once key (see createTrialOnce), as the index sextant_trials_once_key and the storage's check both read it. */
 export const ONCE_KEY_JSONB = `(${SYSTEM_ATTRS_JSONB} ->> '${ONCE_KEY_ATTR}')`;

@@ -24,6 +24,7 @@ import {
   type PostgresEnsuredIndex,
   PostgresSchemaError,
   SYSTEM_ATTRS_JSONB,
+  systemAttrsJsonb,
 } from "./postgres-migrations.js";
 import { SCHEMA_NAME, redactPassword, urlParameterProblem } from "./postgres-url.js";
 import {
@@ -479,28 +480,12 @@ export class PostgresStorage implements Storage {
         const earlier = (await this.query<TrialRow>(this.sql.trialByWriteId, [writeId])).rows[0];
         if (earlier) return earlier;
       }
-      const client = await this.pool.connect();
-      try {
-        await client.query("BEGIN");
-        // Every trial write of the study takes its row's lock (the seq bump), so holding it here
-        // orders this check after every creation that committed first and before any that follows;
-        // under READ COMMITTED the check's own snapshot, taken after the lock, sees them.
-        const study = await client.query({ name: this.sql.lockStudy.name, text: this.sql.lockStudy.text, values: [studyId] });
-        if (study.rowCount === 0) throw noStudy(studyId);
+      return this.underStudyLock(studyId, async (client) => {
         const taken = await client.query({ name: this.sql.trialWithOnceKey.name, text: this.sql.trialWithOnceKey.text, values: [studyId, key] });
-        let created: TrialRow | null = null;
-        if (taken.rowCount === 0) {
-          const inserted = await client.query<TrialRow>({ name: this.sql.insertTrial.name, text: this.sql.insertTrial.text, values: [studyId, init.state, ...encoded, writeId] });
-          created = inserted.rows[0]!;
-        }
-        await client.query("COMMIT");
-        return created;
-      } catch (error) {
-        await client.query("ROLLBACK").catch(() => undefined);
-        throw error;
-      } finally {
-        client.release();
-      }
+        if (taken.rowCount !== 0) return null;
+        const inserted = await client.query<TrialRow>({ name: this.sql.insertTrial.name, text: this.sql.insertTrial.text, values: [studyId, init.state, ...encoded, writeId] });
+        return inserted.rows[0]!;
+      });
     });
     return row === null ? null : this.created(row, { state: init.state, params: { ...init.params }, distributions: { ...init.distributions }, userAttrs: { ...init.userAttrs }, systemAttrs });
   }
@@ -508,13 +493,20 @@ export class PostgresStorage implements Storage {
   async claimWaitingTrial(studyId: number, claim: TrialClaim = {}): Promise<FrozenTrial | null> {
     const writeId = newWriteId();
     const systemAttrs = encodeJson({ ...claim.systemAttrs });
+    const order = claim.segmentOrder;
     const row = await this.retrying(async (attempt) => {
       if (attempt > 0) {
         // A claim whose reply was lost must not leave that trial running with nobody on it.
         const { rows } = await this.query<TrialRow>(this.sql.trialByWriteId, [writeId]);
         if (rows[0]) return rows[0];
       }
-      const { rows } = await this.query<TrialRow & { study_exists: boolean }>(this.sql.claimWaiting, [studyId, writeId, systemAttrs, claim.among ?? null]);
+      const values = [studyId, writeId, systemAttrs, claim.among ?? null];
+      // The order is checked once no trial of the study can be written meanwhile (see underStudyLock).
+      const { rows } = order
+        ? await this.underStudyLock(studyId, (client) =>
+            client.query<TrialRow & { study_exists: boolean }>({ ...this.sql.claimWaitingInSegmentOrder, values: [...values, order.member, order.segment, order.undecided] }),
+          )
+        : await this.query<TrialRow & { study_exists: boolean }>(this.sql.claimWaiting, values);
       if (!rows[0]!.study_exists) throw noStudy(studyId);
       return rows[0]!.id === null ? null : rows[0]!;
     });
@@ -522,6 +514,29 @@ export class PostgresStorage implements Storage {
     const trial = rowToTrial(row);
     this.remember({ row, trial });
     return trial;
+  }
+
+  /**
+   * Runs `body` in a transaction that first locks the study's row. Every trial write of the study
+   * takes that lock (the seq bump), so holding it orders `body` after every write that committed
+   * first and before any that follows; under READ COMMITTED each statement of `body`, whose
+   * snapshot is taken after the lock, sees them (a peer's retry that committed while this waited).
+   */
+  private async underStudyLock<T>(studyId: number, body: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query("BEGIN");
+      const study = await client.query({ name: this.sql.lockStudy.name, text: this.sql.lockStudy.text, values: [studyId] });
+      if (study.rowCount === 0) throw noStudy(studyId);
+      const result = await body(client);
+      await client.query("COMMIT");
+      return result;
+    } catch (error) {
+      await client.query("ROLLBACK").catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
   }
 
   /**
@@ -1022,6 +1037,31 @@ function statements(schema: string) {
    */
   const STUDY_LOCK_FIRST = `lk AS (SELECT id FROM ${studies} WHERE id = $1 FOR UPDATE),`;
   /**
+   * claim_waiting with `condition` (SQL on the candidate row `w`) added to what a candidate must
+   * meet: the oldest waiting trial ($4: among these numbers, or any) with the claimer's write id
+   * ($2) and attributes ($3). The outer join always yields one row, which says whether the study exists.
+   */
+  const claimWaiting = (condition: string) =>
+    `WITH lk AS (
+       SELECT id FROM ${studies} WHERE id = $1 AND EXISTS (SELECT 1 FROM ${trials} WHERE study_id = $1 AND state = 'waiting') FOR UPDATE
+     ), c AS (
+       SELECT w.id FROM ${trials} w WHERE w.study_id = (SELECT id FROM lk) AND w.state = 'waiting' AND ($4::int[] IS NULL OR w.number = ANY($4::int[])) ${condition}
+       ORDER BY w.number LIMIT 1 FOR UPDATE SKIP LOCKED
+     ), s AS (
+       UPDATE ${studies} SET seq = seq + 1 WHERE id = $1 AND EXISTS (SELECT 1 FROM c) RETURNING seq
+     ), claimed AS (
+       UPDATE ${trials} t SET state = 'running', started_at = ${NOW_MS}, heartbeat_at = ${NOW_MS}, seq = s.seq, write_id = $2,
+         system_attrs = ${withClaimAttrs("$3")}
+       FROM c, s WHERE t.id = c.id
+       RETURNING t.id, t.study_id, t.number, t.state, t.params, t.distributions, t.objective_values, t.intermediate,
+                 t.user_attrs, t.system_attrs, t.started_at, t.finished_at, t.seq
+     )
+     SELECT EXISTS (SELECT 1 FROM ${studies} WHERE id = $1) AS study_exists, claimed.* FROM (SELECT 1) AS one LEFT JOIN claimed ON true`;
+  /** The system attributes of the trials row `table` as jsonb. */
+  const attrs = (table: string) => systemAttrsJsonb(`${table}.system_attrs`);
+  /** Whether the attribute named by the parameter `key` of the trials row `table` is a number. */
+  const isNumber = (table: string, key: string) => `jsonb_typeof(${attrs(table)} -> ${key}::text) = 'number'`;
+  /**
    * Claims the study's oldest waiting trial, else inserts a running one from the `init` columns,
    * and reads the changes after `since`, in one statement; `finish` (a CTE named `finished` that
    * takes the first of the `seqStep` seq values, `s.seq - 1`) finishes a trial in the same write.
@@ -1123,23 +1163,18 @@ function statements(schema: string) {
     // behind it. The study row is locked (STUDY_LOCK_FIRST) and bumped only when there is a trial
     // to claim, so an ask with nothing enqueued costs two index probes and takes no lock. The outer join always yields one
     // row, which says whether the study exists.
-    claimWaiting: named(
-      "claim_waiting",
-      `WITH lk AS (
-         SELECT id FROM ${studies} WHERE id = $1 AND EXISTS (SELECT 1 FROM ${trials} WHERE study_id = $1 AND state = 'waiting') FOR UPDATE
-       ), c AS (
-         SELECT id FROM ${trials} WHERE study_id = (SELECT id FROM lk) AND state = 'waiting' AND ($4::int[] IS NULL OR number = ANY($4::int[]))
-         ORDER BY number LIMIT 1 FOR UPDATE SKIP LOCKED
-       ), s AS (
-         UPDATE ${studies} SET seq = seq + 1 WHERE id = $1 AND EXISTS (SELECT 1 FROM c) RETURNING seq
-       ), claimed AS (
-         UPDATE ${trials} t SET state = 'running', started_at = ${NOW_MS}, heartbeat_at = ${NOW_MS}, seq = s.seq, write_id = $2,
-           system_attrs = ${withClaimAttrs("$3")}
-         FROM c, s WHERE t.id = c.id
-         RETURNING t.id, t.study_id, t.number, t.state, t.params, t.distributions, t.objective_values, t.intermediate,
-                   t.user_attrs, t.system_attrs, t.started_at, t.finished_at, t.seq
-       )
-       SELECT EXISTS (SELECT 1 FROM ${studies} WHERE id = $1) AS study_exists, claimed.* FROM (SELECT 1) AS one LEFT JOIN claimed ON true`,
+    claimWaiting: named("claim_waiting", claimWaiting("")),
+    // TrialClaim.segmentOrder ($5 member, $6 segment, $7 undecided: the attributes' keys): an
+    // undecided candidate is passed over while another member's trial at a lower segment waits or
+    // runs. Run after lock_study in the same transaction (claimInSegmentOrder), so its snapshot
+    // holds every trial queued before.
+    claimWaitingInSegmentOrder: named(
+      "claim_waiting_in_segment_order",
+      claimWaiting(
+        `AND NOT ((${attrs("w")} -> $7::text) = 'true'::jsonb AND ${isNumber("w", "$5")} AND ${isNumber("w", "$6")} AND EXISTS (
+           SELECT 1 FROM ${trials} p WHERE p.study_id = $1 AND p.state IN ('waiting', 'running') AND ${isNumber("p", "$5")} AND ${isNumber("p", "$6")}
+             AND (${attrs("p")} -> $5::text) <> (${attrs("w")} -> $5::text) AND (${attrs("p")} -> $6::text) < (${attrs("w")} -> $6::text)))`,
+      ),
     ),
     // claim_waiting, else insert_trial, then trials_since, in one statement. The since value is
     // the last parameter, so the variant that reads no changes simply goes without it.

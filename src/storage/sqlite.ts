@@ -43,6 +43,7 @@ import {
   DuplicateStudyError,
   type FinishedTrialInit,
   ONCE_KEY_ATTR,
+  type SegmentOrderKeys,
   type StartedTrial,
   type Storage,
   StorageError,
@@ -419,7 +420,14 @@ export class SqliteStorage implements Storage {
 
   /** Claims the oldest waiting trial, merging in the claim's attributes; the caller holds the write lock. */
   private claimLocked(studyId: number, claim: TrialClaim): FrozenTrial | null {
-    const row = (claim.among ? this.statements.oldestWaitingAmong.get(studyId, JSON.stringify(claim.among)) : this.statements.oldestWaiting.get(studyId)) as TrialRow | undefined;
+    const order = claim.segmentOrder;
+    const row = (
+      order
+        ? this.statements.oldestWaitingInSegmentOrder.get({ study: studyId, among: claim.among ? JSON.stringify(claim.among) : null, ...segmentOrderPaths(order) })
+        : claim.among
+          ? this.statements.oldestWaitingAmong.get(studyId, JSON.stringify(claim.among))
+          : this.statements.oldestWaiting.get(studyId)
+    ) as TrialRow | undefined;
     if (!row) {
       if (!this.statements.studyById.get(studyId)) throw noStudy(studyId);
       return null;
@@ -735,6 +743,21 @@ function migrationsSince(version: number): string[] {
 
 const TRIAL_COLUMNS = "id, study_id, number, state, params, distributions, objective_values, intermediate, user_attrs, system_attrs, started_at, finished_at, seq";
 
+/** A system attribute of the trials row `table` at the JSON path held by `path`, or NULL (as the once key is read: a row of bad JSON has none). */
+function attrOf(table: string, path: string): string {
+  return `(CASE WHEN json_valid(${table}.system_attrs) THEN json_extract(${table}.system_attrs, ${path}) END)`;
+}
+
+function isNumber(value: string): string {
+  return `typeof(${value}) IN ('integer', 'real')`;
+}
+
+/** The JSON paths of {@link TrialClaim.segmentOrder}'s keys, as oldestWaitingInSegmentOrder takes them. */
+function segmentOrderPaths(keys: SegmentOrderKeys): { member: string; segment: string; undecided: string } {
+  const path = (key: string): string => `$.${JSON.stringify(key)}`;
+  return { member: path(keys.member), segment: path(keys.segment), undecided: path(keys.undecided) };
+}
+
 function prepareStatements(db: Database.Database, schemaVersion: number) {
   // A reader of a version-1 file (readers never migrate) has no heartbeat_at: a running trial's
   // silence counts from its start, and the beat it never records (readers never write) is a no-op.
@@ -769,6 +792,17 @@ function prepareStatements(db: Database.Database, schemaVersion: number) {
     oldestWaiting: db.prepare(`SELECT ${TRIAL_COLUMNS} FROM trials WHERE study_id = ? AND state = 'waiting' ORDER BY number LIMIT 1`),
     oldestWaitingAmong: db.prepare(
       `SELECT ${TRIAL_COLUMNS} FROM trials WHERE study_id = ? AND state = 'waiting' AND number IN (SELECT value FROM json_each(?)) ORDER BY number LIMIT 1`,
+    ),
+    // TrialClaim.segmentOrder, read in the claim's own write transaction: an undecided candidate is
+    // passed over while another member's trial at a lower segment waits or runs.
+    oldestWaitingInSegmentOrder: db.prepare(
+      `SELECT ${TRIAL_COLUMNS} FROM trials t WHERE study_id = @study AND state = 'waiting'
+         AND (@among IS NULL OR number IN (SELECT value FROM json_each(@among)))
+         AND NOT (${attrOf("t", "@undecided")} IS 1 AND ${isNumber(attrOf("t", "@member"))} AND ${isNumber(attrOf("t", "@segment"))} AND EXISTS (
+           SELECT 1 FROM trials p WHERE p.study_id = t.study_id AND p.state IN ('waiting', 'running')
+             AND ${isNumber(attrOf("p", "@member"))} AND ${isNumber(attrOf("p", "@segment"))}
+             AND ${attrOf("p", "@member")} <> ${attrOf("t", "@member")} AND ${attrOf("p", "@segment")} < ${attrOf("t", "@segment")}))
+       ORDER BY number LIMIT 1`,
     ),
     claimTrial: db.prepare("UPDATE trials SET state = 'running', started_at = ?, seq = ?, system_attrs = ? WHERE id = ? AND state = 'waiting'"),
     updateTrial: db.prepare(

@@ -92,6 +92,21 @@ export interface TrialClaim {
   readonly systemAttrs?: Readonly<Record<string, JsonValue>>;
   /** Claim only among these trial numbers (the oldest of them still waiting); absent: any waiting trial. */
   readonly among?: readonly number[];
+  /**
+   * Synchronous PBT's order, checked inside the claim's own write so that a trial queued after the
+   * caller read the study (a peer's retry, a requeue) counts too: a waiting trial whose system
+   * attribute `undecided` is `true` is passed over while another trial of the study is waiting or
+   * running whose attribute `member` is a number other than its own and whose attribute `segment`
+   * is a lower number. The attributes' keys, so that storage knows no scheduler.
+   */
+  readonly segmentOrder?: SegmentOrderKeys;
+}
+
+/** The system attribute keys {@link TrialClaim.segmentOrder} reads. */
+export interface SegmentOrderKeys {
+  readonly member: string;
+  readonly segment: string;
+  readonly undecided: string;
 }
 
 /** What {@link Storage.finishAndStartNext} answers. */

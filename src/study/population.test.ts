@@ -414,6 +414,40 @@ describe("a population in a study", () => {
       expect((await study.ask()).segment).toMatchObject({ member: 0, index: 1 });
     });
 
+    it.each(["memory", "sqlite"])("holds a member's next segment behind a peer's earlier segment queued again between its read and its claim (%s)", async (backend) => {
+      // On SQLite the peer has a connection of its own, as another process would.
+      const dir = mkdtempSync(join(tmpdir(), "sextant-sync-claim-"));
+      cleanups.push(dir);
+      const url = backend === "memory" ? null : `sqlite:${join(dir, "s.db")}`;
+      const storage = url === null ? new MemoryStorage() : await openStorage(url);
+      const scheduler = () => new PBTScheduler({ population: 2, segments: 2, seed: 3, synchronous: true, checkpointDir: join(dir, "checkpoints") });
+      const study = await createStudy({ name: "pop", storage, direction: "maximize", scheduler: scheduler() });
+      const peerStorage = url === null ? storage : await openStorage(url);
+      const peer = await loadStudy({ name: "pop", storage: peerStorage, scheduler: scheduler() });
+      const [first, second] = [await study.ask(), await study.ask()];
+      await study.tell(first!, toyObjective(first!));
+      // Member 1's segment 0 fails for good: member 0's segment 1 waits for nobody now.
+      await study.tell(second!, NaN);
+      // Another process requeues it after this one read the study and before it claims.
+      const claim = storage.claimWaitingTrial.bind(storage);
+      let requeued = false;
+      storage.claimWaitingTrial = async (studyId, options) => {
+        if (!requeued) {
+          requeued = true;
+          await peer.requeueTrial(second!.number);
+        }
+        return claim(studyId, options);
+      };
+      const next = await study.ask();
+      expect(requeued).toBe(true);
+      // The requeued segment 0 runs first; member 0's segment 1 is decided once it is told.
+      expect(next.segment).toMatchObject({ member: 1, index: 0 });
+      await expect(study.ask()).rejects.toThrow(/1 queued wait for the other members to finish the segment before theirs \(synchronous\), 1 running/);
+      await study.tell(next, toyObjective(next));
+      expect((await study.ask()).segment).toMatchObject({ member: 0, index: 1 });
+      if (url !== null) await Promise.all([storage.close(), peerStorage.close()]);
+    });
+
     it("is the way out the warning about many lanes names, and silences it", async () => {
       const warnings = async (synchronous: boolean) => {
         const study = await createStudy({ direction: "maximize", scheduler: new PBTScheduler({ population: 4, segments: 1, seed: 1, synchronous }) });

@@ -5,7 +5,9 @@ import type { Sampler } from "../samplers/index.js";
 import { RandomSampler, SamplerExhaustedError, type Recommendation } from "../samplers/index.js";
 import { bestFeasibleTrial, leastViolatingTrial, recommendedTrial } from "./best.js";
 import {
+  MEMBER_ATTR,
   SAVED_CHECKPOINT_ATTR,
+  SEGMENT_ATTR,
   SEGMENT_ATTR_PREFIX,
   UNDECIDED_ATTR,
   type MemberLineage,
@@ -40,7 +42,7 @@ import {
   validateDistribution,
 } from "../space/index.js";
 import { CONSTRAINTS_ATTR, feasibilityRule, feasibleParetoFront, isConstrainedStudy, joinFront, readableConstraints, toLosses } from "../analysis/index.js";
-import { DuplicateStudyError, type Storage, compareAndSetStudySystemAttr, type StudyRecord, StudyNotFoundError, type TrialChanges, TrialNotRunningError, type TrialPatch, isMemoryUrl, missingSqliteFile, onlineTunerRefusal, openStorage } from "../storage/index.js";
+import { DuplicateStudyError, type SegmentOrderKeys, type Storage, compareAndSetStudySystemAttr, type StudyRecord, StudyNotFoundError, type TrialChanges, TrialNotRunningError, type TrialPatch, heldInSegmentOrder, isMemoryUrl, missingSqliteFile, onlineTunerRefusal, openStorage } from "../storage/index.js";
 import { CheckpointStore, defaultCheckpointRoot, formerCheckpointRoot } from "./checkpoints.js";
 import { IndependentSamplingWatch } from "./independent-sampling.js";
 import { DEFAULT_HEARTBEAT_GRACE_SECONDS, type HeartbeatOptions, HeartbeatThread, type HeartbeatTiming, OWNER_HEARTBEAT_ATTR, monotonicMs, ownerHeartbeatRecord, ownersGraceMs, resolveHeartbeat, silentTrials } from "./heartbeat.js";
@@ -217,6 +219,11 @@ const CLI_CONFIG_ATTR = "cli:config";
 
 /** Stored by `sextant create` in the write that makes the study, and kept beside `cli:config` once that is written (the CLI's CLI_CREATING_KEY). */
 const CLI_CREATING_ATTR = "cli:creating";
+
+/** Where a population's segments keep what synchronous PBT's claims order them by (see {@link TrialClaim.segmentOrder}). */
+const SEGMENT_ORDER: SegmentOrderKeys = { member: MEMBER_ATTR, segment: SEGMENT_ATTR, undecided: UNDECIDED_ATTR };
+/** Claims a synchronous lane tries, each on a fresh read, before it waits as when nothing is queued. */
+const SEGMENT_CLAIM_ATTEMPTS = 3;
 
 /**
  * Stored by `copyStudy` and `importStudy` (`sextant copy`, `sextant import`) in the write that makes
@@ -2433,9 +2440,7 @@ export class Study implements TrialHost {
    * from the chosen trial's checkpoint with the chosen parameters.
    */
   private async askSegment(fixedDistributions: Record<string, Distribution> = {}, owner: OwnerHeartbeat = this.askedTrialsHeartbeat()): Promise<Trial | null> {
-    const among = this.scheduler?.synchronous === true ? await this.segmentsFreeToRun() : undefined;
-    if (among?.length === 0) return null;
-    const claimed = await this.storage.claimWaitingTrial(this.id, among ? { ...this.workerAttrs(owner), among } : this.workerAttrs(owner));
+    const claimed = this.scheduler?.synchronous === true ? await this.claimSegmentInOrder(owner) : await this.storage.claimWaitingTrial(this.id, this.workerAttrs(owner));
     if (!claimed) return null;
     let decided: FrozenTrial;
     try {
@@ -2456,16 +2461,26 @@ export class Study implements TrialHost {
    */
   private async segmentsFreeToRun(): Promise<number[]> {
     await this.refresh();
-    const pending = this.trialCache.flatMap((t) => {
-      const place = t.state === "waiting" || t.state === "running" ? segmentPlace(t) : undefined;
-      return place ? [place] : [];
-    });
-    return this.trialCache.flatMap((t) => {
-      if (t.state !== "waiting") return [];
-      const place = segmentPlace(t);
-      const held = place !== undefined && t.systemAttrs[UNDECIDED_ATTR] === true && pending.some((p) => p.member !== place.member && p.segment < place.segment);
-      return held ? [] : [t.number];
-    });
+    const pending = this.trialCache.filter((t) => t.state === "waiting" || t.state === "running");
+    return pending.flatMap((t) => (t.state === "waiting" && !heldInSegmentOrder(t, pending, SEGMENT_ORDER) ? [t.number] : []));
+  }
+
+  /**
+   * Synchronous PBT's claim: one of {@link segmentsFreeToRun}, with the storage checking the same
+   * rule again in the claim's own write. A segment queued after this process read the study (a
+   * peer's retry or requeue of an earlier segment) then still holds the later ones, where the
+   * numbers read before let one run without it; the claim comes back empty and is tried again on
+   * a fresh read, which sees what changed. Null when nothing is free, or still after a few tries
+   * (peers claiming at the same moment): a lane then waits as when nothing is queued.
+   */
+  private async claimSegmentInOrder(owner: OwnerHeartbeat): Promise<FrozenTrial | null> {
+    for (let attempt = 0; attempt < SEGMENT_CLAIM_ATTEMPTS; attempt++) {
+      const among = await this.segmentsFreeToRun();
+      if (among.length === 0) return null;
+      const claimed = await this.storage.claimWaitingTrial(this.id, { ...this.workerAttrs(owner), among, segmentOrder: SEGMENT_ORDER });
+      if (claimed) return claimed;
+    }
+    return null;
   }
 
   /** The claimed segment as {@link askSegment} runs it: rewritten with the scheduler's decision if its member's ready point was undecided. */
