@@ -457,6 +457,52 @@ describe("sextant create --scheduler pbt, then workers", () => {
     expect(trials.filter((t) => t.state === "complete")).toHaveLength(9);
   });
 
+  it("with synchronous=true, goes on past a segment held behind a SIGKILLed worker's once that one is reaped and retried", async () => {
+    const storage = ["--storage", "sqlite:./runs.db"];
+    const beats = ["--heartbeat-interval", "0.5", "--heartbeat-grace", "2"];
+    const created = await sextant(["create", "--study", "held", ...storage, ...beats, ...schedule(2, 2), "--scheduler-opt", "synchronous=true", ...TRAIN], { cwd: dir });
+    expect(created.code, created.stderr).toBe(0);
+    const trialsNow = () => sqliteTrials(join(dir, "runs.db"), "held");
+    const place = (t: { systemAttrs: Record<string, unknown> }) => [t.systemAttrs["pbt:member"], t.systemAttrs["pbt:segment"]];
+    // Alone, the peer claims member 0's segment 0, whose program hangs.
+    const peer = start(["worker", "--study", "held", ...storage], { cwd: dir, env: { HANG_SEGMENT: "0" } });
+    let survivor: ReturnType<typeof start> | undefined;
+    try {
+      await waitForFile(join(dir, "hung"));
+      const hung = Number(readFileSync(join(dir, "hung"), "utf8"));
+      survivor = start(["worker", "--study", "held", ...storage, "--json"], { cwd: dir });
+      // The survivor trains member 1's segment 0; member 1's segment 1 is then held behind the hung one.
+      for (let waited = 0; ; waited += 100) {
+        const trials = await trialsNow();
+        if (trials.some((t) => t.state === "complete" && place(t)[0] === 1 && place(t)[1] === 0)) break;
+        if (waited > 30_000) throw new Error(`member 1's segment 0 did not complete: ${JSON.stringify(trials.map((t) => [t.number, t.state, ...place(t)]))}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      // A moment for the survivor's lane to claim member 1's segment 1, were it free.
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      const held = await trialsNow();
+      expect(held.find((t) => t.number === hung)!.state).toBe("running");
+      expect(held.filter((t) => place(t)[1] === 1).map((t) => [t.state, ...place(t)])).toEqual([["waiting", 1, 1]]);
+      peer.child.kill("SIGKILL");
+      await peer.done;
+      const result = await survivor.done;
+      expect(result.code, result.stderr).toBe(0);
+      const trials = await trialsNow();
+      const killed = trials.find((t) => t.number === hung)!;
+      expect(killed.state).toBe("failed");
+      expect(String(killed.systemAttrs.failReason)).toMatch(/no heartbeat|gone/);
+      const retry = trials.find((t) => t.systemAttrs.retryOf === hung)!;
+      expect([retry.state, ...place(retry)]).toEqual(["complete", 0, 0]);
+      // Member 1's segment 1 started only once the retry had finished: its decision ranked both members.
+      const next = trials.find((t) => t.state === "complete" && place(t)[0] === 1 && place(t)[1] === 1)!;
+      expect(next.startedAt!).toBeGreaterThanOrEqual(retry.finishedAt!);
+      const json = await sextant(["export", "held", ...storage, "--lineage", "--json"], { cwd: dir });
+      expectWholePopulation((JSON.parse(json.stdout) as { members: MemberLineage[] }).members, 2, 2);
+    } finally {
+      for (const run of [peer, survivor]) if (run && run.child.exitCode === null && run.child.signalCode === null) run.child.kill("SIGKILL");
+    }
+  }, 90_000);
+
   it("keeps every member when workers start from different folders and checkpoint_dir was given as a relative folder", async () => {
     const storage = `sqlite:${join(dir, "runs.db")}`;
     const created = await sextant(["create", "--study", "relative", "--storage", storage, ...schedule(3, 3), "--scheduler-opt", "checkpoint_dir=ck", ...TRAIN], { cwd: dir });
