@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve, sep } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { MedianPruner, NopPruner } from "../pruners/index.js";
 import { RandomSampler } from "../samplers/index.js";
 import { PB2Scheduler, PBTScheduler, type Scheduler } from "../schedulers/index.js";
@@ -446,6 +446,18 @@ describe("a population in a study", () => {
       await study.tell(next, toyObjective(next));
       expect((await study.ask()).segment).toMatchObject({ member: 0, index: 1 });
       if (url !== null) await Promise.all([storage.close(), peerStorage.close()]);
+    });
+
+    it("reads the study once for an ask that finds every queued segment held", async () => {
+      const storage = new MemoryStorage();
+      const study = await createStudy({ name: "pop", storage, direction: "maximize", scheduler: new PBTScheduler({ population: 2, segments: 2, seed: 3, synchronous: true }) });
+      cleanups.push(dirname(study.segmentContext()!.store.root));
+      const first = await study.ask();
+      await study.ask();
+      await study.tell(first, toyObjective(first));
+      const reads = vi.spyOn(storage, "trialsSince");
+      await expect(study.ask()).rejects.toThrow(/1 queued wait for the other members to finish the segment before theirs \(synchronous\), 1 running/);
+      expect(reads).toHaveBeenCalledTimes(1);
     });
 
     it("is the way out the warning about many lanes names, and silences it", async () => {

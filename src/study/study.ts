@@ -1540,7 +1540,8 @@ export class Study implements TrialHost {
     // here started trial 61 of 60 in "however the lanes interleave"). Only a half-made study waits.
     if (isHalfMadeStudy(this.record.systemAttrs)) await this.readRecordIfHalfMade();
     // A population's trials are its queued segments: ask/tell runs them as optimize does.
-    if (this.scheduler) return (await this.askSegment(fixedDistributions, owner)) ?? (await this.noSegmentReady());
+    // A synchronous population's ask read the study just now to see what is free: said from that read.
+    if (this.scheduler) return (await this.askSegment(fixedDistributions, owner)) ?? (await this.noSegmentReady(this.scheduler.synchronous !== true));
     this.refusePopulationWithoutScheduler();
     const budget = this.queuedTrialBudget;
     if (budget !== null) {
@@ -2514,9 +2515,13 @@ export class Study implements TrialHost {
     return record;
   }
 
-  /** Why {@link ask} has no segment to give a population study; always throws. */
-  private async noSegmentReady(): Promise<never> {
-    await this.refresh();
+  /**
+   * Why {@link ask} has no segment to give a population study; always throws.
+   *
+   * @param read whether to read the study first: not when the ask has just read it ({@link segmentsFreeToRun}).
+   */
+  private async noSegmentReady(read: boolean): Promise<never> {
+    if (read) await this.refresh();
     const running = this.trialCache.filter((t) => t.state === "running").length;
     const held = this.scheduler?.synchronous === true ? this.trialCache.filter((t) => t.state === "waiting").length : 0;
     if (held > 0) {
