@@ -2,7 +2,7 @@
  * `sextant priors` (scaling-law starting points) and `sextant online` (online tuners kept in
  * storage, usable from any language: one process per choose/observe, or through `sextant serve`).
  */
-import { BANDIT_ALGORITHMS, type BanditAlgorithm, MAX_ONLINE_ARMS, type OnlineTuner, OnlineTunerError, OnlineTunerSettingsError, createOnlineTuner, describeSettingsConflict, loadOnlineTuner } from "../online/index.js";
+import { BANDIT_ALGORITHMS, type BanditAlgorithm, MAX_ONLINE_ARMS, MINUS_INFINITE_COST, type OnlineTuner, OnlineTunerError, OnlineTunerSettingsError, createOnlineTuner, describeSettingsConflict, loadOnlineTuner } from "../online/index.js";
 import { PriorInputError, llmPrior, llmPriorSpace } from "../priors/index.js";
 import { type Storage, StorageEmptyError, openStorage, redactPassword } from "../storage/index.js";
 import { didYouMean } from "../space/index.js";
@@ -34,15 +34,17 @@ function numberList(flag: string, text: string): number[] {
 }
 
 /**
- * COST of `online observe`: a number, or ±Infinity as a solver that diverged prints it (`inf` from
- * Python and C, `Infinity` from JavaScript), which the library counts as the worst (the best) cost.
- * Refused, the diverged choice's cost was lost: its value stayed waiting and was used again.
+ * COST of `online observe`: a number, or Infinity as a solver that diverged prints it (`inf` from
+ * Python and C, `Infinity` from JavaScript), which the library counts as the worst cost. Refused,
+ * the diverged choice's cost was lost: its value stayed waiting and was used again. Minus infinity
+ * is refused, as the library refuses it, named as the user wrote it.
  */
 function observedCost(text: string): number {
   const trimmed = text.trim();
-  if (/^[-+]?inf(inity)?$/i.test(trimmed)) return trimmed.startsWith("-") ? -Infinity : Infinity;
-  const cost = Number(trimmed);
-  if (trimmed === "" || Number.isNaN(cost)) throw new UsageError(`COST must be a number (or inf, -inf), got "${text}"`);
+  const cost = /^[-+]?inf(inity)?$/i.test(trimmed) ? (trimmed.startsWith("-") ? -Infinity : Infinity) : Number(trimmed);
+  if (trimmed === "" || Number.isNaN(cost)) throw new UsageError(`COST must be a number (or inf, a diverged solve's), got "${text}"`);
+  // Also -1e999, which Number reads as -Infinity.
+  if (cost === -Infinity) throw new UsageError(`COST "${text}" is refused: ${MINUS_INFINITE_COST}`);
   return cost;
 }
 

@@ -7,7 +7,7 @@ import { MemoryStorage } from "../storage/index.js";
 import { type BanditConfig, type BanditState, chebyshevFeatures, exponentialWeights, inverseGapWeights, playDistribution, tsallisWeights, update } from "./bandit.js";
 import { RandomSampler } from "../samplers/index.js";
 import { createStudy, loadStudy } from "../study/index.js";
-import { ONLINE_ATTR, OnlineTunerError, OnlineTunerSettingsError, createOnlineTuner, describeSettingsConflict, gridValues, loadOnlineTuner } from "./tuner.js";
+import { MINUS_INFINITE_COST, ONLINE_ATTR, OnlineTunerError, OnlineTunerSettingsError, createOnlineTuner, describeSettingsConflict, gridValues, loadOnlineTuner } from "./tuner.js";
 
 /** Plays a stationary Bernoulli bandit whose arm i has mean cost means[i]; returns the plays per arm and the arm of each round. */
 async function playStationary(
@@ -245,7 +245,7 @@ describe("online tuner costs outside [0, costScale]", () => {
   it("says a negative cost was clipped to the best, as it says of one above the scale that it was clipped to the worst", async () => {
     const tuner = await createOnlineTuner({ parameter: { low: 1, high: 2, arms: 3 }, costScale: 10, seed: 1 });
     const observed = [];
-    for (const cost of [0, 10, -3, -Infinity, 25]) {
+    for (const cost of [0, 10, -3, Infinity, 25]) {
       await tuner.choose();
       observed.push(await tuner.observe(cost));
     }
@@ -253,9 +253,19 @@ describe("online tuner costs outside [0, costScale]", () => {
       { loss: 0, clipped: false },
       { loss: 1, clipped: false },
       { loss: 0, clipped: true },
-      { loss: 0, clipped: true },
+      { loss: 1, clipped: true },
       { loss: 1, clipped: true },
     ]);
+  });
+
+  it("refuses a cost of -Infinity, naming it, and keeps its choice waiting", async () => {
+    // It counted as the best cost: costs are counts or times, and minus infinity is a slip, not a solve.
+    const tuner = await createOnlineTuner({ parameter: { low: 1, high: 2, arms: 3 }, costScale: 10, seed: 1 });
+    const chosen = await tuner.choose();
+    const refused = await tuner.observe(-Infinity).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(OnlineTunerError);
+    expect(refused).toMatchObject({ field: "cost", message: `cost -Infinity is refused: ${MINUS_INFINITE_COST}` });
+    expect([tuner.rounds, tuner.pendingValue]).toEqual([0, chosen]);
   });
 });
 

@@ -116,6 +116,15 @@ export function describeSettingsConflict(tunerName: string, differences: readonl
   return `online tuner "${tunerName}" exists with other settings (${listed.join("; ")}); ${remedy}`;
 }
 
+/**
+ * Why a cost of −∞ is refused, as the library, `sextant online observe` and the HTTP API say it
+ * after the value as each user wrote it. Costs are counts and times, 0 or more: −∞ comes of a slip
+ * (the log of a time that measured 0, a sign turned), and counted as the best cost it favoured
+ * the value that drew it.
+ */
+export const MINUS_INFINITE_COST =
+  "costs are counts or times of 0 or more (lower is better), so minus infinity is no cost, and counted it would be the best of all; a diverged solve's cost is Infinity, the worst";
+
 /** The parameter an online tuner sets: a numeric range, discretized into `arms` points. */
 export interface OnlineParameter {
   /** A name, for listings (default "value"). */
@@ -379,8 +388,8 @@ export class OnlineTuner {
    * Reports the cost of the instance solved with the value `choose` gave (lower is better). The
    * answer's `clipped` says the cost fell outside [0, costScale] and counted as the best (below 0)
    * or the worst (above the scale). So does Infinity, which a solver that diverged reports: the
-   * worst cost (`-Infinity` the best); NaN is refused. The CLI (`inf`) and the HTTP API
-   * (`"Infinity"`, as JSON cannot hold the number) take it too.
+   * worst cost. The CLI (`inf`) and the HTTP API (`"Infinity"`, as JSON cannot hold the number)
+   * take it too. NaN and `-Infinity` are refused (see {@link MINUS_INFINITE_COST}).
    *
    * Several processes sharing a tuner get the choice waiting from each `choose`, and an `observe`
    * counts for the choice waiting when it comes: one that comes after another process observed
@@ -390,6 +399,7 @@ export class OnlineTuner {
    */
   async observe(cost: number, options: { round?: number } = {}): Promise<{ loss: number; clipped: boolean }> {
     if (typeof cost !== "number" || Number.isNaN(cost)) throw new OnlineTunerError(`cost must be a number, got ${describeCost(cost)}`, "cost");
+    if (cost === -Infinity) throw new OnlineTunerError(`cost -Infinity is refused: ${MINUS_INFINITE_COST}`, "cost");
     // A misspelt key ({ rnd: 3 }) would leave the cost unguarded without a word.
     const unknown = options !== null && typeof options === "object" ? unknownKeysMessage(options, ["round"]) : null;
     if (unknown !== null) throw new OnlineTunerError(`observe: ${unknown}`);

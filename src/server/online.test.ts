@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import "../index.js";
-import { createOnlineTuner } from "../online/index.js";
+import { MINUS_INFINITE_COST, createOnlineTuner } from "../online/index.js";
 import { MemoryStorage } from "../storage/index.js";
 import { createServerApp } from "./app.js";
 
@@ -80,6 +80,12 @@ describe("HTTP API: online tuners", () => {
     const { rounds, values, probabilities, pending, ...create } = tuner;
     expect(create).toEqual({ name: "sor", ...settings });
     expect((await call(app, "POST", "/online", create)).status).toBe(200);
+    // A create that leaves the parameter's name out asks for the default name, as one that leaves
+    // costScale out asks for 1: another setting than the stored one, refused as any other.
+    const { name: _, ...unnamed } = settings.parameter;
+    const renamed = await call(app, "POST", "/online", { ...create, parameter: unnamed });
+    expect([renamed.status, renamed.json.error.code]).toEqual([409, "online_settings_conflict"]);
+    expect(renamed.json.error.message).toMatch(/^online tuner "sor" exists with other settings \(parameter\.name omega, not value\)/);
     // Defaults filled in, and only the rate the algorithm plays with.
     await call(app, "POST", "/online", { name: "plain", parameter: { low: 0, high: 1 } });
     const plain = (await call(app, "GET", "/online/plain")).json.tuner;
@@ -89,13 +95,13 @@ describe("HTTP API: online tuners", () => {
     expect(Object.keys(documented.properties.tuner.properties)).toEqual(expect.arrayContaining(["parameter", "context", "seed", "costScale", "learningRate", "exploration"]));
   });
 
-  it('counts a cost of "Infinity" as the worst, as the library counts Infinity, and refuses "NaN"', async () => {
+  it('counts a cost of "Infinity" as the worst, as the library counts Infinity, and refuses "NaN" and "-Infinity"', async () => {
     // A diverged solve's Infinity, which JSON cannot hold, was refused (400), where the library counts it as the worst cost.
     const app = createServerApp({ storage: new MemoryStorage(), logError: () => undefined });
     const settings = { parameter: { low: 1, high: 1.9, arms: 4 }, seed: 2, costScale: 10 };
     await call(app, "POST", "/online", { name: "sor", ...settings });
     const library = await createOnlineTuner(settings);
-    for (const [sent, cost] of [["Infinity", Infinity], [3, 3], ["-Infinity", -Infinity], ["Infinity", Infinity]] as const) {
+    for (const [sent, cost] of [["Infinity", Infinity], [3, 3], [-3, -3], ["Infinity", Infinity]] as const) {
       expect((await call(app, "POST", "/online/sor/choose")).json.value).toBe(await library.choose());
       const observed = await call(app, "POST", "/online/sor/observe", { cost: sent });
       expect([observed.status, observed.json]).toEqual([200, { rounds: library.rounds + 1, clipped: await library.observe(cost).then((r) => r.clipped) }]);
@@ -104,7 +110,11 @@ describe("HTTP API: online tuners", () => {
     await call(app, "POST", "/online/sor/choose");
     const nan = await call(app, "POST", "/online/sor/observe", { cost: "NaN" });
     expect([nan.status, nan.json.error.field]).toEqual([400, "body.cost"]);
-    expect(nan.json.error.message).toMatch(/^body\.cost: must be a number, or "Infinity" or "-Infinity"/);
+    expect(nan.json.error.message).toMatch(/^body\.cost: must be a number, or "Infinity" \(a diverged solve: the worst cost\); NaN is no cost/);
+    // It counted as the best cost: costs are 0 or more, and minus infinity is a slip.
+    const minus = await call(app, "POST", "/online/sor/observe", { cost: "-Infinity" });
+    expect(minus.json.error).toEqual({ status: 400, message: `body.cost: "-Infinity" is refused: ${MINUS_INFINITE_COST}`, field: "body.cost" });
+    expect((await call(app, "GET", "/online/sor")).json.tuner.rounds).toBe(4);
   });
 
   it("keeps tuners out of the study routes: not listed, and 409 where a study is asked for under a tuner's name", async () => {

@@ -3,7 +3,7 @@
  * and the OpenAPI document is generated from them, so the two cannot drift apart.
  */
 import { z } from "zod";
-import { MAX_ONLINE_ARMS } from "../online/index.js";
+import { MAX_ONLINE_ARMS, MINUS_INFINITE_COST } from "../online/index.js";
 import { INT_BOUNDS_RULE, MAX_PARAM_NAME_LENGTH, reservedParamName } from "../space/distributions.js";
 import { MAX_CONSTRAINTS, MAX_OBJECTIVES, studyNameProblem } from "../space/records.js";
 import { ERROR_CODES, type ErrorCode as RouteErrorCode } from "./route.js";
@@ -455,11 +455,13 @@ export const ChooseBody = z.strictObject({
 });
 
 /**
- * A cost, or ±Infinity by name as the API spells them elsewhere: a solver that diverged reports
+ * A cost, or Infinity by name as the API spells it elsewhere: a solver that diverged reports
  * Infinity, which the library counts as the worst cost, and JSON cannot hold as a number (it was
- * refused here). NaN is no cost: the library refuses it too.
+ * refused here). NaN and "-Infinity" are no costs: the library refuses them too.
  */
-const ObservedCost = z.union([z.number(), InfiniteName], { error: 'must be a number, or "Infinity" or "-Infinity" (a diverged solve: the worst or the best cost); NaN is no cost' });
+const ObservedCost = z.union([z.number(), z.literal("Infinity")], {
+  error: (issue) => (issue.input === "-Infinity" ? `"-Infinity" is refused: ${MINUS_INFINITE_COST}` : 'must be a number, or "Infinity" (a diverged solve: the worst cost); NaN is no cost'),
+});
 
 export const ObserveBody = z.strictObject({
   cost: ObservedCost.describe('the cost of the instance solved with the chosen value (lower is better); "Infinity" (a diverged solve) counts as the worst, as one above costScale does'),

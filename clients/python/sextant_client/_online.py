@@ -156,8 +156,9 @@ class OnlineTuner(_Closable):
         `round` defaults to that of this object's last `choose` (`self.round`); give another process's round when
         it chose (a worker that only reports costs). With a round, a cost for a choice observed already raises
         OnlineTunerStaleRoundError and is not counted. With none (no choose on this object and no `round`), the cost
-        counts for whichever choice waits. `float("inf")` (a diverged solve) counts as the worst cost and
-        `-inf` as the best; NaN is no cost (ValueError, nothing sent). No choice waiting raises OnlineTunerOrderError.
+        counts for whichever choice waits. `float("inf")` (a diverged solve) counts as the worst cost; NaN and `-inf`
+        are no costs (ValueError, nothing sent), as the server refuses them. No choice waiting raises
+        OnlineTunerOrderError.
         """
         body = {"cost": _cost(cost)}
         if round is None:
@@ -201,13 +202,17 @@ def _online_error(error):
 
 
 def _cost(value):
-    """An observed cost for JSON: a finite number as it is, an infinity by the name the server reads; NaN refused."""
+    """An observed cost for JSON: a finite number as it is, infinity by the name the server reads; NaN and -inf refused."""
     plain = _unwrap(value)
     if isinstance(plain, (numbers.Real, decimal.Decimal)) and not isinstance(plain, bool):
         number = _float(plain)
         if math.isnan(number):
             raise ValueError("observe: cost must be a number, got %r: NaN is no cost (a diverged solve is float('inf'), "
                              "which counts as the worst cost)" % (value,))
+        if number == -math.inf:
+            raise ValueError("observe: cost %r is refused: costs are counts or times of 0 or more (lower is better), so "
+                             "minus infinity is no cost, and counted it would be the best of all; a diverged solve's "
+                             "cost is float('inf'), the worst" % (value,))
         if math.isinf(number):
             return _json_float(number)
     return _number(value, "observe: cost")

@@ -2066,7 +2066,7 @@ class OnlineTunerTest(ClientTestCase):
                                  (409, "path.tuner", "online_tuner_too_new"))
                 self.assertIn("was saved by a newer Sextant", caught.exception.message)
 
-    def test_an_infinite_cost_counts_as_the_worst_and_nan_is_refused_before_it_is_sent(self):
+    def test_an_infinite_cost_counts_as_the_worst_and_nan_and_minus_infinity_are_refused_before_they_are_sent(self):
         tuner = sextant_client.create_online_tuner(URL, unique("diverged"), low=1, high=2, arms=3, cost_scale=10, seed=4)
         tuner.choose()
         with self.assertRaises(ValueError) as caught:
@@ -2075,7 +2075,13 @@ class OnlineTunerTest(ClientTestCase):
         self.assertEqual(tuner.stats().rounds, 0)
         self.assertEqual(tuner.observe(float("inf")), (1, True))
         tuner.choose()
-        self.assertEqual(tuner.observe(decimal.Decimal("-Infinity")), (2, True))
+        # -inf was sent and counted as the best cost; costs are 0 or more, and minus infinity is a slip.
+        for minus_infinity in (float("-inf"), decimal.Decimal("-Infinity")):
+            with self.assertRaises(ValueError) as caught:
+                tuner.observe(minus_infinity)
+            self.assertRegex(str(caught.exception), r"^observe: cost .*-[Ii]nf.* is refused: costs are counts or times of 0 or more")
+        self.assertEqual(tuner.stats().rounds, 1)
+        self.assertEqual(tuner.observe(decimal.Decimal("Infinity")), (2, True))
         tuner.choose()
         self.assertEqual(tuner.observe(fractions.Fraction(5, 2)), (3, False))
 
