@@ -14,6 +14,7 @@ export {
   gridValues,
   OnlineTuner,
   OnlineTunerError,
+  OnlineTunerNameTakenError,
   OnlineTunerOrderError,
   OnlineTunerStaleRoundError,
   OnlineTunerSettingsError,

@@ -7,7 +7,7 @@ import { MemoryStorage } from "../storage/index.js";
 import { type BanditConfig, type BanditState, chebyshevFeatures, exponentialWeights, inverseGapWeights, playDistribution, tsallisWeights, update } from "./bandit.js";
 import { RandomSampler } from "../samplers/index.js";
 import { createStudy, loadStudy } from "../study/index.js";
-import { MINUS_INFINITE_COST, ONLINE_ATTR, OnlineTunerError, OnlineTunerSettingsError, createOnlineTuner, describeSettingsConflict, gridValues, loadOnlineTuner } from "./tuner.js";
+import { MINUS_INFINITE_COST, ONLINE_ATTR, OnlineTunerError, OnlineTunerNameTakenError, OnlineTunerSettingsError, createOnlineTuner, describeSettingsConflict, gridValues, loadOnlineTuner } from "./tuner.js";
 
 /** Plays a stationary Bernoulli bandit whose arm i has mean cost means[i]; returns the plays per arm and the arm of each round. */
 async function playStationary(
@@ -442,6 +442,17 @@ describe("online tuner state in storage", () => {
     await expect(createOnlineTuner({ parameter: { low: 0, high: 1 }, storage, name: "t" })).resolves.toBeDefined();
     await storage.createStudy("plain", ["minimize"]);
     await expect(loadOnlineTuner({ name: "plain", storage })).rejects.toThrow(/not an online tuner/);
+  });
+
+  it("tells a name a study holds by its own error class, which front ends branch on", async () => {
+    // The HTTP service told it by matching the message with a regex.
+    const storage = new MemoryStorage();
+    await storage.createStudy("plain", ["minimize"]);
+    for (const opening of [loadOnlineTuner({ name: "plain", storage }), createOnlineTuner({ parameter: { low: 0, high: 1 }, storage, name: "plain" })]) {
+      const refused = await opening.catch((error: unknown) => error);
+      expect(refused).toBeInstanceOf(OnlineTunerNameTakenError);
+      expect(refused).toMatchObject({ studyName: "plain", message: 'study "plain" is not an online tuner' });
+    }
   });
 
   it("names each setting that differs by its option's path, and carries them for front ends to name their own way", async () => {

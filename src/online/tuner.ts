@@ -74,6 +74,25 @@ export class OnlineTunerStaleRoundError extends OnlineTunerError {
   }
 }
 
+/**
+ * The name given is a study's, not an online tuner's: tuners and studies share one table of names,
+ * so {@link createOnlineTuner} cannot make a tuner under it, and {@link loadOnlineTuner} cannot
+ * open one there. Front ends tell it by its class (the HTTP API answers 409), not by its message.
+ *
+ * @example
+ * await createStudy({ storage, studyName: "sor" });
+ * await createOnlineTuner({ name: "sor", storage, parameter: { low: 1, high: 2 } }); // OnlineTunerNameTakenError: study "sor" is not an online tuner
+ */
+export class OnlineTunerNameTakenError extends OnlineTunerError {
+  override name = "OnlineTunerNameTakenError";
+  constructor(
+    /** The study's name, asked for as a tuner's. */
+    readonly studyName: string,
+  ) {
+    super(`study "${studyName}" is not an online tuner`);
+  }
+}
+
 /** One setting of a stored tuner that a create asked to have otherwise. */
 export interface OnlineSettingDifference {
   /** The option's path in {@link OnlineTunerOptions}, as the HTTP API's JSON names it too: `"parameter.high"`, `"costScale"`, `"context.low"`. */
@@ -640,7 +659,7 @@ const STORED_FIELDS: readonly [string, readonly string[]][] = [
 
 function readRecord(study: StudyRecord): OnlineTunerRecord {
   const record = study.systemAttrs[ONLINE_ATTR];
-  if (!record || typeof record !== "object" || Array.isArray(record)) throw new OnlineTunerError(`study "${study.name}" is not an online tuner`);
+  if (!record || typeof record !== "object" || Array.isArray(record)) throw new OnlineTunerNameTakenError(study.name);
   // What a newer Sextant stored and this one does not know would be lost at this one's next save
   // (which writes back only the fields it knows), and an unknown algorithm would be played as another.
   const unknown = STORED_FIELDS.flatMap(([path, known]) => {

@@ -61,7 +61,7 @@ import {
   silentTrials,
   storedWarmStartSources,
 } from "../study/index.js";
-import { OnlineTunerError, OnlineTunerOrderError, OnlineTunerSettingsError, OnlineTunerStaleRoundError, createOnlineTuner, describeSettingsConflict, loadOnlineTuner } from "../online/index.js";
+import { OnlineTunerError, OnlineTunerNameTakenError, OnlineTunerOrderError, OnlineTunerSettingsError, OnlineTunerStaleRoundError, createOnlineTuner, describeSettingsConflict, loadOnlineTuner } from "../online/index.js";
 import { openApiDocument } from "./openapi.js";
 import { Answer, HttpError, route } from "./route.js";
 import { type DashboardAsset, loadDashboardAssets, mountDashboard } from "./dashboard-assets.js";
@@ -544,7 +544,7 @@ function httpErrorOf(error: unknown): HttpError | null {
       return new HttpError(409, message, "body.name", "online_settings_conflict");
     }
     // A tuner route given a study's name (POST /online answers its own 409 at body.name).
-    if (/is not an online tuner$/.test(error.message)) return new HttpError(409, error.message, "path.tuner");
+    if (error instanceof OnlineTunerNameTakenError) return new HttpError(409, error.message, "path.tuner");
     if (/was saved by a newer Sextant/.test(error.message)) return new HttpError(409, error.message, "path.tuner", "online_tuner_too_new");
     // The tuner's state, not the request, is at odds: said in this API's terms, not the library's calls.
     if (error instanceof OnlineTunerOrderError) {
@@ -1261,7 +1261,7 @@ export function createServerApp(options: ServerAppOptions): Hono {
         const tuner = await createOnlineTuner({ ...body, storage }).catch((error: unknown) => {
           // A create whose name a study holds: the name is taken, as by a tuner with other settings,
           // and the client acts on both alike. (Other routes meet it at path.tuner and get no code.)
-          if (error instanceof OnlineTunerError && /is not an online tuner$/.test(error.message)) {
+          if (error instanceof OnlineTunerNameTakenError) {
             throw new HttpError(409, error.message, "body.name", "online_settings_conflict");
           }
           throw error;
