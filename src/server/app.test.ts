@@ -5,7 +5,7 @@ import { gzipSync } from "node:zlib";
 import { studyPath } from "../../dashboard/src/study-path.js";
 import { describe, expect, it } from "vitest";
 import type { z } from "zod";
-import { GPSampler, MedianPruner, PBTScheduler, RANDOM_OPTIONS, RandomSampler, ThresholdPruner, copyStudy, createSamplerByName, createStudy, loadStudy, registerSampler } from "../index.js";
+import { GPSampler, MedianPruner, PBTScheduler, RANDOM_OPTIONS, RandomSampler, TPESampler, ThresholdPruner, copyStudy, createOnlineTuner, createSamplerByName, createStudy, loadStudy, registerSampler } from "../index.js";
 import { MemoryStorage, type Storage, StorageBusyError, StorageError, noStudy, openStorage, queueWaitingTrials } from "../storage/index.js";
 import { type ServerAppOptions, ServerConfigError, createServerApp } from "./app.js";
 import { MAX_CONSTRAINTS, MAX_OBJECTIVES } from "../space/index.js";
@@ -2069,5 +2069,59 @@ describe("GET /studies/{study}", () => {
       await single.ask(); // one left running
       await expectAsTheStudySays();
     }
+  });
+});
+
+const WARM_SPACE = { x: { type: "float", low: -5, high: 5 }, y: { type: "float", low: -5, high: 5 } };
+
+/** A storage holding "may", a study of 12 trials of a quadratic, and the parameters of its best trial. */
+async function withEarlierStudy(): Promise<{ storage: MemoryStorage; best: Record<string, unknown> }> {
+  const storage = new MemoryStorage();
+  const may = await createStudy({ name: "may", storage, sampler: new TPESampler({ seed: 1 }) });
+  await may.optimize((t) => (t.suggestFloat("x", -5, 5) - 1) ** 2 + (t.suggestFloat("y", -5, 5) + 2) ** 2, { nTrials: 12 });
+  return { storage, best: { ...may.bestTrial!.params } };
+}
+
+describe("HTTP API: a study created with warmStartFrom", () => {
+  it("learns from the earlier study, as sextant create --warm-start makes it: the GP's first trial is that study's best", async () => {
+    // The route took no warmStartFrom (a 400 for the unknown key), where the library and the CLI take it.
+    const { storage, best } = await withEarlierStudy();
+    const app = createServerApp({ storage, logError: () => undefined });
+    // The option as a Python client spells it, which the GP's own warmStart must not meet twice.
+    for (const [name, options] of [["june", { seed: 2 }], ["july", { seed: 2, warm_start: true }]] as const) {
+      const created = await call(app, "POST", "/studies", { name, sampler: { name: "gp", options }, warmStartFrom: ["may", "may"] });
+      expect(created.status, JSON.stringify(created.json)).toBe(201);
+      expect((await storage.getStudy(name))!.systemAttrs.warmStartFrom).toEqual(["may"]);
+      const asked = await call(app, "POST", `/studies/${name}/trials`, { space: WARM_SPACE });
+      expect(asked.status).toBe(201);
+      expect(asked.json.trial.params).toEqual(best);
+    }
+    // The sources' trials are not the new study's.
+    expect((await call(app, "GET", "/studies/june")).json.study.trialCounts.running).toBe(1);
+    expect((await call(app, "GET", "/studies/june")).json.study.trialCounts.complete).toBe(0);
+  });
+
+  it("refuses sources as sextant create --warm-start does, naming them, and makes no study", async () => {
+    const { storage } = await withEarlierStudy();
+    await createStudy({ name: "pareto", storage, directions: ["minimize", "minimize"] });
+    await createOnlineTuner({ name: "tuner", storage, parameter: { low: 0, high: 1 } });
+    const app = createServerApp({ storage, logError: () => undefined });
+    const refusals: [Record<string, unknown>, number, RegExp][] = [
+      [{ sampler: { name: "random" }, warmStartFrom: ["may"] }, 400, /^body\.warmStartFrom: the random sampler would ignore earlier studies; auto, tpe and gp/],
+      [{ sampler: { name: "gp", options: { warmStart: false } }, warmStartFrom: ["may"] }, 400, /^body\.warmStartFrom: the gp sampler would ignore earlier studies/],
+      [{ sampler: { name: "gp" }, directions: ["minimize", "minimize"], warmStartFrom: ["may"] }, 400, /^body\.warmStartFrom: the gp sampler learns from earlier studies for one objective, and this study has 2/],
+      [{ warmStartFrom: ["may", "april"] }, 404, /^body\.warmStartFrom: no study named "april"$/],
+      [{ warmStartFrom: ["new"] }, 400, /^body\.warmStartFrom: study "new" cannot warm-start from itself/],
+      [{ warmStartFrom: ["pareto"] }, 400, /^body\.warmStartFrom: study "pareto" has 2 objectives; warm starts learn from single-objective studies$/],
+      [{ warmStartFrom: ["tuner"] }, 400, /^body\.warmStartFrom: "tuner" is an online tuner, not a study/],
+    ];
+    for (const [body, status, message] of refusals) {
+      const refused = await call(app, "POST", "/studies", { name: "new", ...body });
+      expect([refused.status, refused.json.error.field], JSON.stringify(body)).toEqual([status, "body.warmStartFrom"]);
+      expect(refused.json.error.message).toMatch(message);
+    }
+    expect(await storage.getStudy("new")).toBeNull();
+    // TPE and auto learn from earlier studies with several objectives of their own.
+    expect((await call(app, "POST", "/studies", { name: "new", directions: ["minimize", "minimize"], sampler: { name: "tpe" }, warmStartFrom: ["may"] })).status).toBe(201);
   });
 });

@@ -19,6 +19,7 @@ import {
   InvalidDistributionError,
   type OptionSchema,
   checkJsonOptionTypes,
+  normalizeOptionKey,
   optionsWithJsonText,
   unknownKeysMessage,
   validateDistribution,
@@ -60,6 +61,7 @@ import {
   singleObjectiveProblem,
   silentTrials,
   storedWarmStartSources,
+  WARM_START_ATTR,
 } from "../study/index.js";
 import { OnlineTunerError, OnlineTunerNameTakenError, OnlineTunerOrderError, OnlineTunerSettingsError, OnlineTunerStaleRoundError, createOnlineTuner, describeSettingsConflict, loadOnlineTuner } from "../online/index.js";
 import { openApiDocument } from "./openapi.js";
@@ -435,6 +437,16 @@ function checkJsonSpec(kind: string, spec: NamedSpec, entries: readonly { name: 
   if (entry) checkJsonOptionTypes(`${spec.name} ${kind}`, spec.options, entry.options);
 }
 
+/**
+ * The GP learns from its study's warm-start sources only with its `warmStart` option on (off in the
+ * library, where a GPSampler is built before its study knows its sources): sources ask for it, as
+ * the CLI's --warm-start does, unless the options set it, in any spelling (`warm_start` too).
+ */
+function withWarmStartOn(spec: NamedSpec): NamedSpec {
+  if (spec.name !== "gp" || Object.keys(spec.options).some((key) => normalizeOptionKey(key) === "warmstart")) return spec;
+  return { ...spec, options: { ...spec.options, warmStart: true } };
+}
+
 function buildSampler(spec: NamedSpec, space: Record<string, Distribution> | undefined): Sampler {
   return createSamplerByName(spec.name, spec.options, space ? { searchSpace: space } : {});
 }
@@ -712,6 +724,29 @@ export function createServerApp(options: ServerAppOptions): Hono {
     );
   }
 
+  /**
+   * Refuses warm-start sources as `sextant create --warm-start` does, before the study is made: a
+   * sampler that would ignore them, the GP's for several objectives (it models one), a name of no
+   * study (404), the study itself, an online tuner, a study of several objectives.
+   */
+  async function checkWarmStartSources(names: readonly string[], studyName: string, sampler: Sampler, objectives: number): Promise<void> {
+    if (names.length === 0) return;
+    const field = "body.warmStartFrom";
+    const refuse = (message: string, status: 400 | 404 = 400) => new HttpError(status, `${field}: ${message}`, field);
+    if (sampler.usesWarmStart !== true) {
+      throw refuse(`the ${sampler.name} sampler would ignore earlier studies; auto, tpe and gp (with warmStart on, as it is by default here) learn from them`);
+    }
+    if (sampler.name === "gp" && objectives > 1) throw refuse(`the gp sampler learns from earlier studies for one objective, and this study has ${objectives}; tpe and auto learn from them with several`);
+    for (const name of names) {
+      if (name === studyName) throw refuse(`study "${name}" cannot warm-start from itself; name an earlier study`);
+      const record = await storage.getStudy(name);
+      if (record === null) throw refuse(`no study named "${name}"`, 404);
+      const tuner = onlineTunerRefusal(record);
+      if (tuner) throw refuse(`${tuner}; name an earlier study`);
+      if (record.directions.length !== 1) throw refuse(`study "${name}" has ${record.directions.length} objectives; warm starts learn from single-objective studies`);
+    }
+  }
+
   /** The stored study of a name: 404 when there is none, 409 when the name is an online tuner's. */
   async function studyRecord(name: string): Promise<StudyRecord> {
     const record = await storage.getStudy(name);
@@ -737,13 +772,10 @@ export function createServerApp(options: ServerAppOptions): Hono {
         // A study the library made records only its components' names: a registered one is rebuilt
         // (with its default options) rather than auto and none, which the study showed it did not use.
         const samplerFallback = registeredName(record, "sampler", samplerEntries()) ?? "auto";
-        let samplerSpec = storedSpec(record, SAMPLER_ATTR, "sampler", samplerFallback);
-        if (samplerSpec.name === "gp" && warmStart.length > 0 && samplerSpec.options.warmStart === undefined) {
-          // The library records the GP by name only; its sources say it was meant to learn from them
-          // (the CLI's --warm-start turns the option on the same way).
-          samplerSpec = { ...samplerSpec, options: { ...samplerSpec.options, warmStart: true } };
-        }
-        sampler = storedSampler(record, samplerSpec);
+        const storedSamplerSpec = storedSpec(record, SAMPLER_ATTR, "sampler", samplerFallback);
+        // The library records the GP by name only, and a create here gives its options as the client
+        // wrote them: its sources say it was meant to learn from them.
+        sampler = storedSampler(record, warmStart.length > 0 ? withWarmStartOn(storedSamplerSpec) : storedSamplerSpec);
         pruner = storedPruner(record);
       } catch (error) {
         throw new HttpError(409, `study "${name}" has a sampler or pruner this server cannot rebuild: ${(error as Error).message}`, "path.study");
@@ -906,10 +938,12 @@ export function createServerApp(options: ServerAppOptions): Hono {
         const space = body.space ? validateSpace(body.space as Record<string, Distribution>, "body.space", logNarrowed(body.name)) : undefined;
         const samplerSpec: NamedSpec = { name: body.sampler?.name ?? "auto", options: optionsWithJsonText(body.sampler?.options ?? {}) };
         const prunerSpec: NamedSpec = { name: body.pruner?.name ?? "none", options: optionsWithJsonText(body.pruner?.options ?? {}) };
+        const warmStartFrom = [...new Set(body.warmStartFrom ?? [])];
         let sampler: Sampler;
         try {
           checkJsonSpec("sampler", samplerSpec, samplerEntries());
-          sampler = buildSampler(samplerSpec, space);
+          // Built as the study will be rebuilt (openStudy), to tell whether it learns from the sources.
+          sampler = buildSampler(warmStartFrom.length > 0 ? withWarmStartOn(samplerSpec) : samplerSpec, space);
         } catch (error) {
           throw new HttpError(400, `body.sampler: ${(error as Error).message}`, "body.sampler");
         }
@@ -923,6 +957,7 @@ export function createServerApp(options: ServerAppOptions): Hono {
         // Refused now rather than as a failed first trial or a 500 on the study's first report.
         const objectives = singleObjectiveProblem(directions.length, sampler, pruner);
         if (objectives) throw new HttpError(400, `body.${objectives.component}: ${objectives.message}`, `body.${objectives.component}`);
+        await checkWarmStartSources(warmStartFrom, body.name, sampler, directions.length);
         const existing = async (): Promise<StudyRecord | null> => {
           const record = await storage.getStudy(body.name);
           const tuner = record ? onlineTunerRefusal(record) : null;
@@ -944,6 +979,7 @@ export function createServerApp(options: ServerAppOptions): Hono {
                 [SAMPLER_ATTR]: samplerSpec,
                 [PRUNER_ATTR]: prunerSpec,
                 ...(space ? { [SPACE_ATTR]: space as unknown as JsonValue } : {}),
+                ...(warmStartFrom.length > 0 ? { [WARM_START_ATTR]: warmStartFrom } : {}),
               },
             });
             created = true;

@@ -131,6 +131,13 @@ export const CreateStudyBody = z.strictObject({
   space: SearchSpace.optional().describe("the search space, for samplers that need it up front (grid)"),
   userAttrs: Attributes.optional(),
   loadIfExists: z.boolean().optional().describe("answer with the existing study instead of 409 if the name is taken (its settings are kept)"),
+  warmStartFrom: z
+    .array(StudyName)
+    .max(100)
+    .optional()
+    .describe(
+      "earlier single-objective studies on this server to learn from (auto, tpe and gp use their complete trials, which never count as this study's), as sextant create --warm-start; a name of no study is a 404",
+    ),
 });
 
 export const AskBody = z.strictObject({

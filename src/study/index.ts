@@ -9,6 +9,7 @@ export {
   createStudy,
   loadStudy,
   storedWarmStartSources,
+  WARM_START_ATTR,
   setDefaultSamplerFactory,
   MultiObjectiveError,
   NoSegmentReadyError,

@@ -762,7 +762,8 @@ export async function loadStudy(options: {
 }
 
 /** The study system attribute that keeps the names a study was warm-started from. */
-const WARM_START_ATTR = "warmStartFrom";
+/** The study system attribute that keeps the names of the studies it warm-starts from ({@link CreateStudyOptions.warmStartFrom}). */
+export const WARM_START_ATTR = "warmStartFrom";
 
 /** Refuses `warmStartFrom` that is not a list of study names: a string was read as one name per letter. */
 function checkWarmStartFrom(names: unknown): readonly string[] {

@@ -1558,12 +1558,15 @@ def _grace_said_at(connection, path):
 
 
 def create_study(url, name, direction=None, *, directions=None, token=None, sampler=None, sampler_options=None,
-                 pruner=None, pruner_options=None, load_if_exists=False, user_attrs=None, timeout=60.0,
-                 heartbeat_interval=5.0, retry_timeout=60.0):
+                 pruner=None, pruner_options=None, load_if_exists=False, user_attrs=None, warm_start_from=None,
+                 timeout=60.0, heartbeat_interval=5.0, retry_timeout=60.0):
     """Creates a study on the server at `url` (or loads it with load_if_exists=True).
 
     `sampler` and `pruner` are names as the CLI takes them ("tpe", "random", "median", ...), with
-    their options as dicts, e.g. sampler="tpe", sampler_options={"seed": 1}. While a trial runs,
+    their options as dicts, e.g. sampler="tpe", sampler_options={"seed": 1}. `warm_start_from` names
+    earlier single-objective studies on the server whose complete trials the sampler learns from
+    (auto, tpe, gp), as `sextant create --warm-start` does; a name of no study raises SextantError
+    (status 404, field body.warmStartFrom). While a trial runs,
     a thread sends a heartbeat every `heartbeat_interval` seconds (None turns it off; more than half
     the server's grace is a ValueError at the first ask, since one late beat would fail a live trial;
     each trial records it, so no server or worker fails the trial before twice that silence); a trial
@@ -1589,6 +1592,12 @@ def create_study(url, name, direction=None, *, directions=None, token=None, samp
         body["pruner"] = {"name": pruner, "options": _json(dict(pruner_options or {}), "create_study: pruner_options")}
     if user_attrs:
         body["userAttrs"] = _json(dict(user_attrs), "create_study: user_attrs")
+    if warm_start_from is not None:
+        # A string would be sent as one name per letter, were it read as a sequence.
+        sources = None if isinstance(warm_start_from, (str, bytes)) else list(warm_start_from)
+        if sources is None or not all(isinstance(source, str) for source in sources):
+            raise TypeError("create_study: warm_start_from must be a list of study names such as ['earlier-study'], got %r" % (warm_start_from,))
+        body["warmStartFrom"] = sources
     # With load_if_exists a repeat loads what a first attempt created; without, it would answer 409.
     study = connection.request("POST", "/studies", body, repeatable=bool(load_if_exists))["study"]
     return Study(connection, study, heartbeat_interval)

@@ -147,6 +147,19 @@ class OptimizeTest(ClientTestCase):
         with self.assertRaises(ValueError):
             study.best_trial
 
+    def test_a_study_created_with_warm_start_from_learns_from_the_earlier_one(self):
+        earlier = sextant_client.create_study(URL, unique("may"), sampler="tpe", sampler_options={"seed": 1})
+        earlier.optimize(lambda trial: (trial.suggest_float("x", -5, 5) - 1) ** 2, n_trials=8)
+        # The GP's first trial replays the earlier study's best; cold, it is a quasi-random point.
+        later = sextant_client.create_study(URL, unique("june"), sampler="gp", sampler_options={"seed": 2},
+                                            warm_start_from=[earlier.study_name])
+        self.assertEqual(later.ask().suggest_float("x", -5, 5), earlier.best_params["x"])
+        with self.assertRaises(SextantError) as missing:
+            sextant_client.create_study(URL, unique("july"), warm_start_from=[unique("april")])
+        self.assertEqual((missing.exception.status, missing.exception.field), (404, "body.warmStartFrom"))
+        with self.assertRaises(TypeError):
+            sextant_client.create_study(URL, unique("august"), warm_start_from=earlier.study_name)
+
     def test_catch_takes_one_exception_class_as_optuna_does(self):
         # catch=ZeroDivisionError used to fail the trial and then raise "TypeError: 'type' object
         # is not iterable" in place of the objective's exception, stopping the run.
