@@ -18,6 +18,7 @@ export {
   leadingFrontIndices,
   readableConstraints,
   satisfiesStoredConstraints,
+  storedViolation,
   toLosses,
   totalViolation,
   trialConstraints,

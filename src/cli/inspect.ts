@@ -773,33 +773,34 @@ export function lineageTable(lineage: readonly MemberLineage[]): string {
 
 /**
  * A population's lineage as CSV, one row per segment (the rows of {@link lineageTable}, member by
- * member), with the checkpoint each started from and saved, for a spreadsheet or a data frame.
+ * member), with the checkpoint each started from and saved, for a spreadsheet or a data frame. In
+ * pieces, as the trials' CSV export is written ({@link inPieces}), not made whole first.
  *
  * @example
- * io.write(lineageCsv(populationLineage(trials))); // "member,segment,trial,parent,parent_member,…"
+ * for (const piece of lineageCsv(populationLineage(trials))) io.write(piece); // "member,segment,trial,parent,parent_member,…"
  */
-export function lineageCsv(lineage: readonly MemberLineage[]): string {
+export function lineageCsv(lineage: readonly MemberLineage[]): Iterable<string> {
   const params = [...new Set(lineage.flatMap((m) => m.segments.flatMap((s) => Object.keys(s.params))))].sort();
   const cell = (value: number | null): string => (value === null ? "" : String(value));
   const headers = ["member", "segment", "trial", "parent", "parent_member", "exploited_from", "undecided", "state", "retry_of", "value", "checkpoint", "saved"];
-  const rows = lineage.flatMap((member) =>
-    member.segments.map((s) => [
-      String(member.member),
-      String(s.segment),
-      String(s.trial),
-      cell(s.parent),
-      cell(s.parentMember),
-      cell(s.exploitedFrom),
-      String(s.undecided),
-      s.state,
-      cell(s.retryOf),
-      cell(s.value),
-      s.checkpoint ?? "",
-      s.saved ?? "",
-      ...params.map((p) => paramCell(s.params[p])),
-    ]),
-  );
-  return [...csvLines([...headers, ...params.map((p) => `params_${p}`)], rows)].join("");
+  // Made a row at a time as the output takes them, as the trials' rows are.
+  const segments = lineage.flatMap((member) => member.segments.map((segment) => ({ member: member.member, segment })));
+  const rows = mapped(segments, ({ member, segment: s }) => [
+    String(member),
+    String(s.segment),
+    String(s.trial),
+    cell(s.parent),
+    cell(s.parentMember),
+    cell(s.exploitedFrom),
+    String(s.undecided),
+    s.state,
+    cell(s.retryOf),
+    cell(s.value),
+    s.checkpoint ?? "",
+    s.saved ?? "",
+    ...params.map((p) => paramCell(s.params[p])),
+  ]);
+  return inPieces(csvLines([...headers, ...params.map((p) => `params_${p}`)], rows));
 }
 
 /** A parameter's CSV cell: empty when the trial has none, "null" for a null choice. */

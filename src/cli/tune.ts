@@ -11,7 +11,7 @@ import { randomSeed } from "../math/rng.js";
 import { type Pruner, prunerEntries } from "../pruners/index.js";
 import type { Sampler } from "../samplers/index.js";
 import { SCHEDULER_ATTR, type Scheduler, describeSchedule } from "../schedulers/index.js";
-import { type Direction, type Distribution, type FrozenTrial, MAX_OBJECTIVES, type ParamValue, lastIntermediate, normalizeOptionKey, parseOptions, studyNameProblem } from "../space/index.js";
+import { type Direction, type Distribution, type FrozenTrial, MAX_OBJECTIVES, type OptionSchema, type ParamValue, lastIntermediate, normalizeOptionKey, parseOptions, studyNameProblem } from "../space/index.js";
 import { zeroTrialCounts } from "../space/trial-counts.js";
 import { type Storage, isMemoryUrl, onlineTunerRefusal, redactPassword, sqlitePath } from "../storage/index.js";
 import { CommandTemplateError, checkCommandSpec, commandObjective } from "../study/command-runner.js";
@@ -346,7 +346,7 @@ export async function resolveSettings(
   // A pruner that draws (curve's training trials, past maxTrainingTrials) takes --seed as the
   // sampler does: it drew a seed of its own in each process, so a run was not repeatable under
   // --seed and the workers of one study drew apart. Its own seed option, where given, stands.
-  const prunerSeedFromSeed = seed !== undefined && seedOf(pruner) === undefined && prunerEntries().some((entry) => entry.name === pruner.name && "seed" in entry.options);
+  const prunerSeedFromSeed = seed !== undefined && seedOf(pruner) === undefined && "seed" in (prunerSchema(pruner.name) ?? {});
   if (prunerSeedFromSeed) pruner.options.seed = seed;
   // Refused before a study exists, naming where each came from (create stored it, and every worker failed on it).
   const prunerProblem = scheduler === null ? null : prunerSchedulerProblem(pruner, scheduler);
@@ -571,6 +571,11 @@ function samePruner(a: NamedComponent, b: NamedComponent, withoutSeed: boolean):
   return inEffect(a.options) === inEffect(b.options);
 }
 
+/** The option schema of the pruner registered as `name`, or undefined for a name none is registered under. */
+function prunerSchema(name: string): OptionSchema | undefined {
+  return prunerEntries().find((entry) => entry.name === name)?.options;
+}
+
 /**
  * A pruner's options as it runs with them, or null where they do not parse: keys in its schema's
  * spelling, values read ("0" is 0), the schema's defaults filled in, and the patient pruner's
@@ -578,7 +583,7 @@ function samePruner(a: NamedComponent, b: NamedComponent, withoutSeed: boolean):
  * n_startup_trials=5, or wrappedOptions with another key spelling, was warned of another pruner.
  */
 function prunerOptionsInEffect(name: string, options: NamedComponent["options"]): Record<string, unknown> | null {
-  const schema = prunerEntries().find((entry) => entry.name === name)?.options;
+  const schema = prunerSchema(name);
   if (schema === undefined) return null;
   const owner = `${name} pruner`;
   const inEffect: Record<string, unknown> = {};

@@ -628,10 +628,12 @@ export class GPSampler implements Sampler {
       numbers.push(t.number);
       vectors.push(values.map((v, i) => (directions[i] === "maximize" ? -v : v)));
       const complete = t.state === "complete";
-      constraints.push(complete ? readableConstraints(t) : null);
+      const readable = complete ? readableConstraints(t) : null;
+      constraints.push(readable);
       // Stored constraints that are not a list of numbers make the trial infeasible (as every
-      // reader of stored trials judges it), though they give its constraint models nothing.
-      feasible.push(!complete || isFeasible(t));
+      // reader of stored trials judges it), though they give its constraint models nothing:
+      // isFeasible judges only a trial whose constraints could not be read as numbers.
+      feasible.push(!complete || (readable !== null ? readable.every((c) => c <= 0) : isFeasible(t)));
     }
     const values =
       directions.length === 1 ? vectors.map((v) => v[0]!) : scalarizeParEgo(vectors, new Rng(deriveSeed(this.seed, number, "parego")));

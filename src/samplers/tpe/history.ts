@@ -22,8 +22,7 @@ import {
   studyKeyOf,
 } from "../../space/index.js";
 import { type Dimension, encodeCoordinate, makeDimension } from "./dimension.js";
-import { constrainedDominates, greedyHypervolumeSubset } from "../../analysis/index.js";
-import { storedViolation } from "../../analysis/pareto.js";
+import { constrainedDominates, greedyHypervolumeSubset, storedViolation } from "../../analysis/index.js";
 import { contributionWeights, referencePoint, scaledForHypervolume } from "./motpe-weights.js";
 
 export const BELOW = 1;
@@ -157,7 +156,7 @@ export class TrialHistory {
       const row = this.makeRow(trial, multiObjective);
       if (row) this.addRow(row);
     }
-    if (this.rows.length > from) this.orderRows(from);
+    this.orderRows(from);
   }
 
   private sameDirections(directions: readonly Direction[]): boolean {
@@ -224,7 +223,7 @@ export class TrialHistory {
     if (row.rank === FAILED_RANK) this.failedRows++;
   }
 
-  /** Puts the rows from `from` on into every order: the loss order, number order and each column's. */
+  /** Puts the rows from `from` on into every order: the loss order, number order and each column's (none added: nothing done). */
   private orderRows(from: number): void {
     const rows = this.rows;
     const added = Array.from({ length: rows.length - from }, (_, k) => from + k);
