@@ -399,6 +399,65 @@ describe.skipIf(skip !== null)("postgres storage", () => {
     });
   });
 
+  describe("a lock held by another session", () => {
+    // A worker whose statement waited past the URL's (or the database's) statement_timeout or
+    // lock_timeout for a lock another session held died with its trials left running, where
+    // the same fleet through `sextant serve` rode it out (the client retries the 503).
+    it.each(["statement_timeout", "lock_timeout"])("past the %s is waited out, and the write is made once", async (timeout) => {
+      const url = new URL(freshSchemaUrl());
+      const schema = url.searchParams.get("schema")!;
+      url.searchParams.set(timeout, "100");
+      let holder: pg.Client | null = null;
+      const retries: string[] = [];
+      const storage = await PostgresStorage.open(url.toString(), {
+        onRetry: (message) => {
+          retries.push(message);
+          // Let go only once a statement has been cancelled for waiting: the test does not hang on timing.
+          void holder?.query("COMMIT");
+        },
+      });
+      try {
+        const study = await storage.createStudy("locked", ["minimize"]);
+        const waiting = await storage.createTrial(study.id, { state: "waiting" });
+        holder = new pg.Client({ connectionString: database.url });
+        holder.on("error", () => undefined);
+        await holder.connect();
+        await holder.query("BEGIN");
+        await holder.query(`LOCK TABLE ${schema}.sextant_trials IN ACCESS EXCLUSIVE MODE`);
+        const claimed = await storage.claimWaitingTrial(study.id);
+        expect(claimed?.number).toBe(waiting.number);
+        await storage.updateTrial(claimed!.id, { state: "complete", values: [1] });
+        expect(retries[0]).toMatch(timeout === "statement_timeout" ? /statement timeout; retrying/ : /lock timeout; retrying/);
+        const trials = (await storage.trialsSince(study.id, 0)).trials;
+        expect(trials.map((t) => [t.number, t.state])).toEqual([[0, "complete"]]);
+      } finally {
+        await holder?.end().catch(() => undefined);
+        await storage.close();
+      }
+    });
+
+    it("held past the retry deadline gives up naming the timeout and what to do", async () => {
+      const url = new URL(freshSchemaUrl());
+      const schema = url.searchParams.get("schema")!;
+      url.searchParams.set("statement_timeout", "100");
+      const storage = await PostgresStorage.open(url.toString(), { retryDeadlineMs: 1000 });
+      const holder = new pg.Client({ connectionString: database.url });
+      holder.on("error", () => undefined);
+      try {
+        const study = await storage.createStudy("locked-long", ["minimize"]);
+        await holder.connect();
+        await holder.query("BEGIN");
+        await holder.query(`LOCK TABLE ${schema}.sextant_trials IN ACCESS EXCLUSIVE MODE`);
+        await expect(storage.createTrial(study.id, { state: "running" })).rejects.toThrow(
+          /kept refusing for more than 1 s: canceling statement due to statement timeout \(SQLSTATE 57014\).*pg_locks.*raise the statement_timeout/,
+        );
+      } finally {
+        await holder.end().catch(() => undefined);
+        await storage.close();
+      }
+    });
+  });
+
   describe("a server that stops answering", () => {
     it("gives up once the deadline has passed, though each attempt waits out the connect timeout", async () => {
       // Each attempt took the 10 s connect timeout, more than the quiet spell that starts a new

@@ -868,15 +868,20 @@ export class PostgresStorage implements Storage {
         if (this.unreachableSince === null || (attempt === 0 && now - this.lastFailureAt > OUTAGE_QUIET_MS)) this.unreachableSince = now;
         this.lastFailureAt = now;
         if (attempt === 0) this.onRetry?.(`${this.url}: ${errorText(error)}; retrying for up to ${Math.round(this.retryDeadlineMs / 1000)} s`);
-        if (performance.now() >= this.unreachableSince + this.retryDeadlineMs) {
-          throw new StorageError(
-            `${this.url}: the database stayed unreachable for more than ${Math.round(this.retryDeadlineMs / 1000)} s (${errorText(error)})`,
-            { cause: error },
-          );
-        }
+        if (performance.now() >= this.unreachableSince + this.retryDeadlineMs) throw this.gaveUpError(error);
         await sleep(backoffMs(attempt));
       }
     }
+  }
+
+  /** Why a retried operation gave up at the deadline: the server unreachable, or (with the user's remedy) still refusing. */
+  private gaveUpError(error: unknown): StorageError {
+    const seconds = Math.round(this.retryDeadlineMs / 1000);
+    const refusal = refusalError(this.url, error);
+    const message = refusal
+      ? `${this.url}: the database kept refusing for more than ${seconds} s: ${refusal.message.slice(this.url.length + 2)}`
+      : `${this.url}: the database stayed unreachable for more than ${seconds} s (${errorText(error)})`;
+    return new StorageError(message, { cause: error });
   }
 
   /** Applies missing migrations under an advisory lock, then ensures the indexes; the common case (up to date) takes no lock. */
@@ -1424,8 +1429,8 @@ const REFUSAL_HINTS: readonly (readonly [string, string])[] = [
   ["3F000", "the schema is gone: was it dropped while this ran?"],
   ["53100", "the database server's disk is full: what was stored before is intact; free space there and run again"],
   ["53", "the database server ran short of a resource: try again once it has more"],
-  ["57014", "the server cancelled the statement (a statement_timeout, or an administrator)"],
-  ["55P03", "a lock_timeout ran out while another session held a lock Sextant needs"],
+  ["57014", "the server cancelled the statement (a statement_timeout, or an administrator): end the session that holds a lock on Sextant's tables (pg_locks and pg_stat_activity show it), or raise the statement_timeout"],
+  ["55P03", "a lock_timeout ran out while another session held a lock Sextant needs: end that session (pg_locks and pg_stat_activity show it), or raise the lock_timeout"],
   ["58", "the database server reports a system (input/output) error"],
   ["XX001", "the database server reports damaged data: see its log"],
   ["XX002", "the database server reports a damaged index: see its log (REINDEX repairs one)"],
@@ -1445,14 +1450,17 @@ function refusalError(url: string, error: unknown): StorageError | null {
 
 /**
  * Errors after which the same operation may succeed: the connection broke, the server is
- * restarting or shutting down, too many connections, or PostgreSQL chose us as a deadlock or
- * serialization victim.
+ * restarting or shutting down, too many connections, PostgreSQL chose us as a deadlock or
+ * serialization victim, or cancelled a statement (a statement_timeout or lock_timeout that ran
+ * out waiting for another session's lock, or an administrator's pg_cancel_backend). Every
+ * operation is safe to run again: a write finds its own earlier attempt by its write id.
  */
 function isTransient(error: unknown): boolean {
   const e = error as { code?: string; message?: string } | null;
   if (!e || typeof e !== "object") return false;
   const code = e.code ?? "";
   if (code.startsWith("08") || code.startsWith("57P") || code === "53300" || code === "40001" || code === "40P01") return true;
+  if (code === "57014" || code === "55P03") return true;
   if (["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "EAI_AGAIN"].includes(code)) return true;
   const message = e.message ?? "";
   return /Connection terminated|connection error|not queryable|timeout exceeded when trying to connect/i.test(message);
