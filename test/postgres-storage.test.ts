@@ -458,6 +458,41 @@ describe.skipIf(skip !== null)("postgres storage", () => {
     });
   });
 
+  describe("a database that refuses connections for a while", () => {
+    // ALTER DATABASE … ALLOW_CONNECTIONS false (maintenance) killed every worker of a fleet as
+    // "internal error … a bug in Sextant", mid-run and when its heartbeat thread opened.
+    it("is waited out, when opening and mid-run", async () => {
+      const refusing = await createScratchDatabase();
+      const allow = (yes: boolean) => adminQuery(`ALTER DATABASE ${refusing.name} ALLOW_CONNECTIONS ${yes}`);
+      const shutOut = async () => {
+        await allow(false);
+        await adminQuery("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", [refusing.name]);
+      };
+      const retries: string[] = [];
+      // Let them in again only once a call has found itself refused: no timing involved.
+      const onRetry = (message: string) => {
+        retries.push(message);
+        if (/not currently accepting connections/.test(message)) void allow(true);
+      };
+      let storage: PostgresStorage | null = null;
+      try {
+        await shutOut();
+        storage = await PostgresStorage.open(refusing.url, { onRetry });
+        expect(retries).toHaveLength(1);
+        const study = await storage.createStudy("refused", ["minimize"]);
+        await shutOut();
+        const trial = await storage.createTrial(study.id, { state: "running" });
+        expect(retries.filter((message) => /not currently accepting connections/.test(message))).toHaveLength(2);
+        await storage.updateTrial(trial.id, { state: "complete", values: [1] });
+        expect((await storage.trialsSince(study.id, 0)).trials.map((t) => [t.number, t.state])).toEqual([[0, "complete"]]);
+      } finally {
+        await allow(true);
+        await storage?.close();
+        await refusing.drop();
+      }
+    });
+  });
+
   describe("a server that stops answering", () => {
     it("gives up once the deadline has passed, though each attempt waits out the connect timeout", async () => {
       // Each attempt took the 10 s connect timeout, more than the quiet spell that starts a new

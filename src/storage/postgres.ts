@@ -1450,17 +1450,21 @@ function refusalError(url: string, error: unknown): StorageError | null {
 
 /**
  * Errors after which the same operation may succeed: the connection broke, the server is
- * restarting or shutting down, too many connections, PostgreSQL chose us as a deadlock or
- * serialization victim, or cancelled a statement (a statement_timeout or lock_timeout that ran
- * out waiting for another session's lock, or an administrator's pg_cancel_backend). Every
- * operation is safe to run again: a write finds its own earlier attempt by its write id.
+ * restarting or shutting down, too many connections, the database is closed to connections for a
+ * while, PostgreSQL chose us as a deadlock or serialization victim, or it cancelled a statement
+ * (a statement_timeout or lock_timeout that ran out waiting for another session's lock, or an
+ * administrator's pg_cancel_backend). Every operation is safe to run again: a write finds its own
+ * earlier attempt by its write id.
  */
 function isTransient(error: unknown): boolean {
-  const e = error as { code?: string; message?: string } | null;
+  const e = error as { code?: string; message?: string; routine?: string } | null;
   if (!e || typeof e !== "object") return false;
   const code = e.code ?? "";
   if (code.startsWith("08") || code.startsWith("57P") || code === "53300" || code === "40001" || code === "40P01") return true;
   if (code === "57014" || code === "55P03") return true;
+  // ALTER DATABASE … ALLOW_CONNECTIONS false, as for maintenance, refuses connections until it is
+  // undone; told apart from other 55000s by the server routine, which unlike the message is not translated.
+  if (code === "55000" && e.routine === "CheckMyDatabase") return true;
   if (["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "EAI_AGAIN"].includes(code)) return true;
   const message = e.message ?? "";
   return /Connection terminated|connection error|not queryable|timeout exceeded when trying to connect/i.test(message);
