@@ -251,6 +251,34 @@ describe("Study.reapStaleTrials", () => {
     expect(await storage.claimWaitingTrial(study.id)).toBeNull();
   });
 
+  it("never fails a trial of its own whose result is on its way to storage, however long the write takes", async () => {
+    // After a PostgreSQL outage longer than the grace, a worker's next ask reaped the trial whose
+    // finishing write was still retrying in its other lane: the worker's own result was dropped as
+    // "already failed by another process", and its parameters were queued to run again.
+    const storage = new MemoryStorage();
+    const study = await createStudy({ storage, sampler: new RandomSampler({ seed: 1 }) });
+    const update = storage.updateTrial.bind(storage);
+    let writing: () => void = () => undefined;
+    const writeStarted = new Promise<void>((resolve) => (writing = resolve));
+    let letThrough: () => void = () => undefined;
+    const outageOver = new Promise<void>((resolve) => (letThrough = resolve));
+    storage.updateTrial = async (id, patch) => {
+      if (patch.state === "complete") {
+        writing();
+        await outageOver;
+      }
+      return update(id, patch);
+    };
+    const run = study.optimize((trial) => trial.suggestFloat("x", 0, 1), { nTrials: 1 });
+    await writeStarted;
+    await waitPast(60);
+    const whileWriting = await study.reapStaleTrials(0.05);
+    letThrough();
+    await run;
+    expect(whileWriting).toEqual({ reaped: [], retries: [] });
+    expect(study.trials.map((t) => t.state)).toEqual(["complete"]);
+  });
+
   it("reaps a trial once when two workers reap at the same time", async () => {
     const path = join(scratch, "race.db");
     const first = SqliteStorage.open(path);

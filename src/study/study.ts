@@ -2814,7 +2814,7 @@ export class Study implements TrialHost {
    * (their worker died, or lost the storage for that long) and queues each again with the same
    * parameters, at most `maxRetries` times along one chain of retries. Failing is a compare-and-set
    * from `running`, so when several workers reap at once each trial is failed and retried once.
-   * Trials this study object is running itself are never reaped: this process is alive. Nor are
+   * Trials this study object is running or finishing itself are never reaped: this process is alive. Nor are
    * trials a client of the HTTP service runs without heartbeats (see {@link CLIENT_BEATS_ATTR}),
    * as the service's own reaper leaves them: a worker of the same study used to fail them and run
    * their parameters again, and the client's result was then refused. Nor is a trial reaped before
@@ -2843,8 +2843,10 @@ export class Study implements TrialHost {
     const reaped: number[] = [];
     const retries: number[] = [];
     const graces: number[] = [];
-    // Trials this live process runs, or has started ahead for its next ask (finishAndStartNext), are its own.
-    const othersTrial = (trial: FrozenTrial): boolean => !this.activeTrials.has(trial.number) && !this.prefetched.some((p) => p.id === trial.id) && silenceMeansGone(trial);
+    // Trials this live process runs, is finishing (a write that may be waiting out an outage longer
+    // than the grace), or has started ahead for its next ask (finishAndStartNext), are its own.
+    const othersTrial = (trial: FrozenTrial): boolean =>
+      !this.activeTrials.has(trial.number) && !this.finishing.has(trial.number) && !this.prefetched.some((p) => p.id === trial.id) && silenceMeansGone(trial);
     for (const { trial, graceMs } of await silentTrials(this.storage, this.id, graceSeconds * 1000, othersTrial)) {
       let failed: FrozenTrial;
       try {
