@@ -716,6 +716,10 @@ export class SqliteStorage implements Storage {
       );
     }
     if (cause.code.startsWith("SQLITE_IOERR")) {
+      const limited = fileSizeLimitReason(cause.code);
+      if (limited) {
+        return new StorageError(`${this.url}: a write failed (${cause.message}, ${cause.code}); ${limited}; otherwise check that the disk holding ${folder} is still mounted and healthy`, { cause });
+      }
       return new StorageError(
         `${this.url}: the disk or network file system holding ${folder} failed a read or write (${cause.message}, ${cause.code}); check that it is still mounted and healthy, then run again`,
         { cause },
@@ -1000,11 +1004,38 @@ function describeOpenFailure(error: unknown, path: string, readOnly: boolean): s
     }
     if (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED")) return "the database stayed locked by another process";
     if (code === "SQLITE_FULL") return "the disk is full";
-    return `${error.message} (${code})`;
+    const limited = fileSizeLimitReason(code);
+    return `${error.message} (${code})${limited ? `; ${limited}` : ""}`;
   }
   const binding = error instanceof Error ? nativeBindingProblem(error.message) : undefined;
   if (binding) return binding;
   return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * What to say of a failed write when this process may write files only up to a size (`ulimit -f`),
+ * or null: SQLite reports a write past that limit (EFBIG) as a plain I/O error, and the message
+ * sent the user to check a disk that was fine. The database or its -wal journal may have reached it.
+ */
+function fileSizeLimitReason(code: string): string | null {
+  // A write to the database or journal, or growing the -shm file (SQLite's wal-index), past the limit.
+  if (code !== "SQLITE_IOERR_WRITE" && code !== "SQLITE_IOERR_SHMSIZE") return null;
+  const limit = fileSizeLimitBytes();
+  if (limit === null) return null;
+  return `this process may not write a file past ${limit} bytes (its file size limit, ulimit -f), which the database or its -wal journal may have reached: raise the limit ("ulimit -f unlimited" in the shell that starts it) and run again`;
+}
+
+/** The soft limit on the size of a file this process may write, in bytes; null when there is none or it cannot be read (not Linux). */
+function fileSizeLimitBytes(): number | null {
+  try {
+    const line = readFileSync("/proc/self/limits", "utf8")
+      .split("\n")
+      .find((text) => text.startsWith("Max file size"));
+    const soft = line?.slice("Max file size".length).trim().split(/\s+/)[0];
+    return soft !== undefined && /^\d+$/.test(soft) ? Number(soft) : null;
+  } catch {
+    return null;
+  }
 }
 
 /** Why a reader cannot read the WAL database at `path` where it may not create its -wal and -shm (`why`). */
