@@ -31,6 +31,7 @@ export {
   type FinishedTrialInit,
   type TrialQuery,
   findTrials,
+  trialPages,
   type WaitingTrialInit,
   type WholeTrialInit,
   DuplicateStudyError,

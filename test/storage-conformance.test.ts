@@ -22,6 +22,7 @@ import {
   TrialNotRunningError,
   type TrialQuery,
   selectTrials,
+  trialPages,
 } from "../src/storage/index.js";
 import { PostgresStorage } from "../src/storage/postgres.js";
 import { SqliteStorage } from "../src/storage/sqlite.js";
@@ -857,9 +858,12 @@ describe.each(backends)("storage conformance: $name", (backend) => {
           for (const order of [undefined, "minimize", "maximize"] as const) {
             for (const reverse of [false, true]) {
               for (const limit of [undefined, 0, 1, 3]) {
-                const query: TrialQuery = { ...filter, ...(order ? { order } : {}), reverse, ...(limit === undefined ? {} : { limit }) };
-                const expected = selectTrials(all, query).map((t) => t.number);
-                expect((await storage.findTrials!(study.id, query)).map((t) => t.number), JSON.stringify(query)).toEqual(expected);
+                // The cursor pages through the number order only.
+                for (const afterNumber of order ? [undefined] : [undefined, -1, 0, 3, 16, 17, 99]) {
+                  const query: TrialQuery = { ...filter, ...(order ? { order } : {}), reverse, ...(limit === undefined ? {} : { limit }), ...(afterNumber === undefined ? {} : { afterNumber }) };
+                  const expected = selectTrials(all, query).map((t) => t.number);
+                  expect((await storage.findTrials!(study.id, query)).map((t) => t.number), JSON.stringify(query)).toEqual(expected);
+                }
               }
             }
           }
@@ -878,7 +882,44 @@ describe.each(backends)("storage conformance: $name", (backend) => {
       const study = await newStudy();
       await expect(storage.findTrials!(study.id, { states: ["done" as "complete"] })).rejects.toThrow(/unknown state "done"/);
       await expect(storage.findTrials!(study.id, { limit: -1 })).rejects.toThrow(/limit must be a whole number/);
+      await expect(storage.findTrials!(study.id, { afterNumber: 1.5 })).rejects.toThrow(/afterNumber must be a whole number/);
+      await expect(storage.findTrials!(study.id, { order: "minimize", afterNumber: 3 })).rejects.toThrow(/afterNumber pages through the number order/);
       expect(await storage.findTrials!(study.id, { order: "maximize", limit: 1 })).toEqual([]);
+    });
+
+    it("takes a cursor: the trials after a number, greater ones or with reverse smaller ones, in number order", async () => {
+      const study = await mixedStudy();
+      const numbers = async (query: TrialQuery) => (await storage.findTrials!(study.id, query)).map((t) => t.number);
+      expect(await numbers({ afterNumber: 14, limit: 2 })).toEqual([15, 16]);
+      expect(await numbers({ afterNumber: 14, reverse: true, limit: 2 })).toEqual([13, 12]);
+      expect(await numbers({ afterNumber: 15, states: ["pruned"] })).toEqual([17]);
+      expect(await numbers({ afterNumber: 17 })).toEqual([]);
+      expect(await numbers({ afterNumber: 0, reverse: true })).toEqual([]);
+    });
+
+    it("reads a study in pages with trialPages: every trial once, in order, as its page found it", async () => {
+      const study = await mixedStudy();
+      const all = (await storage.findTrials!(study.id, {})).map((t) => t.number);
+      for (const query of [{}, { reverse: true }, { states: ["complete" as const] }, { states: ["pruned" as const, "failed" as const], reverse: true }]) {
+        const pages: number[][] = [];
+        for await (const page of trialPages(storage, study.id, query, 4)) pages.push(page.map((t) => t.number));
+        expect(pages.flat(), JSON.stringify(query)).toEqual((await storage.findTrials!(study.id, query)).map((t) => t.number));
+        expect(pages.every((page) => page.length > 0 && page.length <= 4), JSON.stringify(pages)).toBe(true);
+      }
+      // A study that changes between two pages: a trial finished since the first page shows
+      // finished in its own; a trial created after the first page is left out.
+      const running = (await storage.findTrials!(study.id, { states: ["running"] }))[0]!;
+      const seen: FrozenTrial[] = [];
+      for await (const page of trialPages(storage, study.id, {}, 5)) {
+        if (seen.length === 0) {
+          await storage.updateTrial(running.id, { state: "complete", values: [7] });
+          await storage.createTrial(study.id, { state: "waiting" });
+        }
+        seen.push(...page);
+      }
+      expect(seen.map((t) => t.number)).toEqual(all);
+      expect(seen.find((t) => t.id === running.id)).toMatchObject({ state: "complete", values: [7] });
+      await expect(trialPages(storage, study.id, {}, 0).next()).rejects.toThrow(/pageSize must be a whole number/);
     });
   });
 

@@ -773,6 +773,7 @@ export class PostgresStorage implements Storage {
     if (query.states !== undefined) values.push(query.states);
     if (query.withSystemAttr !== undefined) values.push(query.withSystemAttr);
     if (query.numbers !== undefined) values.push(query.numbers);
+    if (query.afterNumber !== undefined) values.push(query.afterNumber);
     if (query.limit !== undefined) values.push(query.limit);
     const statement = trialQueryStatement(quoteIdentifier(this.schema), query);
     const { rows } = await this.retrying(() => this.query<TrialRow & { study_exists: boolean }>(statement, values));
@@ -1322,7 +1323,7 @@ function statements(schema: string) {
 
 /**
  * The findTrials statement for queries shaped like `query` (which filters, which order), named by
- * that shape: its parameters are the study id, then each filter's, then the limit. One row with a
+ * that shape: its parameters are the study id, then each filter's, then the cursor, then the limit. One row with a
  * null id when the study has no such trial, none of them with `study_exists` false when there is
  * no such study.
  */
@@ -1337,11 +1338,12 @@ function trialQueryStatement(schema: string, query: TrialQuery): { name: string;
     where.push(`strpos(system_attrs, to_json($${parameter}::text)::text) > 0 AND COALESCE(jsonb_typeof(${SYSTEM_ATTRS_JSONB} -> $${parameter}::text), 'null') <> 'null'`);
   }
   if (query.numbers !== undefined) where.push(`number = ANY($${++parameter}::int8[])`);
+  if (query.afterNumber !== undefined) where.push(`number ${query.reverse ? "<" : ">"} $${++parameter}::int8`);
   const first = "objective_values::jsonb ->> 0";
   const { orderBy, where: valued } = trialQueryOrder(query, { isNumber: "jsonb_typeof(objective_values::jsonb -> 0) = 'number'", text: first, number: `(${first})::float8` });
   if (valued !== null) where.push(valued);
   const limit = query.limit !== undefined ? ` LIMIT $${++parameter}` : "";
-  const shape = [query.states ? "s" : "", query.withSystemAttr !== undefined ? "a" : "", query.numbers ? "n" : "", order === "number" ? "" : order.slice(0, 3), query.reverse ? "r" : "", limit ? "l" : ""].join("");
+  const shape = [query.states ? "s" : "", query.withSystemAttr !== undefined ? "a" : "", query.numbers ? "n" : "", query.afterNumber !== undefined ? "c" : "", order === "number" ? "" : order.slice(0, 3), query.reverse ? "r" : "", limit ? "l" : ""].join("");
   return {
     name: `sextant_find_trials_${shape}_${schema.replace(/\W/g, "")}`,
     text: `SELECT EXISTS (SELECT 1 FROM ${schema}.sextant_studies WHERE id = $1) AS study_exists, found.* FROM (SELECT 1) AS one LEFT JOIN LATERAL (

@@ -503,6 +503,7 @@ export class SqliteStorage implements Storage {
     const values: unknown[] = [studyId, ...(query.states ?? [])];
     if (query.withSystemAttr !== undefined) values.push(JSON.stringify(query.withSystemAttr), query.withSystemAttr);
     if (query.numbers !== undefined) values.push(JSON.stringify(query.numbers));
+    if (query.afterNumber !== undefined) values.push(query.afterNumber);
     if (query.limit !== undefined) values.push(query.limit);
     const rows = await this.read(() => {
       if (!this.statements.studySeq.get(studyId)) throw noStudy(studyId);
@@ -511,11 +512,11 @@ export class SqliteStorage implements Storage {
     return rows.map((row) => this.toTrial(row));
   }
 
-  /** The statement for queries shaped like `query`: its parameters are the study id, then each filter's, then the limit. */
+  /** The statement for queries shaped like `query`: its parameters are the study id, then each filter's, then the cursor, then the limit. */
   private trialQueryStatement(query: TrialQuery): Database.Statement {
     const order = query.order ?? "number";
     const states = query.states?.length ?? null;
-    const key = JSON.stringify([states, query.withSystemAttr !== undefined, query.numbers !== undefined, order, query.reverse === true, query.limit !== undefined]);
+    const key = JSON.stringify([states, query.withSystemAttr !== undefined, query.numbers !== undefined, order, query.reverse === true, query.afterNumber !== undefined, query.limit !== undefined]);
     let statement = this.trialQueries.get(key);
     if (statement) return statement;
     const where = ["study_id = ?"];
@@ -528,6 +529,8 @@ export class SqliteStorage implements Storage {
       where.push("instr(system_attrs, ?) > 0 AND EXISTS (SELECT 1 FROM json_each(system_attrs) WHERE key = ? AND type <> 'null')");
     }
     if (query.numbers !== undefined) where.push("number IN (SELECT value FROM json_each(?))");
+    // A range on the (study_id, number) and trials_by_state indexes: a page costs its own rows, not the ones before it.
+    if (query.afterNumber !== undefined) where.push(query.reverse ? "number < ?" : "number > ?");
     const first = "json_extract(objective_values, '$[0]')";
     const { orderBy, where: valued } = trialQueryOrder(query, { isNumber: "json_type(objective_values, '$[0]') IN ('integer', 'real')", text: first, number: first });
     if (valued !== null) where.push(valued);

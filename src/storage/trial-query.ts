@@ -36,6 +36,12 @@ export interface TrialQuery {
   readonly reverse?: boolean;
   /** At most this many trials, from the start of the order. */
   readonly limit?: number;
+  /**
+   * A cursor, for reading a study page by page (see {@link trialPages}): only trials after this
+   * number in the number order, so with a greater number, or with `reverse` a smaller one. Only
+   * with the number order, where a trial's place never changes.
+   */
+  readonly afterNumber?: number;
 }
 
 /** Throws for a query no backend should run: an unknown state or order, a limit that is no count. */
@@ -49,6 +55,10 @@ export function checkTrialQuery(query: TrialQuery): void {
   }
   if (query.limit !== undefined && !(Number.isSafeInteger(query.limit) && query.limit >= 0)) {
     throw new RangeError(`findTrials: limit must be a whole number ≥ 0, got ${query.limit}`);
+  }
+  if (query.afterNumber !== undefined) {
+    if (!Number.isSafeInteger(query.afterNumber)) throw new TypeError(`findTrials: afterNumber must be a whole number, got ${query.afterNumber}`);
+    if (order !== "number") throw new TypeError(`findTrials: afterNumber pages through the number order, not order ${JSON.stringify(order)}`);
   }
   for (const number of query.numbers ?? []) {
     if (!Number.isSafeInteger(number)) throw new TypeError(`findTrials: numbers must be whole numbers, got ${number}`);
@@ -76,16 +86,17 @@ function valueRank(values: readonly number[], direction: Direction): number {
  */
 export function selectTrials(trials: readonly FrozenTrial[], query: TrialQuery): FrozenTrial[] {
   checkTrialQuery(query);
-  const { states, withSystemAttr, numbers } = query;
+  const { states, withSystemAttr, numbers, afterNumber } = query;
   const order = query.order ?? "number";
+  const sign = query.reverse ? -1 : 1;
   const selected = trials.filter(
     (t) =>
+      (afterNumber === undefined || sign * (t.number - afterNumber) > 0) &&
       (states === undefined || states.includes(t.state)) &&
       (withSystemAttr === undefined || (Object.hasOwn(t.systemAttrs, withSystemAttr) && t.systemAttrs[withSystemAttr] !== null)) &&
       (numbers === undefined || numbers.includes(t.number)) &&
       (order === "number" || t.values !== null),
   );
-  const sign = query.reverse ? -1 : 1;
   selected.sort((a, b) => {
     if (order !== "number") {
       const rankA = valueRank(a.values!, order);
@@ -111,4 +122,49 @@ export async function findTrials(storage: Storage, studyId: number, query: Trial
   if (storage.findTrials) return storage.findTrials(studyId, query);
   const { trials } = await storage.trialsSince(studyId, 0);
   return selectTrials([...trials].sort((a, b) => a.number - b.number), query);
+}
+
+/** Trials {@link trialPages} reads at once unless told: a few megabytes of trials with long attributes, and few enough reads that each one's round trip is a small part of its cost. */
+export const TRIAL_PAGE_SIZE = 1000;
+
+/**
+ * The trials `query` selects, in number order (`reverse`: the last first), read a page of at most
+ * `pageSize` at a time with the {@link TrialQuery.afterNumber} cursor: a reader of a large study
+ * holds a page of it, not its whole history (`sextant trials`, export and copy read 200,000-trial
+ * studies so). A storage without {@link Storage.findTrials} is read whole once and handed out in pages.
+ *
+ * Each page is a read of its own, so a study that changes while it is read (live workers) is not
+ * seen as of one moment, as one read sees it. What the pages then hold: the trials numbered up to
+ * the study's last trial when the first page was read (trials created later are left out, as a
+ * single read made then leaves them out), each once, as its own page found it: a trial that
+ * finished between the first page and its own shows finished. With `states`, a trial is there
+ * when its page found it in one of them.
+ *
+ * @example
+ * for await (const page of trialPages(storage, study.id, { states: ["complete"] })) for (const trial of page) console.log(trial.number);
+ */
+export async function* trialPages(
+  storage: Storage,
+  studyId: number,
+  query: Omit<TrialQuery, "order" | "limit" | "afterNumber"> = {},
+  pageSize = TRIAL_PAGE_SIZE,
+): AsyncGenerator<FrozenTrial[], void, undefined> {
+  if (!(Number.isSafeInteger(pageSize) && pageSize > 0)) throw new RangeError(`trialPages: pageSize must be a whole number ≥ 1, got ${pageSize}`);
+  if (!storage.findTrials) {
+    const trials = await findTrials(storage, studyId, query);
+    for (let start = 0; start < trials.length; start += pageSize) yield trials.slice(start, start + pageSize);
+    return;
+  }
+  const plain = { ...query, order: undefined, limit: undefined, afterNumber: undefined };
+  const [last] = await storage.findTrials(studyId, { reverse: true, limit: 1 });
+  if (last === undefined) return;
+  // Reversed, the newest trials first: from the last when the read began, down to trial 0.
+  let cursor = query.reverse ? last.number + 1 : -1;
+  for (;;) {
+    const page = await storage.findTrials(studyId, { ...plain, afterNumber: cursor, limit: pageSize });
+    const kept = query.reverse ? page : page.filter((trial) => trial.number <= last.number);
+    if (kept.length > 0) yield kept;
+    if (page.length < pageSize || kept.length < page.length) return;
+    cursor = page[page.length - 1]!.number;
+  }
 }
