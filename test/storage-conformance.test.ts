@@ -902,7 +902,7 @@ describe.each(backends)("storage conformance: $name", (backend) => {
       const all = (await storage.findTrials!(study.id, {})).map((t) => t.number);
       for (const query of [{}, { reverse: true }, { states: ["complete" as const] }, { states: ["pruned" as const, "failed" as const], reverse: true }]) {
         const pages: number[][] = [];
-        for await (const page of trialPages(storage, study.id, query, 4)) pages.push(page.map((t) => t.number));
+        for await (const page of trialPages(storage, study.id, query, { pageSize: 4 })) pages.push(page.map((t) => t.number));
         expect(pages.flat(), JSON.stringify(query)).toEqual((await storage.findTrials!(study.id, query)).map((t) => t.number));
         expect(pages.every((page) => page.length > 0 && page.length <= 4), JSON.stringify(pages)).toBe(true);
       }
@@ -910,7 +910,7 @@ describe.each(backends)("storage conformance: $name", (backend) => {
       // finished in its own; a trial created after the first page is left out.
       const running = (await storage.findTrials!(study.id, { states: ["running"] }))[0]!;
       const seen: FrozenTrial[] = [];
-      for await (const page of trialPages(storage, study.id, {}, 5)) {
+      for await (const page of trialPages(storage, study.id, {}, { pageSize: 5 })) {
         if (seen.length === 0) {
           await storage.updateTrial(running.id, { state: "complete", values: [7] });
           await storage.createTrial(study.id, { state: "waiting" });
@@ -919,7 +919,17 @@ describe.each(backends)("storage conformance: $name", (backend) => {
       }
       expect(seen.map((t) => t.number)).toEqual(all);
       expect(seen.find((t) => t.id === running.id)).toMatchObject({ state: "complete", values: [7] });
-      await expect(trialPages(storage, study.id, {}, 0).next()).rejects.toThrow(/pageSize must be a whole number/);
+      // A second read ends where a first one did.
+      const upTo = async (query: TrialQuery & { reverse?: boolean }, lastNumber: number) => {
+        const numbers: number[] = [];
+        for await (const page of trialPages(storage, study.id, query, { pageSize: 4, lastNumber })) numbers.push(...page.map((t) => t.number));
+        return numbers;
+      };
+      expect(await upTo({}, 5)).toEqual([0, 1, 2, 3, 4, 5]);
+      expect(await upTo({ reverse: true }, 5)).toEqual([5, 4, 3, 2, 1, 0]);
+      expect(await upTo({ states: ["pruned"] }, 9)).toEqual([4, 9]);
+      expect(await upTo({}, -1)).toEqual([]);
+      await expect(trialPages(storage, study.id, {}, { pageSize: 0 }).next()).rejects.toThrow(/pageSize must be a whole number/);
     });
   });
 

@@ -340,8 +340,18 @@ export function commandLine(argv: readonly string[]): string {
  * for (const line of csvLines(["number", "value"], [["0", "0.5"]])) process.stdout.write(line);
  */
 export function* csvLines(headers: readonly string[], rows: Iterable<readonly string[]>): Generator<string> {
-  yield `${headers.map(csvField).join(",")}\r\n`;
-  for (const row of rows) yield `${row.map(csvField).join(",")}\r\n`;
+  yield csvLine(headers);
+  for (const row of rows) yield csvLine(row);
+}
+
+/**
+ * One line of a CSV document (RFC 4180), with its CRLF.
+ *
+ * @example
+ * csvLine(["0", "a,b"]) // '0,"a,b"\r\n'
+ */
+export function csvLine(cells: readonly string[]): string {
+  return `${cells.map(csvField).join(",")}\r\n`;
 }
 
 /**

@@ -389,6 +389,36 @@ describe("sextant studies", () => {
   });
 });
 
+/** A command's output, both streams as they interleave, with the export's time of reading blanked. */
+async function printed(command: (io: Io) => Promise<number>): Promise<string> {
+  let text = "";
+  expect(await command({ ...quietIo, out: (line) => (text += `${line}\n`), write: (piece) => (text += piece) })).toBe(0);
+  return text.replace(/\n$/, "").replace(/"exportedAt": "[^"]*"/, '"exportedAt": "…"');
+}
+
+/**
+ * What `commands` print on a SQLite study, by name, checked against what they print when the
+ * storage has no selective reads, so that every trial is read at once and selected here: the
+ * first run must not read every trial (`trialsSince`), and `whileSelective` checks it further.
+ */
+async function sameAsReadingEveryTrial(commands: [string, (io: Io) => Promise<number>][], whileSelective: () => void = () => undefined): Promise<Map<string, string>> {
+  const readAll = vi.spyOn(SqliteStorage.prototype, "trialsSince");
+  const { findTrials } = SqliteStorage.prototype;
+  try {
+    const shown = new Map<string, string>();
+    for (const [name, command] of commands) shown.set(name, await printed(command));
+    expect(readAll).not.toHaveBeenCalled();
+    whileSelective();
+    (SqliteStorage.prototype as { findTrials?: unknown }).findTrials = undefined;
+    for (const [name, command] of commands) expect(await printed(command), name).toBe(shown.get(name));
+    expect(readAll).toHaveBeenCalled();
+    return shown;
+  } finally {
+    SqliteStorage.prototype.findTrials = findTrials;
+    readAll.mockRestore();
+  }
+}
+
 describe("sextant best and trials on a large study", () => {
   it("read only the trials they show, and show what reading every trial showed", async () => {
     const dir = mkdtempSync(join(tmpdir(), "sextant-reads-"));
@@ -421,11 +451,6 @@ describe("sextant best and trials on a large study", () => {
       await storage.createTrial(study.id, { state: "waiting" });
       await storage.close();
 
-      const run = async (command: (io: Io) => Promise<number>) => {
-        let text = "";
-        expect(await command({ ...quietIo, out: (line) => (text += `${line}\n`), write: (piece) => (text += piece) })).toBe(0);
-        return text.replace(/\n$/, "");
-      };
       const commands: [string, (io: Io) => Promise<number>][] = [
         ["trials --limit 3", (io) => listTrialsCommand("mix", { storage: url, limit: 3 }, io)],
         ["trials --state pruned,failed --limit 4", (io) => listTrialsCommand("mix", { storage: url, state: "pruned,failed", limit: 4 }, io)],
@@ -433,21 +458,7 @@ describe("sextant best and trials on a large study", () => {
         ["best", (io) => bestCommand("mix", { storage: url }, io)],
         ["best --json", (io) => bestCommand("mix", { storage: url, json: true }, io)],
       ];
-      const readAll = vi.spyOn(SqliteStorage.prototype, "trialsSince");
-      const shown = new Map<string, string>();
-      for (const [name, command] of commands) shown.set(name, await run(command));
-      expect(readAll).not.toHaveBeenCalled();
-
-      // What every trial, read and selected here, shows: the storage without its selective reads.
-      const { findTrials } = SqliteStorage.prototype;
-      try {
-        (SqliteStorage.prototype as { findTrials?: unknown }).findTrials = undefined;
-        for (const [name, command] of commands) expect(await run(command), name).toBe(shown.get(name));
-        expect(readAll).toHaveBeenCalled();
-      } finally {
-        SqliteStorage.prototype.findTrials = findTrials;
-        readAll.mockRestore();
-      }
+      const shown = await sameAsReadingEveryTrial(commands);
       const rows = (name: string) => shown.get(name)!.split("\n").slice(2).map((line) => line.trim().split(/ +/).slice(0, 2).join(" "));
       expect(rows("trials --limit 3")).toEqual(["306 complete", "307 complete", "308 waiting"]);
       expect(shown.get("trials --limit 3")).toMatch(/^ *307 +complete +7 +7 +2.0s +feasibility unknown \(no constraints reported\)$/m);
@@ -459,6 +470,65 @@ describe("sextant best and trials on a large study", () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+});
+
+describe("sextant trials and export on a study of several pages", () => {
+  it("read it a page at a time, and show what reading every trial at once showed", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sextant-pages-"));
+    try {
+      const url = `sqlite:${join(dir, "s.db")}`;
+      const storage = SqliteStorage.open(join(dir, "s.db"));
+      const study = await storage.createStudy("paged", ["minimize"], { systemAttrs: { constraintCount: 2 } });
+      const x: Distribution = { type: "float", low: 0, high: 1 };
+      const late: Distribution = { type: "categorical", choices: ["a", "b"] };
+      // A parameter and constraints that first appear on the third page: the columns of the table
+      // and of the CSV come from every page, not the first.
+      await storage.insertTrials!(
+        study.id,
+        Array.from({ length: 2_500 }, (_, i) => {
+          const state = i % 11 === 0 ? ("failed" as const) : i % 7 === 0 ? ("pruned" as const) : ("complete" as const);
+          return {
+            state,
+            params: (i > 2_100 ? { x: i / 2_500, late: late.choices[i % 2]! } : { x: i / 2_500 }) as Record<string, ParamValue>,
+            distributions: (i > 2_100 ? { x, late } : { x }) as Record<string, Distribution>,
+            values: state === "failed" ? null : [Math.sin(i)],
+            intermediate: (state === "pruned" ? { 1: 0.5 } : {}) as Record<number, number>,
+            userAttrs: { i },
+            systemAttrs: (state === "failed" ? { failReason: `exit ${i}` } : i > 2_200 && state === "complete" ? { constraints: [(i % 3) - 1, -1] } : {}) as Record<string, JsonValue>,
+            startedAt: 1_600_000_000_000 + i * 1_000,
+            finishedAt: 1_600_000_001_234 + i * 1_000,
+          };
+        }),
+      );
+      await storage.createTrial(study.id, { state: "waiting", systemAttrs: { fixedParams: { x: 0.5, other: 3 } } });
+      await storage.close();
+
+      const commands: [string, (io: Io) => Promise<number>][] = [
+        ["trials", (io) => listTrialsCommand("paged", { storage: url }, io)],
+        ["trials --json", (io) => listTrialsCommand("paged", { storage: url, json: true }, io)],
+        ["trials --state complete,waiting", (io) => listTrialsCommand("paged", { storage: url, state: "complete,waiting" }, io)],
+        ["export", (io) => exportCommand("paged", { storage: url }, io)],
+        ["export --format json", (io) => exportCommand("paged", { storage: url, format: "json" }, io)],
+      ];
+      const selective = vi.spyOn(SqliteStorage.prototype, "findTrials");
+      let shown: Map<string, string>;
+      try {
+        shown = await sameAsReadingEveryTrial(commands, () => {
+          // Every read is a page: it asked for at most a thousand trials.
+          const queries = selective.mock.calls.map(([, query]) => query);
+          expect(queries.length).toBeGreaterThan(10);
+          expect(queries.every((query) => query.limit !== undefined && query.limit <= 1_000), JSON.stringify(queries)).toBe(true);
+        });
+      } finally {
+        selective.mockRestore();
+      }
+      expect(shown.get("trials")!.split("\n")[0]).toMatch(/^number +state +value +x +late +other +duration +note$/);
+      expect(shown.get("export")!.split("\r\n")[0]).toBe("number,state,value,constraint_0,constraint_1,feasible,params_x,params_late,params_other,datetime_start,datetime_complete,duration_seconds,fail_reason");
+      expect(JSON.parse(shown.get("trials --json")!)).toHaveLength(2_501);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
 
 describe("sextant delete", () => {

@@ -6,15 +6,15 @@ import { resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { CONSTRAINTS_ATTR, type FrozenTrial, type ParamValue, type TrialState, FINISHED_STATES, lastIntermediate } from "../space/index.js";
 import { API_SPELLING, tagNonFinite } from "../space/non-finite-json.js";
-import { type Storage, StorageEmptyError, type StudyRecord, type StudySummary, type TrialQuery, findTrials, onlineTunerRefusal, openStorage, redactPassword, sqlitePath, storageUrlProblem } from "../storage/index.js";
-import { feasibilityRule, feasibleParetoFront, isConstrainedStudy, readableConstraints, totalViolation } from "../analysis/index.js";
-import { hasMalformedConstraints } from "../analysis/pareto.js";
+import { type Storage, StorageEmptyError, type StudyRecord, type StudySummary, type TrialQuery, findTrials, onlineTunerRefusal, trialPages, openStorage, redactPassword, sqlitePath, storageUrlProblem } from "../storage/index.js";
+import { feasibilityRule, feasibleParetoFront, readableConstraints, totalViolation } from "../analysis/index.js";
+import { hasMalformedConstraints, reportsConstraints } from "../analysis/pareto.js";
 import { MEMBER_ATTR, type MemberLineage, SAVED_CHECKPOINT_ATTR, SCHEDULER_ATTR, populationLineage, segmentPlace } from "../schedulers/index.js";
 import type { Recommendation } from "../samplers/index.js";
 import { isConstrainedStoredStudy, isHalfMadeStudy, leastViolatingTrial, storedBest } from "../study/index.js";
 import { UsageError, UserError } from "./errors.js";
 import { populationCheckpointFolder, populationCheckpointStore, segmentCheckpoint } from "./study-config.js";
-import { formatDuration, formatNumber, formatParam, formatTime, csvLines, renderTable, shellWord, trialDuration } from "./format.js";
+import { formatDuration, formatNumber, formatParam, formatTime, csvLine, csvLines, renderTable, shellWord, trialDuration } from "./format.js";
 import { type Io, isStandardOutput, warnSchemaUpgrade, writeOutputFile } from "./io.js";
 
 /** Where commands keep their studies when neither `--storage` nor `SEXTANT_STORAGE` says. */
@@ -348,41 +348,45 @@ export async function listTrialsCommand(
     if (bad.length > 0) throw new UsageError(`--state: unknown state ${bad.map((s) => `"${s}"`).join(", ")} (use ${STATES.join(", ")})`);
   }
   return withStudy(storageUrl(options.storage), name, async (storage, record) => {
-    // Only the trials shown are read: the last `limit` of them newest first, turned back to number order.
-    const query: TrialQuery = { ...(states ? { states } : {}), ...(options.limit !== undefined ? { reverse: true, limit: options.limit } : {}) };
-    const trials = await findTrials(storage, record.id, query);
-    if (query.reverse) trials.reverse();
+    // Only the trials shown are read: the last `limit` of them newest first, turned back to number
+    // order; without a limit, every trial a page at a time (all of a 200,000-trial study at once
+    // took 660 MB), as trialPages says a study that changes meanwhile is shown.
     // A population's trials are its members' segments: where each sits in it is shown beside its number.
     const population = record.systemAttrs[SCHEDULER_ATTR] !== undefined;
+    const filter = states ? { states } : {};
+    const pages = options.limit !== undefined ? lastTrials(storage, record.id, { ...filter, reverse: true, limit: options.limit }) : trialPages(storage, record.id, filter);
     if (options.json) {
       // Written a trial at a time, as JSON.stringify(list, null, 2) spells it: the one string of a
       // 200,000-trial study was 160 MB, made whole before the first byte went out.
-      if (trials.length === 0) io.out("[]");
-      else await writeChunks(io, inPieces(trialListJsonParts(trials, population ? segmentTrialJson : trialJson)));
+      await writeChunks(io, inPieces(trialListJsonParts(pages, population ? segmentTrialJson : trialJson)));
       return 0;
     }
-    if (trials.length === 0) {
+    // The table is aligned over all of its rows, so they are kept, as text: a trial's cells, not the trial.
+    const rows: { cells: string[]; params: Readonly<Record<string, ParamValue>>; tail: string[] }[] = [];
+    const params = new Set<string>();
+    // Whether the study is constrained matters only to a complete trial shown without constraint
+    // values; the first complete trial with some decides it, as among all trials.
+    let constrained: boolean | undefined;
+    for await (const page of pages) {
+      for (const t of page) {
+        if (t.state === "complete" && t.systemAttrs[CONSTRAINTS_ATTR] == null) constrained ??= await isConstrainedStoredStudy(storage, record.id);
+        const shown = shownParams(t);
+        for (const param of Object.keys(shown)) params.add(param);
+        rows.push({
+          cells: [String(t.number), ...(population ? segmentCells(t) : []), t.state, ...record.directions.map((_, i) => formatNumber(t.values?.[i] ?? null))],
+          params: shown,
+          tail: [formatDuration(trialDuration(t)), note(t, constrained ?? false)],
+        });
+      }
+    }
+    if (rows.length === 0) {
       io.out(`no trials${states ? ` in state ${states.join(",")}` : ""} in study "${name}"`);
       return 0;
     }
-    // Whether the study is constrained matters only to a complete trial shown without constraint
-    // values; the first complete trial with some decides it, as among all trials.
-    const constrained =
-      trials.some((t) => t.state === "complete" && t.systemAttrs[CONSTRAINTS_ATTR] == null) &&
-      (await isConstrainedStoredStudy(storage, record.id));
-    const params = paramNames(trials);
     io.out(
       renderTable(
         ["number", ...(population ? SEGMENT_HEADERS : []), "state", ...valueHeaders(record.directions), ...params, "duration", "note"],
-        trials.map((t) => [
-          String(t.number),
-          ...(population ? segmentCells(t) : []),
-          t.state,
-          ...record.directions.map((_, i) => formatNumber(t.values?.[i] ?? null)),
-          ...params.map((p) => formatParam(shownParams(t)[p])),
-          formatDuration(trialDuration(t)),
-          note(t, constrained),
-        ]),
+        rows.map((row) => [...row.cells, ...[...params].map((p) => formatParam(row.params[p])), ...row.tail]),
         60,
       ),
     );
@@ -411,6 +415,11 @@ function segmentTrialJson(trial: FrozenTrial): Record<string, unknown> {
   const place = segmentPlace(trial);
   const { number, ...rest } = trialJson(trial);
   return { number, member: place?.member ?? null, segment: place?.segment ?? null, parent: place?.parent ?? null, ...rest };
+}
+
+/** The trials `query` (newest first, with a limit) selects, as one page in number order. */
+async function* lastTrials(storage: Storage, studyId: number, query: TrialQuery): AsyncGenerator<FrozenTrial[]> {
+  yield (await findTrials(storage, studyId, query)).reverse();
 }
 
 /**
@@ -578,13 +587,23 @@ export async function exportCommand(
     const readAt = Date.now();
     // A lineage is made of population segments alone: only the trials that name a member are read
     // (a study run without a scheduler has none, which took reading all 200,000 trials to say).
-    const trials = options.lineage ? await findTrials(storage, record.id, { withSystemAttr: MEMBER_ATTR }) : await allTrials(storage, record);
-    let text: string | Iterable<string>;
+    let text: string | AsyncIterable<string>;
+    // Trials written, for the line that says so: counted as the pages go by.
+    let count = 0;
+    const counted = async function* (pages: AsyncIterable<FrozenTrial[]>): AsyncGenerator<FrozenTrial[]> {
+      for await (const page of pages) {
+        count += page.length;
+        yield page;
+      }
+    };
     if (options.lineage) {
-      const lineage = populationLineage(trials);
+      // A lineage is made of population segments alone: only the trials that name a member are read
+      // (a study run without a scheduler has none, which took reading all 200,000 trials to say).
+      const lineage = populationLineage(await findTrials(storage, record.id, { withSystemAttr: MEMBER_ATTR }));
       if (lineage.length === 0) throw new UserError(`study "${name}" has no population: it was not run with a scheduler (--scheduler pbt or pb2)`);
       if (format === "json") text = JSON.stringify({ study: record.name, directions: record.directions, schedule: record.systemAttrs[SCHEDULER_ATTR] ?? null, members: lineage }, null, 2) + "\n";
       else text = format === "csv" ? lineageCsv(lineage) : lineageTable(lineage);
+      count = await trialCount(storage, record);
     } else if (format === "json") {
       // The study's attributes too (sampler, constraint count, a `sextant create` config), so that
       // `sextant import` rebuilds the study and not only its trials.
@@ -598,59 +617,12 @@ export async function exportCommand(
         userAttrs: tagNonFinite(record.userAttrs, API_SPELLING),
         systemAttrs: tagNonFinite(record.systemAttrs, API_SPELLING),
       };
-      text = inPieces(studyJsonParts(study, trials));
+      // Read a page at a time (see trialPages for a study that changes meanwhile): all at once, a 200,000-trial study took over a gigabyte.
+      text = inPieces(studyJsonParts(study, counted(trialPages(storage, record.id))));
     } else {
-      const params = paramNames(trials);
-      // Constraint values are part of a constrained trial's result: without them a spreadsheet
-      // cannot tell the feasible rows (every value <= 0) from the ones best and the front leave out.
-      // A loop, not Math.max(...): spreading one count per trial overflowed the stack past ~125,000 trials.
-      let constraintCount = 0;
-      let storesConstraints = false;
-      // Constraints stored malformed (not a list of numbers) leave their cells empty; the export threw.
-      for (const t of trials) {
-        constraintCount = Math.max(constraintCount, readableConstraints(t)?.length ?? 0);
-        if (t.systemAttrs[CONSTRAINTS_ATTR] != null) storesConstraints = true;
-      }
-      // Empty cells alone do not say a row is one best leaves out: a trial whose only constraints were
-      // malformed read as the best row of the file, with no constraint column at all.
-      const feasibleCell = storesConstraints ? feasibilityCell(trials) : undefined;
-      const headers = [
-        "number",
-        "state",
-        ...valueHeaders(record.directions),
-        ...Array.from({ length: constraintCount }, (_, i) => `constraint_${i}`),
-        ...(feasibleCell ? ["feasible"] : []),
-        ...params.map((p) => `params_${p}`),
-        "datetime_start",
-        "datetime_complete",
-        "duration_seconds",
-        "fail_reason",
-      ];
-      // Made a row at a time as the output takes them: at 100,000 trials the one string was tens of megabytes.
-      const row = (t: FrozenTrial): string[] => {
-        const duration = trialDuration(t);
-        // A queued trial's values are its fixed parameters, as the table of `sextant trials` shows them.
-        const shown = shownParams(t);
-        return [
-          String(t.number),
-          t.state,
-          ...record.directions.map((_, i) => (t.values?.[i] === undefined ? "" : String(t.values[i]))),
-          ...Array.from({ length: constraintCount }, (_, i) => {
-            const value = readableConstraints(t)?.[i];
-            return value === undefined ? "" : String(value);
-          }),
-          ...(feasibleCell ? [feasibleCell(t)] : []),
-          ...params.map((p) => paramCell(shown[p])),
-          t.startedAt === null ? "" : new Date(t.startedAt).toISOString(),
-          t.finishedAt === null ? "" : new Date(t.finishedAt).toISOString(),
-          duration === null ? "" : String(duration / 1000),
-          t.state === "failed" ? String(t.systemAttrs.failReason ?? "") : "",
-        ];
-      };
-      text = inPieces(csvLines(headers, mapped(trials, row)));
+      text = inPieces(await csvExportLines(storage, record, counted));
     }
     if (options.output && !isStandardOutput(options.output)) {
-      const count = options.lineage ? await trialCount(storage, record) : trials.length;
       if (await writeOutputFile("--output", options.output, text)) io.err(`wrote ${count} trial(s) of "${name}" to ${options.output}`);
     } else {
       await writeChunks(io, text);
@@ -660,13 +632,82 @@ export async function exportCommand(
 }
 
 /**
+ * The CSV export of a study, a line at a time, from two reads of its trials in pages, so that a
+ * large study is never held whole: the first finds the columns (parameters, constraint count,
+ * whether the study is constrained), the second writes the rows. `counted` wraps the second.
+ * Trials created between the two are left out; a trial that changed between them is written as
+ * the second read found it, in the first one's columns (a parameter or constraint value it got
+ * meanwhile that no trial had then has no column).
+ */
+async function csvExportLines(storage: Storage, record: StudyRecord, counted: (pages: AsyncIterable<FrozenTrial[]>) => AsyncIterable<FrozenTrial[]>): Promise<AsyncGenerator<string>> {
+  const paramSet = new Set<string>();
+  // Constraint values are part of a constrained trial's result: without them a spreadsheet
+  // cannot tell the feasible rows (every value <= 0) from the ones best and the front leave out.
+  let constraintCount = 0;
+  let storesConstraints = false;
+  let constrained = false;
+  let lastNumber = -1;
+  // Constraints stored malformed (not a list of numbers) leave their cells empty; the export threw.
+  for await (const page of trialPages(storage, record.id)) {
+    for (const t of page) {
+      for (const param of Object.keys(shownParams(t))) paramSet.add(param);
+      constraintCount = Math.max(constraintCount, readableConstraints(t)?.length ?? 0);
+      if (t.systemAttrs[CONSTRAINTS_ATTR] != null) storesConstraints = true;
+      if (reportsConstraints(t)) constrained = true;
+      lastNumber = t.number;
+    }
+  }
+  const params = [...paramSet];
+  // Empty cells alone do not say a row is one best leaves out: a trial whose only constraints were
+  // malformed read as the best row of the file, with no constraint column at all.
+  const feasibleCell = storesConstraints ? feasibilityCell(constrained) : undefined;
+  const headers = [
+    "number",
+    "state",
+    ...valueHeaders(record.directions),
+    ...Array.from({ length: constraintCount }, (_, i) => `constraint_${i}`),
+    ...(feasibleCell ? ["feasible"] : []),
+    ...params.map((p) => `params_${p}`),
+    "datetime_start",
+    "datetime_complete",
+    "duration_seconds",
+    "fail_reason",
+  ];
+  const row = (t: FrozenTrial): string[] => {
+    const duration = trialDuration(t);
+    // A queued trial's values are its fixed parameters, as the table of `sextant trials` shows them.
+    const shown = shownParams(t);
+    return [
+      String(t.number),
+      t.state,
+      ...record.directions.map((_, i) => (t.values?.[i] === undefined ? "" : String(t.values[i]))),
+      ...Array.from({ length: constraintCount }, (_, i) => {
+        const value = readableConstraints(t)?.[i];
+        return value === undefined ? "" : String(value);
+      }),
+      ...(feasibleCell ? [feasibleCell(t)] : []),
+      ...params.map((p) => paramCell(shown[p])),
+      t.startedAt === null ? "" : new Date(t.startedAt).toISOString(),
+      t.finishedAt === null ? "" : new Date(t.finishedAt).toISOString(),
+      duration === null ? "" : String(duration / 1000),
+      t.state === "failed" ? String(t.systemAttrs.failReason ?? "") : "",
+    ];
+  };
+  // Up to the last trial the first read found: a trial created since has no columns made for it.
+  const pages = counted(trialPages(storage, record.id, {}, { lastNumber }));
+  return (async function* () {
+    yield csvLine(headers);
+    for await (const page of pages) for (const t of page) yield csvLine(row(t));
+  })();
+}
+
+/**
  * The `feasible` cell of a trial in the CSV export, as `sextant best` and the front judge it:
  * "true" or "false" for a complete trial, empty for one of unknown feasibility (no constraints in a
  * constrained study, which `sextant trials` notes so) and for a trial not complete.
  */
-function feasibilityCell(trials: readonly FrozenTrial[]): (trial: FrozenTrial) => string {
-  const constrained = isConstrainedStudy(trials);
-  const feasible = feasibilityRule(trials, constrained);
+function feasibilityCell(constrained: boolean): (trial: FrozenTrial) => string {
+  const feasible = feasibilityRule([], constrained);
   return (t) => {
     if (t.state !== "complete" || (constrained && t.systemAttrs[CONSTRAINTS_ATTR] == null)) return "";
     return String(feasible(t));
@@ -678,53 +719,49 @@ const EXPORT_CHUNK_CHARS = 64 * 1024;
 
 /**
  * The JSON export of a study, `JSON.stringify({ ...study, trials: trials.map(trialJson) }, null, 2)`
- * and a newline, byte for byte, made a trial at a time (join the parts, or hand them to
- * {@link inPieces}): at 100,000 trials the one string was hundreds of megabytes, made whole
- * before its first byte was written.
+ * and a newline, byte for byte, made a trial at a time from pages of trials (join the parts, or
+ * hand them to {@link inPieces}): at 100,000 trials the one string was hundreds of megabytes, made
+ * whole before its first byte was written.
  *
  * @example
- * for (const chunk of inPieces(studyJsonParts({ study: "lr", directions: ["minimize"] }, trials))) process.stdout.write(chunk);
+ * for await (const chunk of inPieces(studyJsonParts({ study: "lr", directions: ["minimize"] }, trialPages(storage, id)))) process.stdout.write(chunk);
  */
-function* studyJsonParts(study: Record<string, unknown>, trials: readonly FrozenTrial[]): Generator<string> {
+async function* studyJsonParts(study: Record<string, unknown>, pages: AsyncIterable<readonly FrozenTrial[]>): AsyncGenerator<string> {
   // The study's fields as JSON.stringify indents them, up to the trials' opening bracket.
   const head = JSON.stringify({ ...study, trials: [] }, null, 2);
-  if (trials.length === 0) {
-    yield `${head}\n`;
-    return;
-  }
-  yield `${head.slice(0, -"[]\n}".length)}[\n`;
+  const open = `${head.slice(0, -"[]\n}".length)}[`;
   // An element of the list is indented two levels.
-  yield* trialJsonElements(trials, "    ");
-  yield "  ]\n}\n";
+  const any = yield* trialJsonElements(pages, open, "    ");
+  yield any ? "\n  ]\n}\n" : `${head}\n`;
 }
 
-/** `sextant trials --json`: the list of trials as JSON.stringify(list, null, 2) writes it, a trial at a time. */
-function* trialListJsonParts(trials: readonly FrozenTrial[], toJson: (trial: FrozenTrial) => Record<string, unknown>): Generator<string> {
-  yield "[\n";
-  yield* trialJsonElements(trials, "  ", toJson);
-  yield "]\n";
+/** `sextant trials --json`: the list of trials as JSON.stringify(list, null, 2) writes it and a newline, a trial at a time. */
+async function* trialListJsonParts(pages: AsyncIterable<readonly FrozenTrial[]>, toJson: (trial: FrozenTrial) => Record<string, unknown>): AsyncGenerator<string> {
+  const any = yield* trialJsonElements(pages, "[", "  ", toJson);
+  yield any ? "\n]\n" : "[]\n";
 }
 
 /**
  * Each trial of a JSON list as JSON.stringify(…, null, 2) writes it where the list's elements are
  * indented by `indent`: its own lines indented by as much more (a string holds no raw newline,
- * JSON.stringify escapes them), a comma after each but the last, a line break after each.
+ * JSON.stringify escapes them), the list's `open`ing before the first, a comma between two.
+ * Returns whether there was any trial (for an empty list, nothing is written).
  */
-function* trialJsonElements(trials: readonly FrozenTrial[], indent: string, toJson: (trial: FrozenTrial) => Record<string, unknown> = trialJson): Generator<string> {
-  for (const [i, trial] of trials.entries()) {
-    yield `${indent}${JSON.stringify(toJson(trial), null, 2).replaceAll("\n", `\n${indent}`)}${i < trials.length - 1 ? "," : ""}\n`;
+async function* trialJsonElements(pages: AsyncIterable<readonly FrozenTrial[]>, open: string, indent: string, toJson: (trial: FrozenTrial) => Record<string, unknown> = trialJson): AsyncGenerator<string, boolean> {
+  let before = `${open}\n`;
+  for await (const page of pages) {
+    for (const trial of page) {
+      yield `${before}${indent}${JSON.stringify(toJson(trial), null, 2).replaceAll("\n", `\n${indent}`)}`;
+      before = ",\n";
+    }
   }
-}
-
-/** `items` through `f`, one at a time as they are asked for. */
-function* mapped<T, U>(items: Iterable<T>, f: (item: T) => U): Generator<U> {
-  for (const item of items) yield f(item);
+  return before !== `${open}\n`;
 }
 
 /** `texts` joined into pieces of about {@link EXPORT_CHUNK_CHARS}, so that a write is never one line of a large export. */
-function* inPieces(texts: Iterable<string>): Generator<string> {
+async function* inPieces(texts: Iterable<string> | AsyncIterable<string>): AsyncGenerator<string> {
   let piece = "";
-  for (const text of texts) {
+  for await (const text of texts) {
     piece += text;
     if (piece.length < EXPORT_CHUNK_CHARS) continue;
     yield piece;
@@ -738,9 +775,9 @@ function* inPieces(texts: Iterable<string>): Generator<string> {
  * between two: a reader that closed the pipe (`| head`) ends the command there, quietly, instead
  * of after the rest was made and thrown away.
  */
-async function writeChunks(io: Io, text: string | Iterable<string>): Promise<void> {
+async function writeChunks(io: Io, text: string | AsyncIterable<string>): Promise<void> {
   if (typeof text === "string") return io.write(text);
-  for (const chunk of text) {
+  for await (const chunk of text) {
     io.write(chunk);
     await new Promise((resolve) => setImmediate(resolve));
   }
@@ -777,15 +814,14 @@ export function lineageTable(lineage: readonly MemberLineage[]): string {
  * pieces, as the trials' CSV export is written ({@link inPieces}), not made whole first.
  *
  * @example
- * for (const piece of lineageCsv(populationLineage(trials))) io.write(piece); // "member,segment,trial,parent,parent_member,…"
+ * for await (const piece of lineageCsv(populationLineage(trials))) io.write(piece); // "member,segment,trial,parent,parent_member,…"
  */
-export function lineageCsv(lineage: readonly MemberLineage[]): Iterable<string> {
+export function lineageCsv(lineage: readonly MemberLineage[]): AsyncIterable<string> {
   const params = [...new Set(lineage.flatMap((m) => m.segments.flatMap((s) => Object.keys(s.params))))].sort();
   const cell = (value: number | null): string => (value === null ? "" : String(value));
   const headers = ["member", "segment", "trial", "parent", "parent_member", "exploited_from", "undecided", "state", "retry_of", "value", "checkpoint", "saved"];
-  // Made a row at a time as the output takes them, as the trials' rows are.
   const segments = lineage.flatMap((member) => member.segments.map((segment) => ({ member: member.member, segment })));
-  const rows = mapped(segments, ({ member, segment: s }) => [
+  const rows = segments.map(({ member, segment: s }) => [
     String(member),
     String(s.segment),
     String(s.trial),

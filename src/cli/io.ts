@@ -96,7 +96,7 @@ export function isStandardOutput(path: string | undefined): boolean {
  * @example
  * if (await writeOutputFile("--output", "trials.csv", csv)) io.err("wrote trials.csv");
  */
-export async function writeOutputFile(flag: string, path: string, text: string | Iterable<string>): Promise<boolean> {
+export async function writeOutputFile(flag: string, path: string, text: string | Iterable<string> | AsyncIterable<string>): Promise<boolean> {
   // `sextant export demo --output sextant.db` replaced the storage it read, every study in it lost.
   if (await holdsSqliteDatabase(path)) {
     throw new UserError(`${flag} ${path} is a SQLite database (a Sextant storage, perhaps), which writing there would replace; give another file name, or delete that file first`);
@@ -161,7 +161,7 @@ async function replaceableTarget(path: string): Promise<{ mode: number | undefin
  * still be writable) or the new file's longer name is too long; any other failure removes the new
  * file and is thrown.
  */
-async function writeByRename(path: string, kept: { mode: number | undefined; group: number | undefined }, text: string | Iterable<string>): Promise<boolean> {
+async function writeByRename(path: string, kept: { mode: number | undefined; group: number | undefined }, text: string | Iterable<string> | AsyncIterable<string>): Promise<boolean> {
   const temporary = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`);
   let handle;
   try {
@@ -174,7 +174,7 @@ async function writeByRename(path: string, kept: { mode: number | undefined; gro
   try {
     try {
       // Each piece from where the last one ended.
-      for (const chunk of typeof text === "string" ? [text] : text) await handle.writeFile(chunk);
+      for await (const chunk of typeof text === "string" ? [text] : text) await handle.writeFile(chunk);
       // The earlier file's group too: a report shared through a group (chgrp, mode 640) stays
       // readable by it. Allowed only to a member of that group; otherwise the default group stays.
       if (kept.group !== undefined) await handle.chown(-1, kept.group).catch(() => undefined);

@@ -12,7 +12,7 @@ export { heldInSegmentOrder } from "./segment-order.js";
 export { MemoryStorage } from "./memory.js";
 export { summarizeStudy } from "./summary.js";
 export { decodeWtf8 } from "./wtf8.js";
-export { type TrialQuery, findTrials, selectTrials, trialPages } from "./trial-query.js";
+export { type TrialPageOptions, type TrialQuery, findTrials, selectTrials, trialPages } from "./trial-query.js";
 
 /** Thrown for a storage URL that names no known backend or cannot be opened. */
 export class StorageUrlError extends Error {

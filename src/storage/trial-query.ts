@@ -127,6 +127,14 @@ export async function findTrials(storage: Storage, studyId: number, query: Trial
 /** Trials {@link trialPages} reads at once unless told: a few megabytes of trials with long attributes, and few enough reads that each one's round trip is a small part of its cost. */
 export const TRIAL_PAGE_SIZE = 1000;
 
+/** How {@link trialPages} reads. */
+export interface TrialPageOptions {
+  /** Trials read at once, at most (default {@link TRIAL_PAGE_SIZE}). */
+  readonly pageSize?: number;
+  /** The last trial number to read (default: the study's last trial when the read begins): a second read of a study ends where its first one did. */
+  readonly lastNumber?: number;
+}
+
 /**
  * The trials `query` selects, in number order (`reverse`: the last first), read a page of at most
  * `pageSize` at a time with the {@link TrialQuery.afterNumber} cursor: a reader of a large study
@@ -147,22 +155,24 @@ export async function* trialPages(
   storage: Storage,
   studyId: number,
   query: Omit<TrialQuery, "order" | "limit" | "afterNumber"> = {},
-  pageSize = TRIAL_PAGE_SIZE,
+  options: TrialPageOptions = {},
 ): AsyncGenerator<FrozenTrial[], void, undefined> {
+  const pageSize = options.pageSize ?? TRIAL_PAGE_SIZE;
   if (!(Number.isSafeInteger(pageSize) && pageSize > 0)) throw new RangeError(`trialPages: pageSize must be a whole number ≥ 1, got ${pageSize}`);
   if (!storage.findTrials) {
     const trials = await findTrials(storage, studyId, query);
-    for (let start = 0; start < trials.length; start += pageSize) yield trials.slice(start, start + pageSize);
+    const kept = options.lastNumber === undefined ? trials : trials.filter((trial) => trial.number <= options.lastNumber!);
+    for (let start = 0; start < kept.length; start += pageSize) yield kept.slice(start, start + pageSize);
     return;
   }
   const plain = { ...query, order: undefined, limit: undefined, afterNumber: undefined };
-  const [last] = await storage.findTrials(studyId, { reverse: true, limit: 1 });
-  if (last === undefined) return;
-  // Reversed, the newest trials first: from the last when the read began, down to trial 0.
-  let cursor = query.reverse ? last.number + 1 : -1;
+  const last = options.lastNumber ?? (await storage.findTrials(studyId, { reverse: true, limit: 1 }))[0]?.number;
+  if (last === undefined || last < 0) return;
+  // Reversed, the newest trials first: from the last one down to trial 0.
+  let cursor = query.reverse ? last + 1 : -1;
   for (;;) {
     const page = await storage.findTrials(studyId, { ...plain, afterNumber: cursor, limit: pageSize });
-    const kept = query.reverse ? page : page.filter((trial) => trial.number <= last.number);
+    const kept = query.reverse ? page : page.filter((trial) => trial.number <= last);
     if (kept.length > 0) yield kept;
     if (page.length < pageSize || kept.length < page.length) return;
     cursor = page[page.length - 1]!.number;
