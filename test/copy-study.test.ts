@@ -10,12 +10,14 @@ import {
   DuplicateStudyError,
   type FrozenTrial,
   HalfMadeStudyError,
+  type JsonValue,
   MedianPruner,
   RandomSampler,
   type Storage,
   StudyChangedDuringCopyError,
   type StudyData,
   TPESampler,
+  type TrialQuery,
   TrialPruned,
   copyStudy,
   createStudy,
@@ -302,6 +304,45 @@ describe("copyStudy", () => {
     await expect(importStudy(target, "counts", { directions: ["minimize"], trials: [trial(0, [-1]), trial(1, [1, 2])] })).rejects.toThrow(
       "trial 1: systemAttrs.constraints: has 2 constraint value(s), but trials[0] has 1: a study's complete trials all have the same number",
     );
+    expect(await target.listStudies()).toEqual([]);
+  });
+
+  it("reads the source a page at a time, never every trial at once, and copies what it holds", async () => {
+    const source = await openStorage(sourceUrl, { readOnly: true });
+    const target = await openStorage("memory:");
+    try {
+      const reads: string[] = [];
+      const watched = new Proxy(source, {
+        get(store, key) {
+          const value = Reflect.get(store, key);
+          if (key === "trialsSince") reads.push("every trial");
+          if (key !== "findTrials") return typeof value === "function" ? value.bind(store) : value;
+          return (studyId: number, query: TrialQuery) => {
+            reads.push(`a page of ${query.limit}`);
+            return store.findTrials!(studyId, query);
+          };
+        },
+      });
+      const copied = await copyStudy({ from: { storage: watched, name: "big" }, to: { storage: target } });
+      expect(copied).toMatchObject({ trials: MANY, waiting: 3 });
+      // The last trial's number, then three pages of at most 500.
+      expect(reads).toEqual(["a page of 1", "a page of 500", "a page of 500", "a page of 500"]);
+      const record = (await source.getStudy("big"))!;
+      const written = (await target.trialsSince((await target.getStudy("big"))!.id, 0)).trials;
+      expect(written.map(content)).toEqual((await source.trialsSince(record.id, 0)).trials.map(content));
+    } finally {
+      await source.close();
+    }
+  });
+
+  it("refuses a source trial's malformed constraint values found midway, deleting what it wrote", async () => {
+    const source = await openStorage("memory:");
+    const study = await source.createStudy("odd", ["minimize"]);
+    const x = { type: "float" as const, low: 0, high: 1 };
+    const trial = (constraints: JsonValue) => ({ state: "complete" as const, params: { x: 0.5 }, distributions: { x }, values: [1], intermediate: {}, userAttrs: {}, systemAttrs: { constraints }, startedAt: 1, finishedAt: 2 });
+    await source.insertTrials!(study.id, [...Array.from({ length: 700 }, () => trial([-1])), trial(["NaN"])]);
+    const target = await openStorage("memory:");
+    await expect(copyStudy({ from: { storage: source, name: "odd" }, to: { storage: target } })).rejects.toThrow('trial 700: systemAttrs.constraints: constraint 0 is "NaN", not a finite number');
     expect(await target.listStudies()).toEqual([]);
   });
 

@@ -19,7 +19,7 @@ import {
 } from "../space/index.js";
 import { API_SPELLING, nonFiniteNumber, untagNonFinite } from "../space/non-finite-json.js";
 import { DuplicateStudyError, type Storage, type StudyRecord, isMemoryUrl, redactPassword, sqlitePath } from "../storage/index.js";
-import { type CopiedStudy, HalfMadeStudyError, StudyChangedDuringCopyError, type StudyData, constraintsProblemOfTrials, importStudy, isSameStudy, isStudyBeingCopied } from "../study/index.js";
+import { type CopiedStudy, HalfMadeStudyError, StudyChangedDuringCopyError, type StudyData, type StudyPages, constraintsProblemOfTrials, importStudy, isSameStudy, isStudyBeingCopied, studyPages } from "../study/index.js";
 import { UsageError, UserError } from "./errors.js";
 import { ProgressLine, bar, shellWord } from "./format.js";
 import { missingSqliteStorage, storageUrl, withStudy } from "./inspect.js";
@@ -48,8 +48,8 @@ export async function copyCommand(name: string, options: { fromStorage?: string;
   const missing = missingSqliteStorage(fromStorage, "--from-storage");
   if (missing !== null) throw new UserError(`no study named "${name}": ${missing}`);
   return withStudy(fromStorage, name, async (source, record) => {
-    const { trials } = await source.trialsSince(record.id, 0);
-    const data: StudyData = { directions: record.directions, userAttrs: record.userAttrs, systemAttrs: record.systemAttrs, createdAt: record.createdAt, trials };
+    // Read a page at a time as it is written (all at once, a 160 MB study took over a gigabyte).
+    const data = await studyPages(source, record);
     const origin = `copied from "${name}" in ${redactPassword(fromStorage)}`;
     const copied = await writeStudy(toStorage, targetName, data, origin, "--to-study", options.json, io, { record, fromStorage });
     return report(copied, `copied study "${name}" from ${redactPassword(fromStorage)} to ${redactPassword(toStorage)}`, { study: name, from: redactPassword(fromStorage), to: redactPassword(toStorage) }, options.json, io);
@@ -113,7 +113,7 @@ function checkStudyName(flag: string, name: string): void {
 async function writeStudy(
   url: string,
   name: string,
-  data: StudyData,
+  data: StudyData | StudyPages,
   origin: string,
   renameFlag: string,
   json: boolean | undefined,
@@ -122,7 +122,8 @@ async function writeStudy(
 ): Promise<CopiedStudy | NodeJS.Signals> {
   const interrupt = new AbortController();
   // A study of 100,000 trials takes seconds to write, a few hundred trials per write.
-  const written = { count: 0, total: data.trials.length };
+  const total = "trials" in data ? data.trials.length : data.trialCount;
+  const written = { count: 0, total };
   const progress = !json && io.stderrIsTTY ? new ProgressLine(process.stderr, () => `writing "${name}": ${bar(written.count / Math.max(written.total, 1))} ${written.count}/${written.total} trials`) : null;
   const onProgress = (count: number): void => {
     written.count = count;
@@ -166,11 +167,11 @@ async function writeStudy(
         // (copied back after tuning on), which "delete it to replace it" deleted.
         if (!marked) {
           throw new UserError(
-            `${redactPassword(url)} already has a study named "${name}" that holds the first ${written} of its ${data.trials.length} trials, but it is not a copy that stopped midway (no copy or import left its mark on it): ` +
+            `${redactPassword(url)} already has a study named "${name}" that holds the first ${written} of its ${total} trials, but it is not a copy that stopped midway (no copy or import left its mark on it): ` +
               `it is another study of that name, such as the one this study was copied from; give the copy another name with ${renameFlag} NAME`,
           );
         }
-        const holds = written < data.trials.length ? `holds only the first ${written} of its ${data.trials.length} trials` : `holds its ${written} trials but not the last write of a copy`;
+        const holds = written < total ? `holds only the first ${written} of its ${total} trials` : `holds its ${written} trials but not the last write of a copy`;
         throw new UserError(
           `${redactPassword(url)} already has a study named "${name}" that ${holds}: ` +
             `a copy of it that stopped before it finished (killed, or its machine or connection went down), or one made earlier; ` +
@@ -209,14 +210,17 @@ async function isStudy(storage: Storage, name: string, record: StudyRecord): Pro
  * `marked`: it carries the mark a copy or import leaves until its last write ({@link isStudyBeingCopied}),
  * so it is certainly a stopped copy; without it, it may be the study `data` was copied from.
  */
-async function trialsOfStoppedCopy(storage: Storage, name: string, data: StudyData): Promise<{ written: number; marked: boolean } | null> {
+async function trialsOfStoppedCopy(storage: Storage, name: string, data: StudyData | StudyPages): Promise<{ written: number; marked: boolean } | null> {
   const record = await storage.getStudy(name);
   if (!record || JSON.stringify(record.directions) !== JSON.stringify(data.directions)) return null;
   const { trials } = await storage.trialsSince(record.id, 0);
   const marked = isStudyBeingCopied(record.systemAttrs);
+  const total = "trials" in data ? data.trials.length : data.trialCount;
   // All of them and still marked: killed after its last batch of trials, before the write that ends a copy.
-  if (trials.length > data.trials.length || (trials.length === data.trials.length && !marked)) return null;
-  const paramsByNumber = new Map(data.trials.map((trial) => [trial.number, JSON.stringify(trial.params)]));
+  if (trials.length > total || (trials.length === total && !marked)) return null;
+  // Read again from the source when it is read in pages: only a refused copy gets here.
+  const paramsByNumber = new Map<number, string>();
+  for await (const page of "trials" in data ? [data.trials] : data.readPages()) for (const trial of page) paramsByNumber.set(trial.number, JSON.stringify(trial.params));
   if (!trials.every((trial) => paramsByNumber.get(trial.number) === JSON.stringify(trial.params))) return null;
   return { written: trials.length, marked };
 }

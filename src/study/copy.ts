@@ -4,7 +4,7 @@
  * `sextant export --format json` prints), so both work for every backend.
  */
 import { CONSTRAINTS_ATTR, type Direction, type FrozenTrial, type JsonValue } from "../space/index.js";
-import { DuplicateStudyError, type Storage, StudyNotFoundError, type StudyRecord, type WholeTrialInit, onlineTunerRefusal, openStorage, redactPassword } from "../storage/index.js";
+import { DuplicateStudyError, type Storage, StudyNotFoundError, type StudyRecord, type WholeTrialInit, findTrials, onlineTunerRefusal, openStorage, redactPassword, trialPages } from "../storage/index.js";
 import { OWNER_HEARTBEAT_ATTR } from "./heartbeat.js";
 import { ASK_PENDING_ATTR, CLIENT_BEATS_ATTR, COPY_WRITING_ATTR, HalfMadeStudyError, isHalfMadeStudy, queueTrialAgain, retryCountOf } from "./study.js";
 import { constraintsProblem } from "./trial.js";
@@ -41,20 +41,32 @@ const TRIALS_PER_WRITE = 500;
  * constraintsProblemOfTrials(data.trials, data.systemAttrs.constraintCount) // null, or { index: 3, problem: "constraint 0 is \"NaN\", …" }
  */
 export function constraintsProblemOfTrials(trials: readonly Pick<FrozenTrial, "state" | "systemAttrs">[], storedCount: JsonValue | undefined): { index: number; problem: string } | null {
-  let first: { index: number; count: number } | null = typeof storedCount === "number" ? { index: -1, count: storedCount } : null;
+  const check = constraintsChecker(storedCount);
   for (const [index, trial] of trials.entries()) {
-    const constraints = trial.systemAttrs[CONSTRAINTS_ATTR];
-    if (constraints === undefined || constraints === null) continue;
-    const problem = constraintsProblem(constraints);
-    if (problem !== null) return { index, problem: `${problem} (a trial's constraint values, feasible when every one is <= 0)` };
-    if (trial.state !== "complete") continue;
-    const count = (constraints as unknown[]).length;
-    first ??= { index, count };
-    if (count === first.count) continue;
-    const other = first.index < 0 ? `the study's systemAttrs.constraintCount is ${first.count}` : `trials[${first.index}] has ${first.count}`;
-    return { index, problem: `has ${count} constraint value(s), but ${other}: a study's complete trials all have the same number` };
+    const problem = check(trial, index);
+    if (problem !== null) return { index, problem };
   }
   return null;
+}
+
+/**
+ * {@link constraintsProblemOfTrials} a trial at a time, for trials read in pages: called with each
+ * trial and its index in order, it says the first problem (null while there is none).
+ */
+function constraintsChecker(storedCount: JsonValue | undefined): (trial: Pick<FrozenTrial, "state" | "systemAttrs">, index: number) => string | null {
+  let first: { index: number; count: number } | null = typeof storedCount === "number" ? { index: -1, count: storedCount } : null;
+  return (trial, index) => {
+    const constraints = trial.systemAttrs[CONSTRAINTS_ATTR];
+    if (constraints === undefined || constraints === null) return null;
+    const problem = constraintsProblem(constraints);
+    if (problem !== null) return `${problem} (a trial's constraint values, feasible when every one is <= 0)`;
+    if (trial.state !== "complete") return null;
+    const count = (constraints as unknown[]).length;
+    first ??= { index, count };
+    if (count === first.count) return null;
+    const other = first.index < 0 ? `the study's systemAttrs.constraintCount is ${first.count}` : `trials[${first.index}] has ${first.count}`;
+    return `has ${count} constraint value(s), but ${other}: a study's complete trials all have the same number`;
+  };
 }
 
 /** A study as plain data: what {@link importStudy} writes and {@link copyStudy} reads. */
@@ -73,6 +85,21 @@ export interface StudyData {
   readonly readAt?: number;
   /** When the study was made (milliseconds since the epoch), kept by the copy. Default: when the copy is made. */
   readonly createdAt?: number;
+}
+
+/** A trial of {@link StudyData}. */
+export type StudyTrial = StudyData["trials"][number];
+
+/**
+ * A study whose trials are read in pages (`trialPages` of a storage) rather than held as a list,
+ * as {@link copyStudy} and `sextant copy` read a large study: {@link importStudy} writes each page
+ * as it comes and checks the trials as it goes (a problem found midway deletes what was written).
+ */
+export interface StudyPages extends Omit<StudyData, "trials"> {
+  /** How many trials the pages hold. */
+  readonly trialCount: number;
+  /** The trials, numbered 0, 1, 2, … in order, a page at a time; each call reads them afresh. */
+  readPages(): AsyncIterable<readonly StudyTrial[]>;
 }
 
 /** How a caller follows, and stops, {@link copyStudy} and {@link importStudy}. */
@@ -151,8 +178,7 @@ export async function copyStudy(options: {
     const tuner = onlineTunerRefusal(record);
     if (tuner !== null) throw new TypeError(`copyStudy: ${tuner}`);
     if (isHalfMadeStudy(record.systemAttrs)) throw new HalfMadeStudyError(from.name, record.systemAttrs);
-    const { trials } = await source.trialsSince(record.id, 0);
-    const data: StudyData = { directions: record.directions, userAttrs: record.userAttrs, systemAttrs: record.systemAttrs, createdAt: record.createdAt, trials };
+    const data = await studyPages(source, record);
     return withStorage(to.storage, false, async (target) => {
       try {
         return await importStudy(target, targetName, data, `copied from "${from.name}" in ${redactPassword(source.url)}`, { signal, onProgress });
@@ -168,6 +194,28 @@ export async function copyStudy(options: {
       }
     });
   });
+}
+
+/**
+ * The study `record` of `storage` as {@link importStudy} writes it, its trials read a page of
+ * {@link TRIALS_PER_WRITE} at a time (all at once, a 160 MB study took over a gigabyte): those up
+ * to its last trial now, each as its page finds it (see `trialPages` for a study that workers
+ * change meanwhile: a trial that finishes before its page is read is copied finished).
+ *
+ * @example
+ * await importStudy(target, "lr", await studyPages(source, record));
+ */
+export async function studyPages(storage: Storage, record: StudyRecord): Promise<StudyPages> {
+  const [last] = await findTrials(storage, record.id, { reverse: true, limit: 1 });
+  const lastNumber = last === undefined ? -1 : last.number;
+  return {
+    directions: record.directions,
+    userAttrs: record.userAttrs,
+    systemAttrs: record.systemAttrs,
+    createdAt: record.createdAt,
+    trialCount: lastNumber + 1,
+    readPages: () => trialPages(storage, record.id, {}, { lastNumber, pageSize: TRIALS_PER_WRITE }),
+  };
 }
 
 /**
@@ -201,21 +249,25 @@ export function isSameStudy(found: StudyRecord, source: StudyRecord): boolean {
  * @example
  * await importStudy(storage, "lr-search", { directions: ["minimize"], trials: [] });
  */
-export async function importStudy(storage: Storage, name: string, data: StudyData, origin = "imported", options: CopyProgressOptions = {}): Promise<CopiedStudy> {
+export async function importStudy(storage: Storage, name: string, data: StudyData | StudyPages, origin = "imported", options: CopyProgressOptions = {}): Promise<CopiedStudy> {
   const { signal, onProgress } = options;
   signal?.throwIfAborted();
   // Its budget is not all queued yet: a copy would tune on with part of it and never know.
   if (isHalfMadeStudy(data.systemAttrs ?? {})) throw new HalfMadeStudyError(name, data.systemAttrs);
-  const trials = [...data.trials].sort((a, b) => a.number - b.number);
-  trials.forEach((trial, index) => {
-    if (trial.number === index) return;
-    // Sorted, a number given twice shows up one place late; any other mismatch is a missing number.
-    const problem = trial.number === index - 1 ? `trial number ${trial.number} is given twice` : `trial number ${index} is missing`;
-    throw new RangeError(`${problem}: trial numbers must run 0, 1, 2, … without gaps, each once`);
-  });
-  if (data.createdAt !== undefined && !Number.isSafeInteger(data.createdAt)) throw new RangeError(`createdAt must be whole milliseconds since the epoch, got ${data.createdAt}`);
-  const constraints = constraintsProblemOfTrials(data.trials, data.systemAttrs?.constraintCount);
-  if (constraints !== null) throw new RangeError(`trial ${data.trials[constraints.index]!.number}: systemAttrs.constraints: ${constraints.problem}`);
+  if ("trials" in data) {
+    const trials = [...data.trials].sort((a, b) => a.number - b.number);
+    trials.forEach((trial, index) => {
+      if (trial.number === index) return;
+      // Sorted, a number given twice shows up one place late; any other mismatch is a missing number.
+      const problem = trial.number === index - 1 ? `trial number ${trial.number} is given twice` : `trial number ${index} is missing`;
+      throw new RangeError(`${problem}: trial numbers must run 0, 1, 2, … without gaps, each once`);
+    });
+    checkCreatedAt(data.createdAt);
+    const constraints = constraintsProblemOfTrials(data.trials, data.systemAttrs?.constraintCount);
+    if (constraints !== null) throw new RangeError(`trial ${data.trials[constraints.index]!.number}: systemAttrs.constraints: ${constraints.problem}`);
+    data = { ...data, trialCount: trials.length, readPages: () => inPages(trials, TRIALS_PER_WRITE) };
+  }
+  checkCreatedAt(data.createdAt);
   const systemAttrs = { ...data.systemAttrs };
   const droppedStudyAttrs = STUDY_ATTRS_NOT_COPIED.filter((key) => key in systemAttrs);
   for (const key of droppedStudyAttrs) delete systemAttrs[key];
@@ -229,10 +281,15 @@ export async function importStudy(storage: Storage, name: string, data: StudyDat
     systemAttrs: { ...systemAttrs, [COPY_WRITING_ATTR]: origin },
     ...(data.createdAt === undefined ? {} : { createdAt: data.createdAt }),
   });
-  const failedRunning: (typeof trials)[number][] = [];
+  const failedRunning: StudyTrial[] = [];
   const readAt = data.readAt ?? Date.now();
+  // Checked again as they come when read in pages: a list was checked whole above, before anything was written.
+  const checkConstraints = constraintsChecker(data.systemAttrs?.constraintCount);
   // Each trial as the target writes it: a running one failed, with the moment it was read as its finish.
-  const whole = trials.map((trial): WholeTrialInit => {
+  const whole = (trial: StudyTrial, index: number): WholeTrialInit => {
+    if (trial.number !== index) throw new RangeError(`trial number ${index} is missing: trial numbers must run 0, 1, 2, … without gaps, each once`);
+    const constraints = checkConstraints(trial, index);
+    if (constraints !== null) throw new RangeError(`trial ${trial.number}: systemAttrs.constraints: ${constraints}`);
     const init = { params: trial.params, distributions: trial.distributions, userAttrs: trial.userAttrs };
     if (trial.state === "waiting") return { ...init, state: "waiting", systemAttrs: trial.systemAttrs };
     const running = trial.state === "running";
@@ -243,12 +300,19 @@ export async function importStudy(storage: Storage, name: string, data: StudyDat
     const startedAt = trial.startedAt ?? null;
     const finishedAt = running ? Math.max(readAt, startedAt ?? -Infinity) : (trial.finishedAt ?? null);
     return { ...init, state: running ? "failed" : trial.state, systemAttrs, values: trial.values, intermediate: trial.intermediate, startedAt, finishedAt };
-  });
-  const waiting = whole.filter((trial) => trial.state === "waiting").length;
+  };
+  const total = data.trialCount;
+  let written = 0;
+  let waiting = 0;
   let queuedAgain = 0;
   try {
-    onProgress?.(0, trials.length);
-    await (storage.insertTrials ? writeInBatches(storage, record.id, name, whole, options) : writeOneByOne(storage, record.id, name, whole, options));
+    onProgress?.(0, total);
+    for await (const page of data.readPages()) {
+      const trials = page.map((trial, i) => whole(trial, written + i));
+      waiting += trials.filter((trial) => trial.state === "waiting").length;
+      await (storage.insertTrials ? writeInBatches(storage, record.id, name, trials, written, total, options) : writeOneByOne(storage, record.id, name, trials, written, total, options));
+      written += trials.length;
+    }
     // After the copied trials, whose numbers they keep: a trial cut short by the copy runs again there.
     for (const failed of failedRunning) {
       signal?.throwIfAborted();
@@ -263,34 +327,44 @@ export async function importStudy(storage: Storage, name: string, data: StudyDat
     await storage.deleteStudy(name).catch(() => undefined);
     throw error;
   }
-  onProgress?.(trials.length, trials.length);
-  return { name, trials: trials.length, failedBecauseRunning: failedRunning.length, queuedAgain, waiting, droppedStudyAttrs };
+  onProgress?.(written, written);
+  return { name, trials: written, failedBecauseRunning: failedRunning.length, queuedAgain, waiting, droppedStudyAttrs };
+}
+
+function checkCreatedAt(createdAt: number | undefined): void {
+  if (createdAt !== undefined && !Number.isSafeInteger(createdAt)) throw new RangeError(`createdAt must be whole milliseconds since the epoch, got ${createdAt}`);
+}
+
+/** `items` in slices of `size`. */
+async function* inPages<T>(items: readonly T[], size: number): AsyncGenerator<readonly T[]> {
+  for (let start = 0; start < items.length; start += size) yield items.slice(start, start + size);
 }
 
 /**
- * Writes `trials` (numbered 0, 1, 2, … in order) into the new study `studyId` a batch at a time
- * with {@link Storage.insertTrials}: a round trip and a commit per {@link TRIALS_PER_WRITE} trials,
- * where one per trial made a 10,000-trial copy into PostgreSQL take over a minute. The signal is
- * heard between two batches.
+ * Writes `trials` (numbered `first`, `first` + 1, … in order) into the new study `studyId` a batch
+ * at a time with {@link Storage.insertTrials}: a round trip and a commit per {@link TRIALS_PER_WRITE}
+ * trials, where one per trial made a 10,000-trial copy into PostgreSQL take over a minute. The
+ * signal is heard between two batches.
  */
-async function writeInBatches(storage: Storage, studyId: number, name: string, trials: readonly WholeTrialInit[], { signal, onProgress }: CopyProgressOptions): Promise<void> {
+async function writeInBatches(storage: Storage, studyId: number, name: string, trials: readonly WholeTrialInit[], first: number, total: number, { signal, onProgress }: CopyProgressOptions): Promise<void> {
   for (let start = 0; start < trials.length; start += TRIALS_PER_WRITE) {
-    if (start > 0) {
-      onProgress?.(start, trials.length);
+    if (first + start > 0) {
+      onProgress?.(first + start, total);
       // A storage that writes synchronously (SQLite) never lets the event loop run between two
       // writes: without a turn now and then, a Ctrl-C handler would only run once the copy is done.
       if (signal) await new Promise((resolve) => setImmediate(resolve));
     }
     signal?.throwIfAborted();
     const written = await storage.insertTrials!(studyId, trials.slice(start, start + TRIALS_PER_WRITE));
-    written.forEach((trial, i) => keptNumber(name, start + i, trial));
+    written.forEach((trial, i) => keptNumber(name, first + start + i, trial));
   }
 }
 
-/** Writes `trials` one at a time, for a storage without {@link Storage.insertTrials}. */
-async function writeOneByOne(storage: Storage, studyId: number, name: string, trials: readonly WholeTrialInit[], { signal, onProgress }: CopyProgressOptions): Promise<void> {
-  for (const [number, trial] of trials.entries()) {
-    if (number > 0) onProgress?.(number, trials.length);
+/** Writes `trials` (numbered `first`, `first` + 1, …) one at a time, for a storage without {@link Storage.insertTrials}. */
+async function writeOneByOne(storage: Storage, studyId: number, name: string, trials: readonly WholeTrialInit[], first: number, total: number, { signal, onProgress }: CopyProgressOptions): Promise<void> {
+  for (const [i, trial] of trials.entries()) {
+    const number = first + i;
+    if (number > 0) onProgress?.(number, total);
     if (signal && number % YIELD_EVERY === YIELD_EVERY - 1) await new Promise((resolve) => setImmediate(resolve));
     signal?.throwIfAborted();
     const init = { params: trial.params, distributions: trial.distributions, userAttrs: trial.userAttrs, systemAttrs: trial.systemAttrs };

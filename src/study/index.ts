@@ -1,7 +1,19 @@
 export { Trial, TrialPruned, ParameterConflictError, FixedParamOutOfRangeError } from "./trial.js";
 export type { SuggestFloatOptions, SuggestIntOptions, TrialSegment } from "./trial.js";
 export { type StoredBest, bestFeasibleTrial, isConstrainedStoredStudy, leastViolatingTrial, recommendedTrial, storedBest } from "./best.js";
-export { StudyChangedDuringCopyError, constraintsProblemOfTrials, copyStudy, importStudy, isSameStudy, type CopiedStudy, type CopyProgressOptions, type StudyData } from "./copy.js";
+export {
+  StudyChangedDuringCopyError,
+  constraintsProblemOfTrials,
+  copyStudy,
+  importStudy,
+  isSameStudy,
+  studyPages,
+  type CopiedStudy,
+  type CopyProgressOptions,
+  type StudyData,
+  type StudyPages,
+  type StudyTrial,
+} from "./copy.js";
 export { CheckpointStore, checkFolderOwner, defaultCheckpointRoot, type Checkpoint, type CheckpointInput } from "./checkpoints.js";
 export { FolderNotWritableError, ensureWritableFolder } from "./folders.js";
 export {
