@@ -1,4 +1,4 @@
-import { type Direction, type FrozenTrial, type StudySnapshot, defineOptions, intermediateIndex, studyKeyOf, refuseUnknownOptions } from "../space/index.js";
+import { type Direction, type FrozenTrial, type StudySnapshot, defineOptions, intermediateIndex, studyKeyOf, refuseUnknownOptions, componentSpec, type ComponentSpec } from "../space/index.js";
 import type { Pruner, PruningNotes } from "./base.js";
 import { RankedFirstRung, checkInteger, firstCompleteLastStep, lastStep, singleDirection } from "./steps.js";
 
@@ -70,8 +70,12 @@ export class SuccessiveHalvingPruner implements Pruner {
   private readonly rankedFirstRung = new Map<string, RankedFirstRung>();
   private readonly rungs = new RungMemory();
 
+  /** The options given to the constructor, which {@link spec} writes down. */
+  private readonly given: Readonly<SuccessiveHalvingPrunerOptions>;
+
   constructor(options: SuccessiveHalvingPrunerOptions = {}) {
     refuseUnknownOptions("asha pruner", options, ASHA_OPTIONS, []);
+    this.given = { ...options };
     const minResource = options.minResource ?? "rank-agreement";
     this.minResource = minResource === "auto" || minResource === "rank-agreement" ? minResource : checkInteger(this.name, "minResource", minResource, 1);
     this.reductionFactor = checkInteger(this.name, "reductionFactor", options.reductionFactor ?? 4, 2);
@@ -80,6 +84,11 @@ export class SuccessiveHalvingPruner implements Pruner {
     if (this.bootstrapCount > 0 && typeof this.minResource !== "number") {
       throw new RangeError(`asha pruner: bootstrapCount needs an explicit minResource (with "${this.minResource}" the rungs move once it is estimated)`);
     }
+  }
+
+  /** See {@link Pruner.spec}. */
+  spec(): ComponentSpec | null {
+    return componentSpec(this.name, this.given, ASHA_OPTIONS);
   }
 
   prune(snapshot: StudySnapshot, trial: FrozenTrial, notes?: PruningNotes): boolean {

@@ -1,4 +1,4 @@
-import type { FrozenTrial, JsonValue, StudySnapshot } from "../space/index.js";
+import type { ComponentSpec, FrozenTrial, JsonValue, StudySnapshot } from "../space/index.js";
 
 /**
  * A pruner decides whether a running trial should stop early, from its intermediate values and
@@ -29,6 +29,19 @@ export interface Pruner {
    * with `samplerPerBracket` shows only the new trial's bracket, as Optuna 3.1 does.
    */
   samplerSnapshot?(snapshot: StudySnapshot, trialNumber: number): StudySnapshot;
+  /**
+   * The registered name and the options this pruner was given, from which `createPrunerByName`
+   * builds the same pruner, or null when they cannot be written down (a wrapped pruner of your
+   * own). `createStudy` stores it, so `sextant serve` and every process that rebuilds the study's
+   * pruner judge with these options; a pruner without it is stored by name alone. Every built-in
+   * pruner has it; one of your own registered with `registerPruner` may too.
+   *
+   * @example
+   * spec() {
+   *   return { name: "last-quarter", options: {} };
+   * }
+   */
+  spec?(): ComponentSpec | null;
 }
 
 /** Where a pruner leaves notes on the trial it judges; the study passes the trial itself. */
@@ -52,5 +65,10 @@ export class NopPruner implements Pruner {
   readonly usesHistory = false;
   prune(): boolean {
     return false;
+  }
+
+  /** See {@link Pruner.spec}. */
+  spec(): ComponentSpec {
+    return { name: this.name, options: {} };
   }
 }

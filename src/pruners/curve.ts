@@ -59,6 +59,8 @@ import {
   intermediateIndex,
   studyKeyOf,
   refuseUnknownOptions,
+  componentSpec,
+  type ComponentSpec,
 } from "../space/index.js";
 import type { Pruner } from "./base.js";
 import { checkInteger, checkNumber, isFirstInInterval, lastTwoSteps, singleDirection } from "./steps.js";
@@ -110,14 +112,23 @@ export class CurvePruner implements Pruner {
   readonly seed: number;
   private readonly models = new Map<string, CurveModel | null>();
 
+  /** The options given to the constructor, which {@link spec} writes down. */
+  private readonly given: Readonly<CurvePrunerOptions>;
+
   constructor(options: CurvePrunerOptions = {}) {
     refuseUnknownOptions("curve pruner", options, CURVE_OPTIONS, []);
+    this.given = { ...options };
     this.threshold = checkNumber(this.name, "threshold", options.threshold ?? 0.01, 0, 1);
     this.minTrials = checkInteger(this.name, "minTrials", options.minTrials ?? 20, 3);
     this.nWarmupSteps = checkInteger(this.name, "nWarmupSteps", options.nWarmupSteps ?? 2, 0);
     this.intervalSteps = checkInteger(this.name, "intervalSteps", options.intervalSteps ?? 1, 1);
     this.maxTrainingTrials = checkInteger(this.name, "maxTrainingTrials", options.maxTrainingTrials ?? 100, this.minTrials);
     this.seed = options.seed === undefined ? randomSeed() : checkInteger(this.name, "seed", options.seed, Number.MIN_SAFE_INTEGER);
+  }
+
+  /** See {@link Pruner.spec}. */
+  spec(): ComponentSpec | null {
+    return componentSpec(this.name, this.given, CURVE_OPTIONS);
   }
 
   prune(snapshot: StudySnapshot, trial: FrozenTrial): boolean {

@@ -1,5 +1,5 @@
 import { crc32 } from "../math/crc32.js";
-import { type Direction, type FrozenTrial, type StudySnapshot, defineOptions, studyKeyOf, refuseUnknownOptions } from "../space/index.js";
+import { type Direction, type FrozenTrial, type StudySnapshot, defineOptions, studyKeyOf, refuseUnknownOptions, componentSpec, type ComponentSpec } from "../space/index.js";
 import { type RungSchedule, RungMemory, judgeAtRungs } from "./asha.js";
 import type { Pruner, PruningNotes } from "./base.js";
 import { RankedFirstRung, checkInteger, firstCompleteLastStep, rankAgreement, singleDirection } from "./steps.js";
@@ -87,8 +87,12 @@ export class HyperbandPruner implements Pruner {
   private readonly rankedFirstRung = new Map<string, RankedFirstRung>();
   private readonly rungs = new RungMemory();
 
+  /** The options given to the constructor, which {@link spec} writes down. */
+  private readonly given: Readonly<HyperbandPrunerOptions>;
+
   constructor(options: HyperbandPrunerOptions = {}) {
     refuseUnknownOptions("hyperband pruner", options, HYPERBAND_OPTIONS, []);
+    this.given = { ...options };
     const minResource = options.minResource ?? "rank-agreement";
     this.minResource = minResource === "rank-agreement" ? minResource : checkInteger(this.name, "minResource", minResource, 1);
     const maxResource = options.maxResource ?? "auto";
@@ -107,6 +111,11 @@ export class HyperbandPruner implements Pruner {
     if (this.samplerPerBracket && this.bracketWeighting !== "fixed") {
       throw new RangeError("hyperband pruner: samplerPerBracket needs bracketWeighting \"fixed\" (a weighted bracket is known only once the trial is judged)");
     }
+  }
+
+  /** See {@link Pruner.spec}. */
+  spec(): ComponentSpec | null {
+    return componentSpec(this.name, this.given, HYPERBAND_OPTIONS);
   }
 
   /** How many brackets the last study laid out has, or null until one has (its `maxResource` is known). */

@@ -1,4 +1,4 @@
-import { type RawOptions, parseOptions, refuseUnknownOptions } from "../space/index.js";
+import { type ComponentSpec, type RawOptions, componentSpec, parseOptions, refuseUnknownOptions } from "../space/index.js";
 import { MEDIAN_OPTIONS, PercentilePruner, type PercentilePrunerOptions } from "./percentile.js";
 
 export { MEDIAN_OPTIONS } from "./percentile.js";
@@ -24,6 +24,12 @@ export class MedianPruner extends PercentilePruner {
     // Checked here first: PercentilePruner's own check would take `percentile`, which the median fixes.
     refuseUnknownOptions("median pruner", options, MEDIAN_OPTIONS, []);
     super({ ...options, percentile: 50 }, "median");
+  }
+
+  /** See {@link Pruner.spec}: the median's options, without the percentile it fixes. */
+  override spec(): ComponentSpec | null {
+    const { percentile: _fixed, ...given } = this.given;
+    return componentSpec(this.name, given, MEDIAN_OPTIONS);
   }
 }
 

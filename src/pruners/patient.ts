@@ -1,4 +1,4 @@
-import { type FrozenTrial, type StudySnapshot, defineOptions, intermediateIndex, refuseUnknownOptions, omitOptions } from "../space/index.js";
+import { type FrozenTrial, type StudySnapshot, defineOptions, intermediateIndex, refuseUnknownOptions, omitOptions, componentSpec, type ComponentSpec } from "../space/index.js";
 import type { Pruner, PruningNotes } from "./base.js";
 import { checkInteger, checkNumber, singleDirection } from "./steps.js";
 
@@ -33,11 +33,29 @@ export class PatientPruner implements Pruner {
   readonly patience: number;
   readonly minDelta: number;
 
+  /** The options given to the constructor, which {@link spec} writes down. */
+  private readonly given: Readonly<PatientPrunerOptions>;
+
   constructor(options: PatientPrunerOptions) {
     refuseUnknownOptions("patient pruner", options, omitOptions(PATIENT_OPTIONS, ["wrappedOptions"]), []);
+    this.given = { ...options };
     this.wrapped = options.wrapped;
     this.patience = checkInteger(this.name, "patience", options.patience, 0);
     this.minDelta = checkNumber(this.name, "minDelta", options.minDelta ?? 0, 0, Number.POSITIVE_INFINITY);
+  }
+
+  /**
+   * See {@link Pruner.spec}: the wrapped pruner by its name and its options as JSON text, as
+   * `createPrunerByName("patient", …)` reads them; null when the wrapped pruner has no spec (one
+   * of your own), which a pruner built by name could not stand for.
+   */
+  spec(): ComponentSpec | null {
+    const { wrapped, ...given } = this.given;
+    if (wrapped === null || wrapped === undefined) return componentSpec(this.name, given, PATIENT_OPTIONS);
+    const inner = wrapped.spec?.() ?? null;
+    if (inner === null || inner.name !== wrapped.name) return null;
+    const wrappedOptions = Object.keys(inner.options).length > 0 ? { wrappedOptions: JSON.stringify(inner.options) } : {};
+    return componentSpec(this.name, { ...given, wrapped: inner.name, ...wrappedOptions }, PATIENT_OPTIONS);
   }
 
   prune(snapshot: StudySnapshot, trial: FrozenTrial, notes?: PruningNotes): boolean {

@@ -1,5 +1,5 @@
 import { linearPercentile } from "../math/statistics.js";
-import { type Direction, type FrozenTrial, type RawOptions, type StudySnapshot, defineOptions, intermediateIndex, parseOptions, studyKeyOf, refuseUnknownOptions } from "../space/index.js";
+import { type Direction, type FrozenTrial, type RawOptions, type StudySnapshot, defineOptions, intermediateIndex, parseOptions, studyKeyOf, refuseUnknownOptions, componentSpec, type ComponentSpec } from "../space/index.js";
 import type { Pruner } from "./base.js";
 import { RankedFirstRung, checkInteger, checkNumber, isFirstInInterval, lastTwoSteps, singleDirection } from "./steps.js";
 
@@ -80,8 +80,12 @@ export class PercentilePruner implements Pruner {
   /** Under `nWarmupSteps: "rank-agreement"`: the step found, kept once found (per study). */
   private rankedWarmup: { studyKey: string; step: number | null; search: RankedFirstRung } | null = null;
 
+  /** The options given to the constructor, which {@link spec} writes down. */
+  protected readonly given: Readonly<PercentilePrunerOptions>;
+
   constructor(options: PercentilePrunerOptions = {}, name = "percentile") {
     refuseUnknownOptions(`${name} pruner`, options, PERCENTILE_OPTIONS, []);
+    this.given = { ...options };
     this.name = name;
     this.percentile = checkNumber(name, "percentile", options.percentile ?? 25, 0, 100);
     this.nStartupTrials = checkInteger(name, "nStartupTrials", options.nStartupTrials ?? 5, 0);
@@ -89,6 +93,11 @@ export class PercentilePruner implements Pruner {
     this.nWarmupSteps = warmup === "rank-agreement" ? warmup : checkInteger(name, "nWarmupSteps", warmup, 0);
     this.intervalSteps = checkInteger(name, "intervalSteps", options.intervalSteps ?? 1, 1);
     this.nMinTrials = checkInteger(name, "nMinTrials", options.nMinTrials ?? 1, 1);
+  }
+
+  /** See {@link Pruner.spec}. */
+  spec(): ComponentSpec | null {
+    return componentSpec(this.name, this.given, PERCENTILE_OPTIONS);
   }
 
   prune(snapshot: StudySnapshot, trial: FrozenTrial): boolean {

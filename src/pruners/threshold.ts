@@ -1,4 +1,4 @@
-import { type FrozenTrial, defineOptions, refuseUnknownOptions } from "../space/index.js";
+import { type FrozenTrial, defineOptions, refuseUnknownOptions, componentSpec, type ComponentSpec } from "../space/index.js";
 import type { Pruner } from "./base.js";
 import { checkInteger, isFirstInInterval, lastTwoSteps } from "./steps.js";
 
@@ -30,8 +30,12 @@ export class ThresholdPruner implements Pruner {
   readonly nWarmupSteps: number;
   readonly intervalSteps: number;
 
+  /** The options given to the constructor, which {@link spec} writes down. */
+  private readonly given: Readonly<ThresholdPrunerOptions>;
+
   constructor(options: ThresholdPrunerOptions) {
     refuseUnknownOptions("threshold pruner", options, THRESHOLD_OPTIONS, []);
+    this.given = { ...options };
     // A missing options object is the same mistake as one without bounds, not a destructuring TypeError.
     const { lower, upper } = options ?? {};
     if (lower === undefined && upper === undefined) {
@@ -47,6 +51,11 @@ export class ThresholdPruner implements Pruner {
     if (this.lower > this.upper) throw new RangeError(`threshold pruner: lower (${this.lower}) must not exceed upper (${this.upper})`);
     this.nWarmupSteps = checkInteger(this.name, "nWarmupSteps", options.nWarmupSteps ?? 0, 0);
     this.intervalSteps = checkInteger(this.name, "intervalSteps", options.intervalSteps ?? 1, 1);
+  }
+
+  /** See {@link Pruner.spec}. */
+  spec(): ComponentSpec | null {
+    return componentSpec(this.name, this.given, THRESHOLD_OPTIONS);
   }
 
   prune(_snapshot: unknown, trial: FrozenTrial): boolean {

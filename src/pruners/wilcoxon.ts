@@ -1,5 +1,5 @@
 import { SignedRankAccumulator } from "../math/wilcoxon.js";
-import { type FrozenTrial, type IntermediateIndex, type StudySnapshot, defineOptions, intermediateIndex, refuseUnknownOptions } from "../space/index.js";
+import { type FrozenTrial, type IntermediateIndex, type StudySnapshot, defineOptions, intermediateIndex, refuseUnknownOptions, componentSpec, type ComponentSpec } from "../space/index.js";
 import type { Pruner, PruningNotes } from "./base.js";
 import { checkInteger, checkNumber, singleDirection } from "./steps.js";
 
@@ -47,10 +47,19 @@ export class WilcoxonPruner implements Pruner {
   readonly pThreshold: number;
   readonly nStartupSteps: number;
 
+  /** The options given to the constructor, which {@link spec} writes down. */
+  private readonly given: Readonly<WilcoxonPrunerOptions>;
+
   constructor(options: WilcoxonPrunerOptions = {}) {
     refuseUnknownOptions("wilcoxon pruner", options, WILCOXON_OPTIONS, []);
+    this.given = { ...options };
     this.pThreshold = checkNumber(this.name, "pThreshold", options.pThreshold ?? 0.1, 0, 1);
     this.nStartupSteps = checkInteger(this.name, "nStartupSteps", options.nStartupSteps ?? 2, 0);
+  }
+
+  /** See {@link Pruner.spec}. */
+  spec(): ComponentSpec | null {
+    return componentSpec(this.name, this.given, WILCOXON_OPTIONS);
   }
 
   /**

@@ -12,6 +12,8 @@ import {
   SEED_OPTION,
   defineOptions,
   refuseUnknownOptions,
+  componentSpec,
+  type ComponentSpec,
 } from "../space/index.js";
 import type { IndependentSampling, Sampler } from "./base.js";
 import { GPSampler } from "./gp/index.js";
@@ -124,8 +126,12 @@ export class AutoSampler implements Sampler {
   private readonly moGpMaxTrials: number;
   private readonly choices = new Map<number, Choice>();
 
+  /** The options given to the constructor, which {@link spec} writes down. */
+  private readonly given: Readonly<AutoSamplerOptions>;
+
   constructor(options: AutoSamplerOptions = {}) {
     refuseUnknownOptions("auto sampler", options, AUTO_OPTIONS, []);
+    this.given = { ...options };
     for (const key of ["gpMaxTrials", "gpMaxDimensions", "moGpMaxTrials"] as const) {
       const value = options[key];
       if (value !== undefined && !(Number.isInteger(value) && value >= 1)) throw new RangeError(`AutoSampler: ${key} must be an integer >= 1, got ${String(value)}`);
@@ -142,6 +148,11 @@ export class AutoSampler implements Sampler {
     this.gp = new GPSampler({ seed: this.seed });
     this.gpWarm = new GPSampler({ seed: this.seed, warmStart: true });
     this.tpe = new TPESampler({ seed: this.seed, multivariate: true, group: true, constantLiar: true });
+  }
+
+  /** See {@link Sampler.spec}. */
+  spec(): ComponentSpec | null {
+    return componentSpec(this.name, this.given, AUTO_OPTIONS);
   }
 
   /** Which algorithm the study looks like it needs now, and why. */

@@ -1,4 +1,4 @@
-import type { Distribution, ParamValue, SamplingTrial, SearchSpace, StudySnapshot, TrialState } from "../space/index.js";
+import type { ComponentSpec, Distribution, ParamValue, SamplingTrial, SearchSpace, StudySnapshot, TrialState } from "../space/index.js";
 
 /**
  * A sampler proposes parameter values. The study calls it in this order for each trial:
@@ -66,6 +66,19 @@ export interface Sampler {
   /** Whether the sampler has nothing left to propose (e.g. every grid point is taken); the study then stops. */
   isExhausted?(snapshot: StudySnapshot): boolean;
   afterTrial?(snapshot: StudySnapshot, trial: SamplingTrial, state: TrialState, values: readonly number[] | null): void;
+  /**
+   * The registered name and the options this sampler was given, from which `createSamplerByName`
+   * builds the same sampler, or null when they cannot be written down (a function given as an
+   * option). `createStudy` stores it, so `sextant serve`, `sextant report` and every process that
+   * rebuilds the study's sampler use these options; a sampler without it is stored by name alone.
+   * Every built-in sampler has it; one of your own registered with `registerSampler` may too.
+   *
+   * @example
+   * spec() {
+   *   return { name: "my-sampler", options: { seed: this.seed } };
+   * }
+   */
+  spec?(): ComponentSpec | null;
 }
 
 /** How a sampler that models parameters jointly samples the ones it leaves out; see {@link Sampler.independentSampling}. */

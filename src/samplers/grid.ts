@@ -19,6 +19,8 @@ import {
   studyKeyOf,
   refuseUnknownOptions,
   omitOptions,
+  componentSpec,
+  type ComponentSpec,
 } from "../space/index.js";
 import type { Sampler } from "./base.js";
 
@@ -126,9 +128,13 @@ export class GridSampler implements Sampler {
   /** Points chosen in this process but perhaps not yet visible in the snapshot (flushes are asynchronous). */
   private readonly localChoices = new Map<string, Map<number, number>>();
 
+  /** The options given to the constructor but the grid, which {@link spec} writes down with it. */
+  private readonly given: Readonly<Omit<GridSamplerOptions, "searchSpace">>;
+
   constructor(options: GridSamplerOptions) {
     refuseUnknownOptions("grid sampler", options, omitOptions(GRID_OPTIONS, ["grid", "points", "maxIntValues"]), ["searchSpace"]);
-    const space = options?.searchSpace;
+    const { searchSpace: space, ...given } = options ?? {};
+    this.given = given;
     if (space === null || typeof space !== "object" || Array.isArray(space)) {
       throw new TypeError("GridSampler needs a searchSpace: an object mapping each parameter name to a list of values");
     }
@@ -145,6 +151,12 @@ export class GridSampler implements Sampler {
     this.shuffle = options.shuffle ?? true;
     this.key = gridKey(this.paramNames, this.values);
     this.order = this.shuffle ? new Permutation(size, this.seed) : new Permutation(size, null);
+  }
+
+  /** See {@link Sampler.spec}: the grid is its `grid` option, a JSON object of value lists. */
+  spec(): ComponentSpec | null {
+    const grid = JSON.stringify(Object.fromEntries(this.paramNames.map((name, i) => [name, this.values[i]])));
+    return componentSpec(this.name, { ...this.given, grid }, GRID_OPTIONS);
   }
 
   /** The parameter values of grid point `index` (0 ≤ index < size). */
@@ -650,5 +662,5 @@ export function createGridSamplerFromOptions(options: RawOptions, space?: Search
   } else {
     throw new OptionError(`the grid sampler needs a grid: pass the option grid='{"name":[values…]}' or declare the parameters' ranges`);
   }
-  return new GridSampler({ searchSpace, seed: parsed.seed, cycle: parsed.cycle ?? false, shuffle: parsed.shuffle ?? true });
+  return new GridSampler({ searchSpace, seed: parsed.seed, cycle: parsed.cycle, shuffle: parsed.shuffle });
 }

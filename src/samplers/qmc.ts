@@ -18,6 +18,8 @@ import {
   parseOptions,
   studyKeyOf,
   refuseUnknownOptions,
+  componentSpec,
+  type ComponentSpec,
 } from "../space/index.js";
 import type { IndependentSampling, Sampler } from "./base.js";
 import { sampleUniform } from "./random.js";
@@ -42,10 +44,19 @@ abstract class QuasiRandomSampler implements Sampler {
   readonly scramble: boolean;
   private readonly spaces = new Map<string, { space: SearchSpace; encoder: SpaceEncoder }>();
 
+  /** The options given to the constructor, which {@link spec} writes down. */
+  private readonly given: Readonly<QmcSamplerOptions>;
+
   constructor(options: QmcSamplerOptions = {}) {
     refuseUnknownOptions("qmc sampler", options, QMC_OPTIONS, []);
+    this.given = { ...options };
     this.seed = seedOrRandom(options.seed, this.constructor.name);
     this.scramble = options.scramble ?? true;
+  }
+
+  /** See {@link Sampler.spec}. */
+  spec(): ComponentSpec | null {
+    return componentSpec(this.name, this.given, QMC_OPTIONS);
   }
 
   /** Point `index` of the sequence in [0, 1)^dimension. */

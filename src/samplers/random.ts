@@ -1,5 +1,5 @@
 import { deriveSeed, Rng, seedOrRandom } from "../math/rng.js";
-import { type Distribution, type ParamValue, SEED_OPTION, type SamplingTrial, type SearchSpace, decodeValue, defineOptions, refuseUnknownOptions } from "../space/index.js";
+import { type Distribution, type ParamValue, SEED_OPTION, type SamplingTrial, type SearchSpace, decodeValue, defineOptions, refuseUnknownOptions, componentSpec, type ComponentSpec } from "../space/index.js";
 import type { Sampler } from "./base.js";
 
 /** The options of the `random` sampler: only its seed. */
@@ -19,9 +19,18 @@ export class RandomSampler implements Sampler {
   readonly usesHistory = false;
   readonly seed: number;
 
+  /** The options given to the constructor, which {@link spec} writes down. */
+  private readonly given: Readonly<{ seed?: number }>;
+
   constructor(options: { seed?: number } = {}) {
     refuseUnknownOptions("random sampler", options, RANDOM_OPTIONS, []);
+    this.given = { ...options };
     this.seed = seedOrRandom(options.seed, "RandomSampler");
+  }
+
+  /** See {@link Sampler.spec}. */
+  spec(): ComponentSpec | null {
+    return componentSpec(this.name, this.given, RANDOM_OPTIONS);
   }
 
   inferRelativeSpace(): SearchSpace {

@@ -1,9 +1,24 @@
 import { describe, expect, it } from "vitest";
-import { createPrunerByName, prunerEntries } from "../pruners/index.js";
+import {
+  CurvePruner,
+  HyperbandPruner,
+  MedianPruner,
+  NopPruner,
+  PatientPruner,
+  PercentilePruner,
+  type Pruner,
+  SuccessiveHalvingPruner,
+  ThresholdPruner,
+  WilcoxonPruner,
+  createPrunerByName,
+  prunerEntries,
+  prunerNames,
+} from "../pruners/index.js";
+import type { ComponentSpec, RawOptions } from "../space/index.js";
 import { createStudy } from "../study/index.js";
 import { MemoryStorage } from "../storage/index.js";
 import { PBTScheduler } from "../schedulers/index.js";
-import { AutoSampler, CemSampler, CmaEsSampler, GPSampler, GridSampler, HaltonSampler, NSGAIIISampler, NSGAIISampler, RandomSampler, SobolSampler, TPESampler, TurboSampler } from "./index.js";
+import { AutoSampler, CemSampler, CmaEsSampler, GPSampler, GridSampler, HaltonSampler, NSGAIIISampler, NSGAIISampler, RandomSampler, type Sampler, SobolSampler, TPESampler, TurboSampler, linearGamma } from "./index.js";
 import { createSamplerByName, samplerEntries, samplerNames } from "./registry.js";
 
 const SPACE = { x: { type: "float", low: 0, high: 1 }, n: { type: "int", low: 1, high: 4 } } as const;
@@ -112,5 +127,74 @@ describe("createPrunerByName", () => {
     expect(() => createPrunerByName("median", { "n-warmup-steps": "2", n_startup_trials: 1 })).not.toThrow();
     expect(() => createPrunerByName("none", { n_startup_trials: 1 })).toThrow('none pruner: unknown option "n_startup_trials" (it takes no options)');
     expect(() => createPrunerByName("medain")).toThrow('unknown pruner "medain" (did you mean "median"?; choose one of: none, median, percentile, threshold, patient, asha, hyperband, wilcoxon, curve)');
+  });
+});
+
+describe("spec: the name and options createStudy stores, from which the registry builds a component again", () => {
+  // Each registered built-in made by its own constructor, with options off their defaults. A sampler
+  // or pruner registered later and left out here fails the first check of each test.
+  const SAMPLERS: Record<string, () => Sampler> = {
+    auto: () => new AutoSampler({ seed: 1, gpMaxTrials: 40, highDimensionalSampler: "tpe" }),
+    random: () => new RandomSampler({ seed: 2 }),
+    tpe: () => new TPESampler({ seed: 3, preset: "optuna", nStartupTrials: 4, gamma: linearGamma(0.2), magicClipExponent: null, fidelityRule: "final" }),
+    gp: () => new GPSampler({ seed: 4, nStartupTrials: 3, outputWarping: "rank", warmStart: true }),
+    turbo: () => new TurboSampler({ seed: 5, failureTolerance: 7, initialLength: 0.5 }),
+    cmaes: () => new CmaEsSampler({ seed: 6, sigma0: 0.3, restartStrategy: "none", withMargin: true }),
+    cem: () => new CemSampler({ seed: 7, eliteFraction: 0.2, batchSize: 6 }),
+    nsga2: () => new NSGAIISampler({ seed: 8, populationSize: 12, mutationProb: 0.3 }),
+    nsga3: () => new NSGAIIISampler({ seed: 9, populationSize: 12, referenceDivisions: 3 }),
+    sobol: () => new SobolSampler({ seed: 10, scramble: false }),
+    halton: () => new HaltonSampler({ seed: 11, scramble: true }),
+    grid: () => new GridSampler({ searchSpace: { lr: [0.001, 0.01], kind: ["a", "b", null, true], "a b": [-1, 2] }, seed: 12, cycle: true, shuffle: false }),
+  };
+  const PRUNERS: Record<string, () => Pruner> = {
+    none: () => new NopPruner(),
+    median: () => new MedianPruner({ nWarmupSteps: 0, nStartupTrials: 2 }),
+    percentile: () => new PercentilePruner({ percentile: 10, nWarmupSteps: "rank-agreement", intervalSteps: 2 }),
+    threshold: () => new ThresholdPruner({ upper: 5, nWarmupSteps: 1 }),
+    patient: () => new PatientPruner({ wrapped: new PatientPruner({ wrapped: new MedianPruner({ nWarmupSteps: 3 }), patience: 1 }), patience: 2, minDelta: 0.1 }),
+    asha: () => new SuccessiveHalvingPruner({ minResource: 2, reductionFactor: 3, bootstrapCount: 1 }),
+    hyperband: () => new HyperbandPruner({ minResource: 1, maxResource: 27, samplerPerBracket: true }),
+    wilcoxon: () => new WilcoxonPruner({ pThreshold: 0.05, nStartupSteps: 1 }),
+    curve: () => new CurvePruner({ minTrials: 5, seed: 13, threshold: 0.02 }),
+  };
+
+  /** The spec `component` gives, checked to survive storage (JSON) and to build, by name, a component of the same spec and settings. */
+  function expectRoundTrip(component: Sampler | Pruner, rebuild: (name: string, options: RawOptions) => Sampler | Pruner): void {
+    const spec = component.spec?.();
+    expect(spec, component.name).toBeTruthy();
+    expect(spec!.name).toBe(component.name);
+    const stored = JSON.parse(JSON.stringify(spec)) as ComponentSpec;
+    expect(stored, component.name).toEqual(spec);
+    const rebuilt = rebuild(stored.name, stored.options);
+    expect(rebuilt.spec?.(), component.name).toEqual(spec);
+    // Every setting the constructor resolved (seeds, warm-ups, the grid's values and order): the same.
+    const settings = (built: Sampler | Pruner) => JSON.stringify(built, (key, value: unknown) => (key === "given" ? undefined : value));
+    expect(settings(rebuilt), component.name).toBe(settings(component));
+  }
+
+  it("rebuilds every registered sampler, options and all", () => {
+    expect(Object.keys(SAMPLERS).sort()).toEqual(samplerNames().sort());
+    for (const make of Object.values(SAMPLERS)) expectRoundTrip(make(), (name, options) => createSamplerByName(name, options));
+  });
+
+  it("rebuilds every registered pruner, options and all, a wrapped pruner with its own", () => {
+    expect(Object.keys(PRUNERS).sort()).toEqual(prunerNames().sort());
+    for (const make of Object.values(PRUNERS)) expectRoundTrip(make(), createPrunerByName);
+    expect(new PatientPruner({ wrapped: null, patience: 2 }).spec()).toEqual({ name: "patient", options: { patience: 2 } });
+  });
+
+  it("gives back a component built by name as it was named, defaults left out", () => {
+    expect(createPrunerByName("median", { n_warmup_steps: "0" }).spec?.()).toEqual({ name: "median", options: { nWarmupSteps: 0 } });
+    expect(createSamplerByName("tpe", { gamma_beta: "0.25", seed: 1 }).spec?.()).toEqual({ name: "tpe", options: { seed: 1, gammaBeta: 0.25 } });
+    expect(createSamplerByName("grid", { grid: '{"x":[1,2]}' }).spec?.()).toEqual({ name: "grid", options: { grid: '{"x":[1,2]}' } });
+    expect(createPrunerByName("patient", { patience: 1, wrapped: "none" }).spec?.()).toEqual({ name: "patient", options: { patience: 1, wrapped: "none" } });
+  });
+
+  it("is null where an option cannot be written down: a function of one's own, a wrapped pruner of one's own, an infinite bound", () => {
+    expect(new TPESampler({ gamma: (n) => Math.min(n, 10) }).spec()).toBeNull();
+    expect(new TPESampler({ weights: (n) => Array<number>(n).fill(1) }).spec()).toBeNull();
+    expect(new PatientPruner({ wrapped: { name: "mine", prune: () => true }, patience: 1 }).spec()).toBeNull();
+    expect(new ThresholdPruner({ lower: 0, upper: Infinity }).spec()).toBeNull();
   });
 });

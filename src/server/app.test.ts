@@ -5,7 +5,7 @@ import { gzipSync } from "node:zlib";
 import { studyPath } from "../../dashboard/src/study-path.js";
 import { describe, expect, it } from "vitest";
 import type { z } from "zod";
-import { GPSampler, MedianPruner, PBTScheduler, RANDOM_OPTIONS, RandomSampler, TPESampler, ThresholdPruner, copyStudy, createOnlineTuner, createSamplerByName, createStudy, loadStudy, registerSampler } from "../index.js";
+import { GPSampler, GridSampler, MedianPruner, PBTScheduler, RANDOM_OPTIONS, RandomSampler, TPESampler, ThresholdPruner, copyStudy, createOnlineTuner, createStudy, loadStudy, registerSampler } from "../index.js";
 import { MemoryStorage, type Storage, StorageBusyError, StorageError, noStudy, openStorage, queueWaitingTrials } from "../storage/index.js";
 import { type ServerAppOptions, ServerConfigError, createServerApp } from "./app.js";
 import { MAX_CONSTRAINTS, MAX_OBJECTIVES } from "../space/index.js";
@@ -1051,9 +1051,10 @@ describe("HTTP API: trials", () => {
     expect(pruned.json.trial).toMatchObject({ state: "pruned", values: [50] });
   });
 
-  it("rebuilds the registered sampler and pruner a library-made study records by name, not auto and none", async () => {
+  it("rebuilds the registered sampler and pruner an older library-made study records by name only, not auto and none", async () => {
     const { app, storage } = newApp();
-    await createStudy({ name: "lib", storage, sampler: new RandomSampler({ seed: 1 }), pruner: new MedianPruner() });
+    // As the library recorded a study before it kept its components' options: names alone.
+    await storage.createStudy("lib", ["minimize"], { systemAttrs: { sampler: "random", pruner: "median" } });
     // Eight trials whose steps order them as their final values do: the median pruner's default
     // warm-up (rank agreement) then judges from step 1.
     for (let i = 0; i < 8; i++) {
@@ -1068,10 +1069,68 @@ describe("HTTP API: trials", () => {
     expect((await call(app, "GET", "/studies/lib")).json.study).toMatchObject({ sampler: { name: "random" }, pruner: { name: "median" } });
   });
 
+  it("judges and samples a library-made study with the options the library gave its pruner and sampler", async () => {
+    // The library recorded only the names: the median pruner came back with its default warm-up (and
+    // did not prune where the library did), and the threshold pruner and grid sampler not at all.
+    const dir = mkdtempSync(join(tmpdir(), "sextant-library-specs-"));
+    try {
+      const url = `sqlite:${join(dir, "lib.db")}`;
+      const median = await createStudy({ name: "lib-median", storage: url, sampler: new RandomSampler({ seed: 1 }), pruner: new MedianPruner({ nWarmupSteps: 0, nStartupTrials: 1 }) });
+      // Two trials whose first steps rank them unlike their final values: the default warm-up waits past them.
+      for (const [first, last] of [[1, 5], [5, 1]]) {
+        const trial = await median.ask();
+        trial.suggestFloat("x", 0, 1);
+        trial.reportIntermediate(first, 0);
+        trial.reportIntermediate(last, 1);
+        await median.tell(trial, last);
+      }
+      const judged = await median.ask();
+      judged.suggestFloat("x", 0, 1);
+      judged.reportIntermediate(100, 0);
+      expect(judged.shouldPrune()).toBe(true);
+      await median.tell(judged, { state: "pruned" });
+      await median.close();
+      await (await createStudy({ name: "lib-threshold", storage: url, pruner: new ThresholdPruner({ upper: 5 }) })).close();
+      const grid = await createStudy({ name: "lib-grid", storage: url, sampler: new GridSampler({ searchSpace: { x: [0.25, 0.75] }, seed: 3 }) });
+      await grid.optimize((trial) => trial.suggestFloat("x", 0, 1), { nTrials: 1 });
+      await grid.close();
+
+      const { app, storage } = newApp({ storage: await openStorage(url) });
+      try {
+        const asked = (await call(app, "POST", "/studies/lib-median/trials", { space: { x: SPACE.x } })).json.trial;
+        expect((await call(app, "POST", `/studies/lib-median/trials/${asked.number}/report`, { step: 0, value: 100 })).json.shouldPrune).toBe(true);
+        expect((await call(app, "GET", "/studies/lib-median")).json.study.pruner).toEqual({ name: "median", options: { nWarmupSteps: 0, nStartupTrials: 1 } });
+
+        const bounded = (await call(app, "POST", "/studies/lib-threshold/trials", { space: { x: SPACE.x } })).json.trial;
+        expect((await call(app, "POST", `/studies/lib-threshold/trials/${bounded.number}/report`, { step: 0, value: 4 })).json.shouldPrune).toBe(false);
+        expect((await call(app, "POST", `/studies/lib-threshold/trials/${bounded.number}/report`, { step: 1, value: 9 })).json.shouldPrune).toBe(true);
+
+        // The grid's other point, then the end of the grid, as the library's optimize would have met it.
+        const next = await call(app, "POST", "/studies/lib-grid/trials", { space: { x: SPACE.x } });
+        expect(next.status).toBe(201);
+        await call(app, "POST", `/studies/lib-grid/trials/${next.json.trial.number}/tell`, { state: "complete", values: [0] });
+        const visited = (await call(app, "GET", "/studies/lib-grid/trials")).json.trials.map((trial: { params: { x: number } }) => trial.params.x);
+        expect(visited.sort()).toEqual([0.25, 0.75]);
+        const exhausted = await call(app, "POST", "/studies/lib-grid/trials", { space: { x: SPACE.x } });
+        expect([exhausted.status, exhausted.json.error.code]).toEqual([409, "sampler_exhausted"]);
+      } finally {
+        await storage.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("serves a library-made study whose pruner needs options it did not record, and refuses only to judge its reports", async () => {
     // Every route of it answered 409 ("threshold pruner: give lower, upper or both"): its trials, the dashboard, sextant report.
+    // A built-in threshold pruner is recorded with its bounds now; one of the user's own, without a spec, is not.
+    class OwnThresholdPruner extends ThresholdPruner {
+      override spec(): null {
+        return null;
+      }
+    }
     const { app, storage } = newApp();
-    const study = await createStudy({ name: "lib-threshold", storage, sampler: new RandomSampler({ seed: 1 }), pruner: new ThresholdPruner({ upper: 5 }) });
+    const study = await createStudy({ name: "lib-threshold", storage, sampler: new RandomSampler({ seed: 1 }), pruner: new OwnThresholdPruner({ upper: 5 }) });
     await study.optimize((trial) => trial.suggestFloat("x", 0, 1), { nTrials: 2 });
     const read = await call(app, "GET", "/studies/lib-threshold");
     expect([read.status, read.json.study.pruner.name]).toEqual([200, "threshold"]);
@@ -1089,8 +1148,14 @@ describe("HTTP API: trials", () => {
 
   it("serves a library-made study whose sampler needs options it did not record, and refuses only its asks and suggestions", async () => {
     // Every route of it answered 409 ("the grid sampler needs a grid"): its trials, the dashboard, sextant report.
+    // A built-in grid sampler is recorded with its grid now; one of the user's own, without a spec, is not.
+    class OwnGridSampler extends GridSampler {
+      override spec(): null {
+        return null;
+      }
+    }
     const { app, storage } = newApp();
-    const study = await createStudy({ name: "lib-grid", storage, sampler: createSamplerByName("grid", { grid: JSON.stringify({ x: [0, 0.5, 1] }) }) });
+    const study = await createStudy({ name: "lib-grid", storage, sampler: new OwnGridSampler({ searchSpace: { x: [0, 0.5, 1] } }) });
     await study.optimize((trial) => trial.suggestFloat("x", 0, 1), { nTrials: 2 });
     const running = await study.ask();
     const read = await call(app, "GET", "/studies/lib-grid");
@@ -1122,6 +1187,14 @@ describe("HTTP API: trials", () => {
     // Rebuilt by name with default options, the GP had warmStart off: trial 0 was not the source's best.
     const first = (await call(app, "POST", "/studies/dst/trials", { space: { x: { type: "float", low: 0, high: 1 } } })).json.trial;
     expect(first.params.x).toBe(0.242);
+    // A GP given no warmStart learns nothing from the sources in the library (which warns so), and
+    // none on the server either: the server's first trial is the one the library's would be.
+    const cold = (name: string) => createStudy({ name, storage, warmStartFrom: ["src"], sampler: new GPSampler({ seed: 3 }), onWarning: () => undefined });
+    const library = await cold("cold-library");
+    const libraryX = (await library.ask()).suggestFloat("x", 0, 1);
+    await cold("cold-server");
+    const served = (await call(app, "POST", "/studies/cold-server/trials", { space: { x: { type: "float", low: 0, high: 1 } } })).json.trial;
+    expect([served.params.x, libraryX === 0.242]).toEqual([libraryX, false]);
     await createStudy({ name: "dst2", storage, warmStartFrom: ["src"], sampler: new GPSampler({ warmStart: true, seed: 3 }) });
     await storage.deleteStudy("src");
     const logged: string[] = [];

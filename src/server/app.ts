@@ -62,6 +62,8 @@ import {
   silentTrials,
   storedWarmStartSources,
   WARM_START_ATTR,
+  LIBRARY_SAMPLER_ATTR,
+  LIBRARY_PRUNER_ATTR,
 } from "../study/index.js";
 import { OnlineTunerError, OnlineTunerNameTakenError, OnlineTunerOrderError, OnlineTunerSettingsError, OnlineTunerStaleRoundError, createOnlineTuner, describeSettingsConflict, loadOnlineTuner } from "../online/index.js";
 import { openApiDocument } from "./openapi.js";
@@ -292,10 +294,28 @@ function trialJson(trial: FrozenTrial): z.output<typeof api.TrialJson> {
   };
 }
 
-/** The sampler or pruner a study was created with: the server's own record, else `sextant tune`'s, else the default. */
-function storedSpec(record: StudyRecord, attr: string, cliKey: "sampler" | "pruner", fallback: string): NamedSpec {
-  const cliConfig = record.systemAttrs["cli:config"] as { sampler?: unknown; pruner?: unknown } | undefined;
-  const stored = (record.systemAttrs[attr] ?? cliConfig?.[cliKey]) as Partial<NamedSpec> | undefined;
+/** What the server or `sextant tune`/`create` stored of a study's sampler or pruner, options and all (undefined where neither did). */
+function ownStoredSpec(record: StudyRecord, kind: "sampler" | "pruner"): unknown {
+  const cliConfig = record.systemAttrs["cli:config"] as Partial<Record<"sampler" | "pruner", unknown>> | undefined;
+  return record.systemAttrs[kind === "sampler" ? SAMPLER_ATTR : PRUNER_ATTR] ?? cliConfig?.[kind];
+}
+
+/** What the library's `createStudy` stored of a study's sampler or pruner: a built-in's name and options (undefined for one of the user's own, and before). */
+function librarySpec(record: StudyRecord, kind: "sampler" | "pruner"): unknown {
+  return record.systemAttrs[kind === "sampler" ? LIBRARY_SAMPLER_ATTR : LIBRARY_PRUNER_ATTR];
+}
+
+/** Whether {@link storedSpec} reads a study's sampler or pruner from what the library stored of it. */
+function specFromLibrary(record: StudyRecord, kind: "sampler" | "pruner"): boolean {
+  return ownStoredSpec(record, kind) === undefined && librarySpec(record, kind) !== undefined;
+}
+
+/**
+ * The sampler or pruner a study was created with: the server's own record, else `sextant tune`'s,
+ * else the library's, else `fallback` with no options.
+ */
+function storedSpec(record: StudyRecord, kind: "sampler" | "pruner", fallback: string): NamedSpec {
+  const stored = (ownStoredSpec(record, kind) ?? librarySpec(record, kind)) as Partial<NamedSpec> | undefined;
   if (stored && typeof stored.name === "string") {
     const options = stored.options && typeof stored.options === "object" ? stored.options : {};
     return { name: stored.name, options: Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as NamedSpec["options"] };
@@ -341,20 +361,20 @@ function registeredName(record: StudyRecord, key: "sampler" | "pruner", entries:
 }
 
 /**
- * A study's sampler or pruner, built from what storage holds. A study the library made records only
- * its components' names, and one that cannot be built without options (the grid sampler's grid,
- * threshold's bounds, patient's patience) made every route of the study answer 409: its trials, the
- * dashboard and `sextant report` too. Such a study gets a stand-in that refuses only the work that
- * needs the component (a sampler's asks and suggestions, a pruner's judging) with a 409 saying why,
- * and everything that only reads the study works. One the server or the CLI stored with options
- * that do not build is still refused outright.
+ * A study's sampler or pruner, built from what storage holds. A study the library made records a
+ * built-in's options (see `LIBRARY_SAMPLER_ATTR`), but only the name of a component of
+ * the user's own, and of every component before that; one that cannot be built without options
+ * (the grid sampler's grid, threshold's bounds, patient's patience) made every route of the study
+ * answer 409: its trials, the dashboard and `sextant report` too. Such a study gets a stand-in that
+ * refuses only the work that needs the component (a sampler's asks and suggestions, a pruner's
+ * judging) with a 409 saying why, and everything that only reads the study works. One the server
+ * or the CLI stored with options that do not build is still refused outright.
  */
 function rebuildStored<T>(record: StudyRecord, kind: "sampler" | "pruner", spec: NamedSpec, build: () => T, standIn: (refusal: ComponentNotRebuiltError) => T): T {
   try {
     return build();
   } catch (error) {
-    const cliConfig = record.systemAttrs["cli:config"] as Partial<Record<"sampler" | "pruner", unknown>> | undefined;
-    if (record.systemAttrs[kind === "sampler" ? SAMPLER_ATTR : PRUNER_ATTR] !== undefined || cliConfig?.[kind] !== undefined) throw error;
+    if (ownStoredSpec(record, kind) !== undefined) throw error;
     return standIn(new ComponentNotRebuiltError(record.name, kind, spec.name, (error as Error).message));
   }
 }
@@ -458,7 +478,7 @@ function storedSampler(record: StudyRecord, spec: NamedSpec): Sampler {
 
 /** The study's pruner, rebuilt from what storage holds, or its stand-in (see {@link rebuildStored}). */
 function storedPruner(record: StudyRecord): Pruner {
-  const spec = storedSpec(record, PRUNER_ATTR, "pruner", registeredName(record, "pruner", prunerEntries()) ?? "none");
+  const spec = storedSpec(record, "pruner", registeredName(record, "pruner", prunerEntries()) ?? "none");
   return rebuildStored(record, "pruner", spec, () => createPrunerByName(...specArgs(spec)), (refusal) => new UnrebuiltPruner(spec.name, refusal));
 }
 
@@ -485,10 +505,10 @@ function studyJson(record: StudyRecord, summary: Pick<StudySummary, "trialCounts
     userAttrs: attrsJson(record.userAttrs),
     createdAt: record.createdAt,
     // System attributes stay on the server: `sextant tune` keeps the command's environment there.
-    // A study made by the library records only the names it ran with (pruners since 0.1): shown
-    // as such, not as the auto and none this server would fall back to.
-    sampler: storedSpec(record, SAMPLER_ATTR, "sampler", recordedName(record, "sampler")),
-    pruner: storedSpec(record, PRUNER_ATTR, "pruner", recordedName(record, "pruner")),
+    // A study made by the library records the names it ran with (pruners since 0.1), and a
+    // built-in's options: shown as such, not as the auto and none this server would fall back to.
+    sampler: storedSpec(record, "sampler", recordedName(record, "sampler")),
+    pruner: storedSpec(record, "pruner", recordedName(record, "pruner")),
     trialCounts: { ...summary.trialCounts },
     bestValue: summary.bestValue,
     halfMade: isHalfMadeStudy(record.systemAttrs),
@@ -769,13 +789,17 @@ export function createServerApp(options: ServerAppOptions): Hono {
       const warmStart = await storedWarmStartSources(storage, record, notes);
       for (const note of notes) logError(`sextant serve: ${note}`);
       try {
-        // A study the library made records only its components' names: a registered one is rebuilt
-        // (with its default options) rather than auto and none, which the study showed it did not use.
+        // A study the library made records its built-ins' options, but only the name of a component of
+        // the user's own (or of any, before): a registered one is rebuilt by that name (with its default
+        // options) rather than auto and none, which the study showed it did not use.
         const samplerFallback = registeredName(record, "sampler", samplerEntries()) ?? "auto";
-        const storedSamplerSpec = storedSpec(record, SAMPLER_ATTR, "sampler", samplerFallback);
-        // The library records the GP by name only, and a create here gives its options as the client
-        // wrote them: its sources say it was meant to learn from them.
-        sampler = storedSampler(record, warmStart.length > 0 ? withWarmStartOn(storedSamplerSpec) : storedSamplerSpec);
+        const storedSamplerSpec = storedSpec(record, "sampler", samplerFallback);
+        // A GP the library recorded by name only, or one a create here names as the client wrote it:
+        // its sources say it was meant to learn from them (the CLI's --warm-start turns the option on
+        // the same way). One the library recorded with its options ran without warmStart, and learnt
+        // nothing from them there either.
+        const learnsFromSources = warmStart.length > 0 && !specFromLibrary(record, "sampler");
+        sampler = storedSampler(record, learnsFromSources ? withWarmStartOn(storedSamplerSpec) : storedSamplerSpec);
         pruner = storedPruner(record);
       } catch (error) {
         throw new HttpError(409, `study "${name}" has a sampler or pruner this server cannot rebuild: ${(error as Error).message}`, "path.study");

@@ -197,6 +197,42 @@ export function checkJsonOptionTypes(owner: string, raw: RawOptions, schema: Opt
 }
 
 /**
+ * A sampler or pruner as its registry builds it again: the registered name and the options it was
+ * given, in the form `createSamplerByName` and `createPrunerByName` read (canonical keys, a JSON
+ * object as its JSON text). `createStudy` stores it, so that a server, a report or a worker that
+ * rebuilds the study's sampler or pruner gets the one the library ran, options and all.
+ *
+ * @example
+ * new MedianPruner({ nWarmupSteps: 0 }).spec() // { name: "median", options: { nWarmupSteps: 0 } }
+ */
+export interface ComponentSpec {
+  readonly name: string;
+  readonly options: Readonly<Record<string, OptionValue | null>>;
+}
+
+/**
+ * The spec of a component named `name` built from the options `given`, or null when one of them
+ * cannot be written in it: a key `schema` does not list (a function, such as TPE's `weights`) or a
+ * value other than text, true or false, null and a finite number (JSON keeps no Infinity, and the
+ * schema reads none). Options left undefined are left out, as the constructor ignores them.
+ *
+ * @example
+ * componentSpec("median", { nWarmupSteps: 0, nMinTrials: undefined }, MEDIAN_OPTIONS) // { name: "median", options: { nWarmupSteps: 0 } }
+ * componentSpec("tpe", { weights: (n) => [] }, TPE_OPTIONS) // null
+ */
+export function componentSpec(name: string, given: object | null | undefined, schema: OptionSchema): ComponentSpec | null {
+  const options: Record<string, OptionValue | null> = {};
+  for (const [key, value] of Object.entries(given ?? {})) {
+    if (value === undefined) continue;
+    if (!Object.prototype.hasOwnProperty.call(schema, key)) return null;
+    const writable = value === null || typeof value === "string" || typeof value === "boolean" || (typeof value === "number" && Number.isFinite(value));
+    if (!writable) return null;
+    options[key] = value as OptionValue | null;
+  }
+  return { name, options };
+}
+
+/**
  * What `refuseUnknownOptions` asks for when `others` leaves out a key of the options type `O`:
  * nothing when the schema and `others` name every key, else one more argument, typed as the keys
  * left out, so that tsc names them ("Expected 5 arguments, but got 4") when an option is added to

@@ -1,9 +1,9 @@
 import { describe, expect, it, vi } from "vitest";
 import "../index.js"; // registers the default sampler (auto)
 import { CmaEsSampler, GridMismatchError, GridSampler, MATERIAL_NOISE_SHARE, RECOMMENDED_TRIAL_ATTR, RandomSampler, type Sampler } from "../samplers/index.js";
-import { createPrunerByName, type Pruner } from "../pruners/index.js";
+import { PercentilePruner, createPrunerByName, type Pruner } from "../pruners/index.js";
 import { PBTScheduler } from "../schedulers/index.js";
-import { FixedParamOutOfRangeError, createStudy, loadStudy, TrialNumberNotFoundError, TrialPruned } from "./index.js";
+import { FixedParamOutOfRangeError, LIBRARY_PRUNER_ATTR, LIBRARY_SAMPLER_ATTR, createStudy, loadStudy, TrialNumberNotFoundError, TrialPruned } from "./index.js";
 import { DuplicateStudyError, MemoryStorage, TrialNotRunningError } from "../storage/index.js";
 import { type Direction, type Distribution, InvalidDistributionError, lastIntermediate } from "../space/index.js";
 import { GRID_INDEX_ATTR } from "../samplers/grid.js";
@@ -905,5 +905,35 @@ describe("Study with the wilcoxon pruner", () => {
       await study.tell(trial, 50);
     }
     expect(warnings).toEqual([expect.stringMatching(/^trial 1: the wilcoxon pruner compares a trial's steps with the best trial's, and the best trial \(0\) reported none/)]);
+  });
+});
+
+describe("what createStudy records of its sampler and pruner", () => {
+  it("records a built-in's name and options, for servers and reports to rebuild it by, and only the name of one of the user's own", async () => {
+    const storage = new MemoryStorage();
+    await createStudy({ name: "built-in", storage, sampler: new RandomSampler({ seed: 4 }), pruner: createPrunerByName("patient", { patience: 2, wrapped: "median", wrappedOptions: '{"nWarmupSteps":0}' }) });
+    expect((await storage.getStudy("built-in"))!.systemAttrs).toMatchObject({
+      sampler: "random",
+      pruner: "patient",
+      [LIBRARY_SAMPLER_ATTR]: { name: "random", options: { seed: 4 } },
+      [LIBRARY_PRUNER_ATTR]: { name: "patient", options: { patience: 2, wrapped: "median", wrappedOptions: '{"nWarmupSteps":0}' } },
+    });
+    // A sampler of its own (no spec), and a built-in pruner under a name of its own, which the registry would not build.
+    const random = new RandomSampler({ seed: 4 });
+    const own: Sampler = { name: "mine", inferRelativeSpace: () => ({}), sampleRelative: () => ({}), sampleIndependent: (...args) => random.sampleIndependent(...args) };
+    await createStudy({ name: "own", storage, sampler: own, pruner: new PercentilePruner({ percentile: 10 }, "strict") });
+    const record = (await storage.getStudy("own"))!;
+    expect(record.systemAttrs).toMatchObject({ sampler: "mine", pruner: "strict" });
+    expect(record.systemAttrs).not.toHaveProperty(LIBRARY_SAMPLER_ATTR);
+    expect(record.systemAttrs).not.toHaveProperty(LIBRARY_PRUNER_ATTR);
+  });
+
+  it("keeps what the study was created with when it is loaded or resumed with other options, as before", async () => {
+    const storage = new MemoryStorage();
+    await createStudy({ name: "s", storage, pruner: createPrunerByName("median", { nWarmupSteps: 0 }) });
+    const resumed = await createStudy({ name: "s", storage, loadIfExists: true, pruner: createPrunerByName("median", { nWarmupSteps: 3 }) });
+    const loaded = await loadStudy({ name: "s", storage, pruner: createPrunerByName("threshold", { upper: 1 }) });
+    expect([resumed.pruner.name, loaded.pruner.name]).toEqual(["median", "threshold"]);
+    expect((await storage.getStudy("s"))!.systemAttrs[LIBRARY_PRUNER_ATTR]).toEqual({ name: "median", options: { nWarmupSteps: 0 } });
   });
 });

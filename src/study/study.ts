@@ -1,8 +1,8 @@
 import { isDeepStrictEqual } from "node:util";
 import type { Pruner } from "../pruners/index.js";
-import { NopPruner, PrunerObjectivesError } from "../pruners/index.js";
+import { NopPruner, PrunerObjectivesError, createPrunerByName } from "../pruners/index.js";
 import type { Sampler } from "../samplers/index.js";
-import { RandomSampler, SamplerExhaustedError, type Recommendation } from "../samplers/index.js";
+import { RandomSampler, SamplerExhaustedError, type Recommendation, createSamplerByName } from "../samplers/index.js";
 import { bestFeasibleTrial, leastViolatingTrial, recommendedTrial } from "./best.js";
 import {
   MEMBER_ATTR,
@@ -21,10 +21,12 @@ import {
   segmentPlace,
 } from "../schedulers/index.js";
 import {
+  type ComponentSpec,
   type Direction,
   type Distribution,
   type FrozenTrial,
   type JsonValue,
+  type OptionValue,
   type ParamValue,
   type SamplingTrial,
   type StudySnapshot,
@@ -207,6 +209,17 @@ export const CLIENT_BEATS_ATTR = "server:heartbeat";
  * as a silent one.
  */
 export const ASK_PENDING_ATTR = "server:askPending";
+
+/**
+ * Where `createStudy` keeps the spec of its sampler and pruner (their registered name and the
+ * options they were given, see `Sampler.spec`), beside their names (`sampler`, `pruner`), so that
+ * `sextant serve` and `sextant report` rebuild them with the options the library ran: a median
+ * pruner came back there with the default warm-up, and a threshold pruner or a grid sampler not
+ * at all. A component without a spec (one of the user's own) keeps its name alone, as before.
+ */
+export const LIBRARY_SAMPLER_ATTR = "library:sampler";
+/** See {@link LIBRARY_SAMPLER_ATTR}. */
+export const LIBRARY_PRUNER_ATTR = "library:pruner";
 
 /** How the fail reason of a trial reaped for want of heartbeats begins (by a worker or the HTTP service). */
 export const REAPED_REASON_PREFIX = "no heartbeat for more than ";
@@ -603,6 +616,7 @@ export async function createStudyWithSystemAttrs(options: CreateStudyOptions, sy
   checkStudyOptions(options);
   refusePrunerWithScheduler(options);
   const sampler = chooseSampler(options);
+  const pruner = options.pruner ?? new NopPruner();
   const directions = resolveDirections(options);
   checkObjectiveCount(directions.length, sampler, options);
   const constraints = options.constraints === undefined ? null : checkConstraintsFunction(options.constraints);
@@ -637,7 +651,7 @@ export async function createStudyWithSystemAttrs(options: CreateStudyOptions, sy
       try {
         record = await storage.createStudy(name, directions, {
           userAttrs: options.userAttrs ?? {},
-          systemAttrs: { ...systemAttrs, sampler: sampler.name, pruner: (options.pruner ?? new NopPruner()).name, ...(given ? { [WARM_START_ATTR]: given } : {}) },
+          systemAttrs: { ...componentSpecAttrs(sampler, pruner), ...systemAttrs, sampler: sampler.name, pruner: pruner.name, ...(given ? { [WARM_START_ATTR]: given } : {}) },
         });
       } catch (error) {
         // Another process may have created it between our read and our write.
@@ -650,7 +664,7 @@ export async function createStudyWithSystemAttrs(options: CreateStudyOptions, sy
         record = raced;
       }
     }
-    const study = new Study(storage, record, sampler, options.pruner ?? new NopPruner(), ownsStorage, options.scheduler ?? null);
+    const study = new Study(storage, record, sampler, pruner, ownsStorage, options.scheduler ?? null);
     if (options.onWarning) study.onWarning = options.onWarning;
     study.constraints = constraints;
     study.warmStart = warmStart;
@@ -663,6 +677,32 @@ export async function createStudyWithSystemAttrs(options: CreateStudyOptions, sy
   } catch (error) {
     if (ownsStorage) await storage.close();
     throw error;
+  }
+}
+
+/** The system attributes that keep the specs of a new study's sampler and pruner, for those that have one (see {@link LIBRARY_SAMPLER_ATTR}). */
+function componentSpecAttrs(sampler: Sampler, pruner: Pruner): Record<string, JsonValue> {
+  const attrs: Record<string, JsonValue> = {};
+  const samplerSpec = rebuildableSpec(sampler, (spec) => createSamplerByName(spec.name, spec.options));
+  if (samplerSpec) attrs[LIBRARY_SAMPLER_ATTR] = samplerSpec;
+  const prunerSpec = rebuildableSpec(pruner, (spec) => createPrunerByName(spec.name, spec.options));
+  if (prunerSpec) attrs[LIBRARY_PRUNER_ATTR] = prunerSpec;
+  return attrs;
+}
+
+/**
+ * The spec of `component` when the registry builds, by it, a component of the same spec: not a
+ * subclass renamed, an option value the constructor takes and the registry's schema refuses, or a
+ * name registered again for another component. Stored, such a spec would rebuild something else.
+ */
+function rebuildableSpec(component: Sampler | Pruner, rebuild: (spec: ComponentSpec) => Sampler | Pruner): { name: string; options: Record<string, OptionValue | null> } | null {
+  try {
+    const spec = component.spec?.() ?? null;
+    if (spec === null || spec.name !== component.name || !isDeepStrictEqual(rebuild(spec).spec?.() ?? null, spec)) return null;
+    return { name: spec.name, options: { ...spec.options } };
+  } catch {
+    // A spec of the user's own that throws, or one the registry refuses: the name alone, as before.
+    return null;
   }
 }
 

@@ -21,6 +21,8 @@ import {
   trialValue,
   studyKeyOf,
   refuseUnknownOptions,
+  componentSpec,
+  type ComponentSpec,
 } from "../../space/index.js";
 import type { IndependentSampling, Sampler } from "../base.js";
 import { sampleUniform } from "../random.js";
@@ -117,8 +119,12 @@ export class CemSampler implements Sampler {
   private readonly streamSeed: number;
   private readonly states = new Map<string, CemState>();
 
+  /** The options given to the constructor, which {@link spec} writes down. */
+  private readonly given: Readonly<CemSamplerOptions>;
+
   constructor(options: CemSamplerOptions = {}) {
     refuseUnknownOptions("cem sampler", options, CEM_OPTIONS, []);
+    this.given = { ...options };
     this.seed = seedOrRandom(options.seed, "CemSampler");
     this.nStartupTrials = options.nStartupTrials ?? 10;
     this.eliteFraction = options.eliteFraction ?? 0.15;
@@ -141,6 +147,11 @@ export class CemSampler implements Sampler {
     if (!(this.categoricalFloor >= 0 && this.categoricalFloor <= 1)) {
       throw new RangeError(`cem: categoricalFloor must be in [0, 1], got ${this.categoricalFloor}`);
     }
+  }
+
+  /** See {@link Sampler.spec}. */
+  spec(): ComponentSpec | null {
+    return componentSpec(this.name, this.given, CEM_OPTIONS);
   }
 
   inferRelativeSpace(snapshot: StudySnapshot): SearchSpace {

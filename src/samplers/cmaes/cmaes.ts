@@ -25,6 +25,8 @@ import {
   trialValue,
   studyKeyOf,
   refuseUnknownOptions,
+  componentSpec,
+  type ComponentSpec,
 } from "../../space/index.js";
 import type { IndependentSampling, Sampler } from "../base.js";
 import { sampleUniform } from "../random.js";
@@ -174,8 +176,12 @@ export class CmaEsSampler implements Sampler {
   private readonly states = new Map<string, StudyState>();
   private readonly tags = new Map<string, TrialTags>();
 
+  /** The options given to the constructor, which {@link spec} writes down. */
+  private readonly given: Readonly<CmaEsSamplerOptions>;
+
   constructor(options: CmaEsSamplerOptions = {}) {
     refuseUnknownOptions("cmaes sampler", options, CMAES_OPTIONS, []);
+    this.given = { ...options };
     this.seed = seedOrRandom(options.seed, "CmaEsSampler");
     this.sigma0 = options.sigma0 ?? 1 / 6;
     this.populationSize = options.populationSize;
@@ -203,6 +209,11 @@ export class CmaEsSampler implements Sampler {
     if (typeof this.activeCovariance !== "boolean") {
       throw new RangeError(`cmaes: activeCovariance must be true or false, got ${JSON.stringify(this.activeCovariance)}`);
     }
+  }
+
+  /** See {@link Sampler.spec}. */
+  spec(): ComponentSpec | null {
+    return componentSpec(this.name, this.given, CMAES_OPTIONS);
   }
 
   inferRelativeSpace(snapshot: StudySnapshot): SearchSpace {

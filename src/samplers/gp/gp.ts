@@ -41,6 +41,8 @@ import {
   parseOptions,
   studyKeyOf,
   refuseUnknownOptions,
+  componentSpec,
+  type ComponentSpec,
 } from "../../space/index.js";
 import type { IndependentSampling, Sampler } from "../base.js";
 import { latestEarlier } from "../history.js";
@@ -454,8 +456,12 @@ export class GPSampler implements Sampler {
   /** The stacked GPs of the chosen sources (see `stack.ts`), by the sources' names, sizes and the space. */
   private readonly sourceStacks = new Map<string, SourceStack>();
 
+  /** The options given to the constructor, which {@link spec} writes down. */
+  private readonly given: Readonly<GPSamplerOptions>;
+
   constructor(options: GPSamplerOptions = {}) {
     refuseUnknownOptions("gp sampler", options, GP_OPTIONS, []);
+    this.given = { ...options };
     this.seed = seedOrRandom(options.seed, "GPSampler");
     this.options = {
       nStartupTrials: options.nStartupTrials,
@@ -496,6 +502,11 @@ export class GPSampler implements Sampler {
     validateOptions({ ...this.options, seed: this.seed });
     this.jointFidelity = options.fidelityRule === "joint";
     this.fidelity = new FidelityView(options.fidelityRule === "joint" || options.fidelityRule === undefined ? "auto" : options.fidelityRule, { otherwise: "gate" });
+  }
+
+  /** See {@link Sampler.spec}. */
+  spec(): ComponentSpec | null {
+    return componentSpec(this.name, this.given, GP_OPTIONS);
   }
 
   inferRelativeSpace(snapshot: StudySnapshot, _trial?: SamplingTrial): SearchSpace {

@@ -170,12 +170,16 @@ export abstract class GenerationalSampler implements Sampler {
   /** Kept between asks, so each reads only the trials finished since (a new one per ask made a run O(n²)). */
   private readonly searchSpace = new IntersectionSearchSpace(false);
 
+  /** The options given to the constructor, which each subclass's `spec` writes down against its schema. */
+  protected readonly given: Readonly<GenerationalOptions>;
+
   protected constructor(
     samplerName: string,
     options: GenerationalOptions,
     private readonly survive: SurvivalSelection,
     private readonly tournament: ParentTournament,
   ) {
+    this.given = { ...options };
     const resolved = resolveGenerationalOptions(samplerName, options);
     this.seed = seedOrRandom(options.seed, this.constructor.name);
     this.populationSize = resolved.populationSize;

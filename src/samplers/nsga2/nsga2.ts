@@ -3,7 +3,7 @@
  * multiobjective genetic algorithm: NSGA-II", IEEE TEC 6(2)).
  */
 import { crowdingDistance } from "../../analysis/index.js";
-import { type RawOptions, SEED_OPTION, defineOptions, parseOptions, refuseUnknownOptions } from "../../space/index.js";
+import { type RawOptions, SEED_OPTION, defineOptions, parseOptions, refuseUnknownOptions, componentSpec, type ComponentSpec } from "../../space/index.js";
 import { type Candidates, type GenerationalOptions, GenerationalSampler, type Survivors, rankAndCrowdingTournament, selectByFronts } from "./generations.js";
 
 /** Options of {@link NSGAIISampler}. */
@@ -52,6 +52,11 @@ export class NSGAIISampler extends GenerationalSampler {
   constructor(options: NSGAIISamplerOptions = {}) {
     refuseUnknownOptions("nsga2 sampler", options, NSGA2_OPTIONS, []);
     super("nsga2", options, crowdingSurvival, rankAndCrowdingTournament);
+  }
+
+  /** See {@link Sampler.spec}. */
+  spec(): ComponentSpec | null {
+    return componentSpec(this.name, this.given, NSGA2_OPTIONS);
   }
 }
 

@@ -5,7 +5,7 @@
  */
 import type { Rng } from "../../math/rng.js";
 import { type Candidates, type GenerationalOptions, GenerationalSampler, NSGA2_OPTIONS, type Survivors, selectByFronts, violationThenRandomTournament } from "../nsga2/index.js";
-import { type RawOptions, defineOptions, parseOptions, refuseUnknownOptions } from "../../space/index.js";
+import { type RawOptions, defineOptions, parseOptions, refuseUnknownOptions, componentSpec, type ComponentSpec } from "../../space/index.js";
 import { dasDennisDirections, defaultDivisions } from "./reference-directions.js";
 
 /** Options of {@link NSGAIIISampler}. */
@@ -177,6 +177,11 @@ export class NSGAIIISampler extends GenerationalSampler {
       throw new RangeError(`nsga3: referenceDivisions must be an integer >= 1, got ${options.referenceDivisions}`);
     }
     this.referenceDivisions = options.referenceDivisions;
+  }
+
+  /** See {@link Sampler.spec}. */
+  spec(): ComponentSpec | null {
+    return componentSpec(this.name, this.given, NSGA3_OPTIONS);
   }
 }
 

@@ -1,6 +1,6 @@
 import { deriveSeed, Rng, seedOrRandom } from "../../math/rng.js";
 import type { Distribution, FrozenTrial, ParamValue, SamplingTrial, SearchSpace, StudySnapshot } from "../../space/index.js";
-import { type RawOptions, SEED_OPTION, defineOptions, distributionsEqual, parseOptions, refuseUnknownOptions, omitOptions } from "../../space/index.js";
+import { type RawOptions, SEED_OPTION, defineOptions, distributionsEqual, parseOptions, refuseUnknownOptions, omitOptions, componentSpec, type ComponentSpec } from "../../space/index.js";
 import type { IndependentSampling, Sampler } from "../base.js";
 import { sampleUniform } from "../random.js";
 import { ConstraintDensities, logRelativeRatio } from "./constraints.js";
@@ -301,8 +301,13 @@ export interface TPESamplerOptions {
  * linearGamma(0.15)(100); // 15
  */
 export function linearGamma(beta: number): (n: number) => number {
-  return (n) => Math.ceil(beta * n);
+  const gamma = (n: number) => Math.ceil(beta * n);
+  LINEAR_GAMMA_BETAS.set(gamma, beta);
+  return gamma;
 }
+
+/** The β of each function {@link linearGamma} made: a TPE given one is written down as its `gammaBeta` option. */
+const LINEAR_GAMMA_BETAS = new WeakMap<(n: number) => number, number>();
 
 type ResolvedOptions = Required<Omit<TPESamplerOptions, "seed" | "preset" | "warmStartWeight" | "warmStartHalfLife" | "maxWarmStartSources" | "warmStartRanking" | "warmStartKeepsStartup" | "warmStartRankingExcess" | "warmStartMethod" | "warmStartSimilarity" | "warmStartBandwidths" | "warmStartGuidedWeight" | "fidelityRule" | "fidelityMinTrials" | "randomFraction">>;
 
@@ -509,8 +514,12 @@ export class TPESampler implements Sampler {
   private readonly belowWalk = new NeighbourWalk();
   private readonly aboveWalk = new NeighbourWalk();
 
+  /** The options given to the constructor, which {@link spec} writes down. */
+  private readonly given: Readonly<TPESamplerOptions>;
+
   constructor(options: TPESamplerOptions = {}) {
     refuseUnknownOptions("tpe sampler", options, omitOptions(TPE_OPTIONS, ["gammaBeta"]), ["gamma", "weights"]);
+    this.given = { ...options };
     this.seed = seedOrRandom(options.seed, "TPESampler");
     const preset = options.preset ?? "watanabe";
     if (preset !== "watanabe" && preset !== "optuna") throw new RangeError(`unknown tpe preset ${JSON.stringify(preset)} (accepted: watanabe, optuna)`);
@@ -600,6 +609,18 @@ export class TPESampler implements Sampler {
       throw new RangeError(`priorWeight must be a positive finite number, got ${this.parzen.priorWeight}`);
     }
     if (this.group && !this.multivariate) throw new Error("the group option of TPESampler needs multivariate: true");
+  }
+
+  /**
+   * See {@link Sampler.spec}: a `gamma` that {@link linearGamma} made is its `gammaBeta` option;
+   * null for any other `gamma` or a `weights` function, which no option stands for.
+   */
+  spec(): ComponentSpec | null {
+    const { gamma, weights, ...given } = this.given;
+    if (weights !== undefined) return null;
+    if (gamma === undefined) return componentSpec(this.name, given, TPE_OPTIONS);
+    const gammaBeta = LINEAR_GAMMA_BETAS.get(gamma);
+    return gammaBeta === undefined ? null : componentSpec(this.name, { ...given, gammaBeta }, TPE_OPTIONS);
   }
 
   inferRelativeSpace(snapshot: StudySnapshot, trial?: SamplingTrial): SearchSpace {

@@ -35,6 +35,8 @@ import {
   isSingleValue,
   parseOptions,
   refuseUnknownOptions,
+  componentSpec,
+  type ComponentSpec,
 } from "../../space/index.js";
 import type { IndependentSampling, Sampler } from "../base.js";
 import { sampleUniform } from "../random.js";
@@ -463,13 +465,22 @@ export class TurboSampler implements Sampler {
   private readonly imputesFailures: boolean;
   private readonly searchSpace = new IntersectionSearchSpace();
 
+  /** The options given to the constructor, which {@link spec} writes down. */
+  private readonly given: Readonly<TurboSamplerOptions>;
+
   constructor(options: TurboSamplerOptions = {}) {
     refuseUnknownOptions("turbo sampler", options, TURBO_OPTIONS, []);
+    this.given = { ...options };
     validateOptions(options);
     this.seed = seedOrRandom(options.seed, "TurboSampler");
     this.options = { ...options };
     this.countsFailures = options.failedTrials === "count" || options.failedTrials === "impute";
     this.imputesFailures = options.failedTrials === "impute";
+  }
+
+  /** See {@link Sampler.spec}. */
+  spec(): ComponentSpec | null {
+    return componentSpec(this.name, this.given, TURBO_OPTIONS);
   }
 
   inferRelativeSpace(snapshot: StudySnapshot, _trial?: SamplingTrial): SearchSpace {
