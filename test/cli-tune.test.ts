@@ -2,7 +2,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import "../src/index.js";
+import { MedianPruner, TPESampler, createStudy } from "../src/index.js";
 import type { FrozenTrial } from "../src/space/index.js";
 import { openStorage } from "../src/storage/index.js";
 import { FIXTURES, alive, sextant, sqliteTrials, start, tempDir } from "./fixtures/cli-run.js";
@@ -136,6 +136,22 @@ describe("sextant tune", () => {
       'sextant: warning: study "sp" was created with sampler tpe and pruner median; this run uses sampler auto and pruner none (give --sampler tpe --pruner median to go on with them)',
     );
     const same = await run(["--sampler", "tpe", "--pruner", "median"]);
+    expect(same.code, same.stderr).toBe(0);
+    expect(same.stderr).not.toContain("warning");
+  });
+
+  it("warns when a run resumes a library-made study with another sampler or pruner than the library recorded", async () => {
+    // The library recorded only names, and a resume without --pruner ran a study made with a
+    // median pruner of no warm-up without pruning, with nothing said.
+    const library = await createStudy({ name: "lib", storage: `sqlite:${join(dir, "sextant.db")}`, sampler: new TPESampler({ seed: 1 }), pruner: new MedianPruner({ nWarmupSteps: 0 }) });
+    await library.close();
+    const run = (extra: string[]) => sextant(["tune", "--study", "lib", "--trials", "1", ...extra, "--param", "x=float:0:1", "--", "node", join(FIXTURES, "cli-slow.mjs"), "{x}"], { cwd: dir, env: { SLEEP: "10" } });
+    const bare = await run([]);
+    expect(bare.code, bare.stderr).toBe(0);
+    expect(bare.stderr).toContain(
+      'sextant: warning: study "lib" was created with sampler tpe and pruner median (nWarmupSteps=0); this run uses sampler auto and pruner none (give --sampler tpe --pruner median --pruner-opt nWarmupSteps=0 to go on with them)',
+    );
+    const same = await run(["--sampler", "tpe", "--pruner", "median", "--pruner-opt", "n_warmup_steps=0"]);
     expect(same.code, same.stderr).toBe(0);
     expect(same.stderr).not.toContain("warning");
   });

@@ -11,12 +11,12 @@ import { randomSeed } from "../math/rng.js";
 import { type Pruner, prunerEntries } from "../pruners/index.js";
 import type { Sampler } from "../samplers/index.js";
 import { SCHEDULER_ATTR, type Scheduler, describeSchedule } from "../schedulers/index.js";
-import { type Direction, type Distribution, type FrozenTrial, MAX_OBJECTIVES, type OptionSchema, type ParamValue, lastIntermediate, normalizeOptionKey, parseOptions, studyNameProblem } from "../space/index.js";
+import { type Direction, type Distribution, type FrozenTrial, type JsonValue, MAX_OBJECTIVES, type OptionSchema, type ParamValue, lastIntermediate, normalizeOptionKey, parseOptions, studyNameProblem } from "../space/index.js";
 import { zeroTrialCounts } from "../space/trial-counts.js";
 import { type Storage, isMemoryUrl, onlineTunerRefusal, redactPassword, sqlitePath } from "../storage/index.js";
 import { CommandTemplateError, checkCommandSpec, commandObjective } from "../study/command-runner.js";
 import { INTERRUPTED_REASON } from "../study/trial.js";
-import { type Study, createStudy, defaultCheckpointRoot, prunerSchedulerProblem, singleObjectiveProblem } from "../study/index.js";
+import { LIBRARY_PRUNER_ATTR, LIBRARY_SAMPLER_ATTR, type Study, createStudy, defaultCheckpointRoot, prunerSchedulerProblem, singleObjectiveProblem } from "../study/index.js";
 import type { ConfigSource, NamedComponent, TuneConfig } from "./config.js";
 import { parseEnqueueFlag, parseOptionFlag, parseParamFlag } from "./params.js";
 import { UsageError, UserError } from "./errors.js";
@@ -626,9 +626,19 @@ function prunerFlags(pruner: NamedComponent): string {
   return commandLine(["--pruner", pruner.name, ...Object.entries(pruner.options).flatMap(([key, value]) => ["--pruner-opt", `${key}=${String(value)}`])]);
 }
 
+/** What the library's createStudy kept of a study's built-in sampler and pruner (see `LIBRARY_SAMPLER_ATTR`), in cli:config's form; undefined where it kept neither. */
+function libraryComponents(systemAttrs: Readonly<Record<string, JsonValue>>): { sampler?: NamedComponent; pruner?: NamedComponent } | undefined {
+  const sampler = systemAttrs[LIBRARY_SAMPLER_ATTR] as unknown as NamedComponent | undefined;
+  const pruner = systemAttrs[LIBRARY_PRUNER_ATTR] as unknown as NamedComponent | undefined;
+  return sampler || pruner ? { sampler, pruner } : undefined;
+}
+
 /** Warns when a resumed study was created with another search space or command. */
 function checkResumed(study: Study, settings: TuneSettings, io: Io): void {
-  const stored = study.systemAttrs["cli:config"] as { space?: Record<string, Distribution>; command?: string[]; sampler?: NamedComponent; pruner?: NamedComponent } | undefined;
+  type StoredRun = { space?: Record<string, Distribution>; command?: string[]; sampler?: NamedComponent; pruner?: NamedComponent };
+  // A study the library made has no cli:config, but createStudy kept a built-in sampler's and
+  // pruner's names and options: a resume without them pruned by other rules without a word.
+  const stored: StoredRun | undefined = (study.systemAttrs["cli:config"] as StoredRun | undefined) ?? libraryComponents(study.systemAttrs);
   if (!stored) return;
   // A resume that left out --pruner median ran without pruning, and one that left out --sampler
   // tpe ran another sampler, with only the start line to tell (sextant worker uses the stored ones).
