@@ -94,6 +94,43 @@ async function beginUncommittedWrite(slow: pg.Client, schema: string, studyId: n
   return slowSeq;
 }
 
+/**
+ * A proxy to the server, as a storage URL on a fresh schema, whose connections can be cut: cut()
+ * drops the open ones and turns new ones away until restore().
+ */
+async function cuttableProxy(): Promise<{ url: string; cut(): void; restore(): void; close(): Promise<void> }> {
+  let down = false;
+  const sockets = new Set<net.Socket>();
+  const proxy = net.createServer((client) => {
+    client.on("error", () => undefined);
+    if (down) return void client.destroy();
+    const upstream = net.connect(5432, "127.0.0.1");
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on("error", () => undefined);
+      socket.on("close", () => sockets.delete(socket));
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+  const url = new URL(freshSchemaUrl());
+  url.host = `127.0.0.1:${(proxy.address() as net.AddressInfo).port}`;
+  return {
+    url: url.toString(),
+    cut() {
+      down = true;
+      for (const socket of sockets) socket.destroy();
+    },
+    restore() {
+      down = false;
+    },
+    close() {
+      for (const socket of sockets) socket.destroy();
+      return new Promise<void>((resolve) => proxy.close(() => resolve()));
+    },
+  };
+}
+
 function isSettled(promise: Promise<unknown>): Promise<boolean> {
   const marker = Symbol("pending");
   return Promise.race([promise.then(() => true, () => true), new Promise((resolve) => setTimeout(resolve, 0, marker))]).then(
@@ -369,32 +406,40 @@ describe.skipIf(skip !== null)("postgres storage", () => {
     it("gives up once the database has been unreachable for the deadline, however many calls wait in turn", async () => {
       // A proxy to the server that can be cut: each call after an outage began used to wait the
       // whole deadline again (tune gave up after six minutes while saying "up to 120 s").
-      const sockets = new Set<net.Socket>();
-      const proxy = net.createServer((client) => {
-        const upstream = net.connect(5432, "127.0.0.1");
-        for (const socket of [client, upstream]) {
-          sockets.add(socket);
-          socket.on("error", () => undefined);
-          socket.on("close", () => sockets.delete(socket));
-        }
-        client.pipe(upstream).pipe(client);
-      });
-      await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
-      const port = (proxy.address() as net.AddressInfo).port;
-      const url = new URL(freshSchemaUrl());
-      url.host = `127.0.0.1:${port}`;
-      const storage = await PostgresStorage.open(url.toString(), { retryDeadlineMs: 1500 });
+      const proxy = await cuttableProxy();
+      const storage = await PostgresStorage.open(proxy.url, { retryDeadlineMs: 1500 });
       try {
         const study = await storage.createStudy("outage", ["minimize"]);
-        const closed = new Promise<void>((resolve) => proxy.close(() => resolve()));
-        for (const socket of sockets) socket.destroy();
-        await closed;
+        proxy.cut();
         const started = performance.now();
         for (let i = 0; i < 4; i++) await expect(storage.createTrial(study.id, { state: "running" })).rejects.toThrow(/unreachable for more than 2 s/);
         // About 1.5 s in all; it was four times that.
         expect(performance.now() - started).toBeLessThan(4_000);
       } finally {
         await storage.close();
+        await proxy.close();
+      }
+    });
+    it("tells of an outage once, however many calls meet it, and of the next outage again", async () => {
+      // A burst of dropped connections told each call under way, 20 to 30 lines per worker.
+      const proxy = await cuttableProxy();
+      const told: string[] = [];
+      const storage = await PostgresStorage.open(proxy.url, { retryDeadlineMs: 500, onRetry: (message) => told.push(message) });
+      try {
+        const study = await storage.createStudy("told-once", ["minimize"]);
+        proxy.cut();
+        await Promise.all([0, 1, 2].map(() => expect(storage.createTrial(study.id, { state: "running" })).rejects.toThrow(/unreachable/)));
+        await expect(storage.listStudies()).rejects.toThrow(/unreachable/);
+        expect(told).toHaveLength(1);
+        proxy.restore();
+        await storage.listStudies();
+        proxy.cut();
+        await expect(storage.listStudies()).rejects.toThrow(/unreachable/);
+        expect(told).toHaveLength(2);
+        expect(told[1]).toMatch(/; retrying for up to 1 s$/);
+      } finally {
+        await storage.close();
+        await proxy.close();
       }
     });
   });

@@ -866,9 +866,13 @@ export class PostgresStorage implements Storage {
         // first: a server that stops answering makes each attempt wait out the connect timeout,
         // and judged per attempt, every attempt began a new outage and the call never gave up.
         const now = performance.now();
-        if (this.unreachableSince === null || (attempt === 0 && now - this.lastFailureAt > OUTAGE_QUIET_MS)) this.unreachableSince = now;
+        // Told once per outage, not per call: a burst of dropped connections told each of a
+        // worker's calls under way, 20 to 30 lines at once.
+        if (this.unreachableSince === null || (attempt === 0 && now - this.lastFailureAt > OUTAGE_QUIET_MS)) {
+          this.unreachableSince = now;
+          this.onRetry?.(`${this.url}: ${errorText(error)}; retrying for up to ${Math.round(this.retryDeadlineMs / 1000)} s`);
+        }
         this.lastFailureAt = now;
-        if (attempt === 0) this.onRetry?.(`${this.url}: ${errorText(error)}; retrying for up to ${Math.round(this.retryDeadlineMs / 1000)} s`);
         if (performance.now() >= this.unreachableSince + this.retryDeadlineMs) throw this.gaveUpError(error);
         await sleep(backoffMs(attempt));
       }
