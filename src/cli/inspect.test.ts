@@ -472,6 +472,49 @@ describe("sextant best and trials on a large study", () => {
   });
 });
 
+describe("sextant export of a study that changes while it is read", () => {
+  it("says which rows lack a parameter or constraint values a trial got after the columns were chosen", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sextant-changing-"));
+    try {
+      const path = join(dir, "s.db");
+      const storage = SqliteStorage.open(path);
+      const study = await storage.createStudy("live", ["minimize"]);
+      const x: Distribution = { type: "float", low: 0, high: 1 };
+      const done = await storage.createTrial(study.id, { state: "running", params: { x: 0.1 }, distributions: { x } });
+      await storage.updateTrial(done.id, { state: "complete", values: [1] });
+      const running = await storage.createTrial(study.id, { state: "running", params: { x: 0.2 }, distributions: { x } });
+      // The second read of the export begins: the running trial, a worker's, has meanwhile
+      // suggested another parameter and finished infeasible.
+      const { findTrials } = SqliteStorage.prototype;
+      let fromTheStart = 0;
+      const spy = vi.spyOn(SqliteStorage.prototype, "findTrials").mockImplementation(async function (this: SqliteStorage, studyId, query) {
+        if (query?.afterNumber === -1 && ++fromTheStart === 2) {
+          await storage.updateTrial(running.id, {
+            params: { y: { value: 3, distribution: { type: "int", low: 0, high: 9, step: 1, log: false } } },
+            state: "complete",
+            values: [0],
+            systemAttrs: { constraints: [1] },
+          });
+        }
+        return findTrials.call(this, studyId, query);
+      });
+      const errors: string[] = [];
+      let text = "";
+      try {
+        expect(await exportCommand("live", { storage: `sqlite:${path}` }, { ...quietIo, err: (line) => errors.push(line), write: (piece) => (text += piece) })).toBe(0);
+      } finally {
+        spy.mockRestore();
+        await storage.close();
+      }
+      expect(fromTheStart).toBe(2);
+      expect(text.split("\r\n")[0]).toBe("number,state,value,params_x,datetime_start,datetime_complete,duration_seconds,fail_reason");
+      expect(errors.filter((line) => /trial\(s\) 1 got a parameter or constraint values while the study was read/.test(line))).toHaveLength(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("sextant trials and export on a study of several pages", () => {
   it("read it a page at a time, and show what reading every trial at once showed", async () => {
     const dir = mkdtempSync(join(tmpdir(), "sextant-pages-"));

@@ -620,7 +620,7 @@ export async function exportCommand(
       // Read a page at a time (see trialPages for a study that changes meanwhile): all at once, a 200,000-trial study took over a gigabyte.
       text = inPieces(studyJsonParts(study, counted(trialPages(storage, record.id))));
     } else {
-      text = inPieces(await csvExportLines(storage, record, counted));
+      text = inPieces(await csvExportLines(storage, record, counted, (message) => io.err(`sextant export: ${message}`)));
     }
     if (options.output && !isStandardOutput(options.output)) {
       if (await writeOutputFile("--output", options.output, text)) io.err(`wrote ${count} trial(s) of "${name}" to ${options.output}`);
@@ -637,9 +637,14 @@ export async function exportCommand(
  * whether the study is constrained), the second writes the rows. `counted` wraps the second.
  * Trials created between the two are left out; a trial that changed between them is written as
  * the second read found it, in the first one's columns (a parameter or constraint value it got
- * meanwhile that no trial had then has no column).
+ * meanwhile that no trial had then has no column): `onLeftOut` is told which rows lack one.
  */
-async function csvExportLines(storage: Storage, record: StudyRecord, counted: (pages: AsyncIterable<FrozenTrial[]>) => AsyncIterable<FrozenTrial[]>): Promise<AsyncGenerator<string>> {
+async function csvExportLines(
+  storage: Storage,
+  record: StudyRecord,
+  counted: (pages: AsyncIterable<FrozenTrial[]>) => AsyncIterable<FrozenTrial[]>,
+  onLeftOut: (message: string) => void,
+): Promise<AsyncGenerator<string>> {
   const paramSet = new Set<string>();
   // Constraint values are part of a constrained trial's result: without them a spreadsheet
   // cannot tell the feasible rows (every value <= 0) from the ones best and the front leave out.
@@ -693,11 +698,29 @@ async function csvExportLines(storage: Storage, record: StudyRecord, counted: (p
       t.state === "failed" ? String(t.systemAttrs.failReason ?? "") : "",
     ];
   };
+  // A trial that got a value no column holds (it finished between the two reads): its row says
+  // less than the study holds, silently, unless the user is told.
+  const leftOut: number[] = [];
+  const outgrowsColumns = (t: FrozenTrial): boolean =>
+    Object.keys(shownParams(t)).some((param) => !paramSet.has(param)) ||
+    (readableConstraints(t)?.length ?? 0) > constraintCount ||
+    (!storesConstraints && t.systemAttrs[CONSTRAINTS_ATTR] != null);
   // Up to the last trial the first read found: a trial created since has no columns made for it.
   const pages = counted(trialPages(storage, record.id, {}, { lastNumber }));
   return (async function* () {
     yield csvLine(headers);
-    for await (const page of pages) for (const t of page) yield csvLine(row(t));
+    for await (const page of pages) {
+      for (const t of page) {
+        if (outgrowsColumns(t)) leftOut.push(t.number);
+        yield csvLine(row(t));
+      }
+    }
+    if (leftOut.length > 0) {
+      const numbers = leftOut.length > 10 ? `${leftOut.slice(0, 10).join(", ")} and ${leftOut.length - 10} more` : leftOut.join(", ");
+      onLeftOut(
+        `trial(s) ${numbers} got a parameter or constraint values while the study was read, after its columns were chosen: their rows leave those out; export again once the study is idle for them`,
+      );
+    }
   })();
 }
 
