@@ -107,6 +107,57 @@ describe("TrialHistory with constraints on pruned trials", () => {
   });
 });
 
+describe("TrialHistory with constraints on some trials only", () => {
+  const trial = (fields: Parameters<typeof makeTrial>[0]) => makeTrial({ ...fields, params: { x: fields.number / 10 }, distributions: { x: X } });
+  const belowSets = (trials: ReturnType<typeof makeTrial>[], incremental: boolean) => {
+    const history = new TrialHistory();
+    if (incremental) for (let n = 1; n <= trials.length; n++) history.sync(makeSnapshot(trials.slice(0, n)));
+    else history.sync(makeSnapshot(trials));
+    return trials.map((_, k) => {
+      const split = history.split(k + 1);
+      return history.rows.filter((_, i) => split.membership[i] === BELOW).map((row) => row.number);
+    });
+  };
+  // Each history's expected below sets (for 1, 2, ... below) are what Optuna 3.1's
+  // _get_observation_pairs(constraints_enabled=True) and _split_observation_pairs give on it.
+  const histories: [string, ReturnType<typeof makeTrial>[], number[][]][] = [
+    [
+      "equal violations, complete and pruned, keep trial-number order",
+      [
+        trial({ number: 0, state: "complete", values: [1], systemAttrs: { constraints: [-1] } }),
+        trial({ number: 1, state: "pruned", intermediate: { 0: 1 }, systemAttrs: { constraints: [1] } }),
+        trial({ number: 2, state: "complete", values: [0], systemAttrs: { constraints: [1] } }),
+        trial({ number: 3, state: "pruned", intermediate: { 0: 3, 4: 2 }, systemAttrs: { constraints: [1] } }),
+      ],
+      [[0], [0, 1], [0, 1, 2], [0, 1, 2, 3]],
+    ],
+    [
+      "two pruned trials without constraints (+∞ both) keep trial-number order",
+      [
+        trial({ number: 0, state: "complete", values: [1], systemAttrs: { constraints: [-1] } }),
+        trial({ number: 1, state: "pruned", intermediate: { 0: 5 } }),
+        trial({ number: 2, state: "pruned", intermediate: { 0: 9, 3: 1 } }),
+      ],
+      [[0], [0, 1], [0, 1, 2]],
+    ],
+    [
+      "a complete trial without constraints in a constrained study is +∞, not feasible",
+      [
+        trial({ number: 0, state: "complete", values: [0] }),
+        trial({ number: 1, state: "complete", values: [5], systemAttrs: { constraints: [1] } }),
+        trial({ number: 2, state: "complete", values: [3], systemAttrs: { constraints: [-1] } }),
+      ],
+      [[2], [1, 2], [0, 1, 2]],
+    ],
+  ];
+  for (const [name, trials, expected] of histories) {
+    it(`splits as Optuna 3.1 does: ${name}, read at once or trial by trial`, () => {
+      expect(belowSets(trials, false)).toEqual(expected);
+      expect(belowSets(trials, true)).toEqual(expected);
+    });
+  }
+});
+
 describe("TrialHistory orders", () => {
   // Ties on purpose: losses and coordinates repeat, so only the trial number orders some rows.
   const trials = Array.from({ length: 3_000 }, (_, number) => {
@@ -139,12 +190,14 @@ describe("TrialHistory orders", () => {
     expect(orders(oneByOne)).toEqual(expected);
     expect(orders(batches)).toEqual(expected);
 
-    // The rules themselves, checked on every adjacent pair: (violation, rank, loss, number) and (coordinate, number).
+    // The rules themselves, checked on every adjacent pair: (violation, then rank, loss, number when feasible, else number) and (coordinate, number).
     const rows = new Map(atOnce.rows.map((row) => [row.number, row]));
     for (let i = 1; i < expected.loss.length; i++) {
       const [a, b] = [rows.get(expected.loss[i - 1]!)!, rows.get(expected.loss[i]!)!];
+      // Constrained from trial 13 on: equal positive violations keep trial-number order, as in Optuna 3.1.
       const sameViolation = a.violation === b.violation;
-      expect(a.violation < b.violation || (sameViolation && (a.rank < b.rank || (a.rank === b.rank && (a.loss < b.loss || (a.loss === b.loss && a.number < b.number)))))).toBe(true);
+      const tie = a.violation > 0 ? a.number < b.number : a.rank < b.rank || (a.rank === b.rank && (a.loss < b.loss || (a.loss === b.loss && a.number < b.number)));
+      expect(a.violation < b.violation || (sameViolation && tie)).toBe(true);
     }
     expect(expected.number).toEqual([...expected.number].sort((a, b) => a - b));
     const x = new Map(atOnce.rows.map((row) => [row.number, row.trial.params.x as number]));

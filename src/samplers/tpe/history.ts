@@ -40,15 +40,21 @@ export interface HistoryRow {
   /**
    * Total constraint violation (0 when feasible or unconstrained), the first key of the split's
    * order as in Optuna 3.1's constrained TPE; +∞ for a pruned trial without constraint values
-   * (unknown, after every violation, as Optuna ranks it) and for a failed one.
+   * (unknown, after every violation, as Optuna ranks it), for a complete one without them in a
+   * study where some trial has them, and for a failed one.
    */
-  readonly violation: number;
+  violation: number;
 }
 
 /** The rank of a complete but infeasible row: before the pruned rows of the same violation. */
 const INFEASIBLE_RANK = -Number.MAX_VALUE;
 /** The rank of a failed trial's row: after every other (pruned rows without steps rank 1). */
 const FAILED_RANK = 2;
+
+function storesConstraintsAttr(trial: FrozenTrial): boolean {
+  const stored = trial.systemAttrs[CONSTRAINTS_ATTR];
+  return stored !== undefined && stored !== null;
+}
 
 /** One parameter's coordinates across rows. */
 export class Column {
@@ -107,6 +113,11 @@ export class TrialHistory {
   private readonly modelFailures: boolean;
   /** Row indices by (rank, loss, trial number): a split is a prefix of this. */
   private readonly lossOrder: number[] = [];
+  /**
+   * Whether some row has stored constraints. Then the order is Optuna 3.1's constrained one: a
+   * complete trial without constraints is +∞ and equal positive violations keep trial-number order.
+   */
+  private constrained = false;
   /** Row indices by trial number. */
   readonly byNumber: number[] = [];
   private readonly columns = new Map<string, Column>();
@@ -156,6 +167,13 @@ export class TrialHistory {
       const row = this.makeRow(trial, multiObjective);
       if (row) this.addRow(row);
     }
+    if (!this.constrained && this.rows.slice(from).some((row) => storesConstraintsAttr(row.trial))) {
+      // The study just became constrained: the rows read before change violation and tie rule.
+      this.constrained = true;
+      for (const row of this.rows) if (row.trial.state === "complete" && !storesConstraintsAttr(row.trial)) row.violation = Number.POSITIVE_INFINITY;
+      this.lossOrder.length = 0;
+      this.orderLoss(0, from);
+    }
     this.orderRows(from);
   }
 
@@ -169,6 +187,7 @@ export class TrialHistory {
     this.rows = [];
     this.failedRows = 0;
     this.lossOrder.length = 0;
+    this.constrained = false;
     this.byNumber.length = 0;
     this.columns.clear();
     this.finishedSeen = [];
@@ -189,7 +208,7 @@ export class TrialHistory {
       if (!values || values.length !== directions.length || !values.every(Number.isFinite)) return null;
       const losses = multiObjective ? Float64Array.from(values, (v, k) => (directions[k] === "minimize" ? v : -v)) : null;
       const loss = directions[0] === "minimize" ? values[0]! : -values[0]!;
-      const violation = storedViolation(trial);
+      const violation = this.constrained && !storesConstraintsAttr(trial) ? Number.POSITIVE_INFINITY : storedViolation(trial);
       // Constrained domination (Deb 2000), as the split's order: infeasible rows come after every
       // feasible one, the least violating first.
       if (violation > 0) return { trial, number: trial.number, rank: INFEASIBLE_RANK, loss: violation, losses, violation };
@@ -201,7 +220,7 @@ export class TrialHistory {
     // violation, and one without them after all of those (Optuna's +∞; with no constraints anywhere
     // this order is the unconstrained one).
     if (trial.state === "pruned" && !multiObjective) {
-      const violation = trial.systemAttrs[CONSTRAINTS_ATTR] === undefined || trial.systemAttrs[CONSTRAINTS_ATTR] === null ? Number.POSITIVE_INFINITY : storedViolation(trial);
+      const violation = storesConstraintsAttr(trial) ? storedViolation(trial) : Number.POSITIVE_INFINITY;
       let step = -1;
       for (const key of Object.keys(trial.intermediate)) {
         const s = Number(key);
@@ -226,15 +245,31 @@ export class TrialHistory {
   /** Puts the rows from `from` on into every order: the loss order, number order and each column's (none added: nothing done). */
   private orderRows(from: number): void {
     const rows = this.rows;
+    this.orderLoss(from, rows.length);
     const added = Array.from({ length: rows.length - from }, (_, k) => from + k);
+    mergeSorted(this.byNumber, added, (a, b) => rows[a]!.number < rows[b]!.number);
+    for (const column of this.columns.values()) column.addRows(from, this);
+  }
+
+  /**
+   * Merges the rows from `from` to `to` into the loss order. Constrained, as Optuna 3.1's
+   * `_split_observation_pairs`: by violation, feasible rows by (rank, loss, number), equal positive
+   * violations by trial number (failed rows last). Unconstrained: by (violation, rank, loss, number).
+   */
+  private orderLoss(from: number, to: number): void {
+    const rows = this.rows;
+    const constrained = this.constrained;
+    const added = Array.from({ length: to - from }, (_, k) => from + k);
     mergeSorted(this.lossOrder, added, (a, b) => {
       const x = rows[a]!;
       const y = rows[b]!;
       if (x.violation !== y.violation) return x.violation < y.violation;
+      if (constrained && x.violation > 0) {
+        const xFailed = x.rank === FAILED_RANK;
+        return xFailed !== (y.rank === FAILED_RANK) ? !xFailed : x.number < y.number;
+      }
       return x.rank < y.rank || (x.rank === y.rank && (x.loss < y.loss || (x.loss === y.loss && x.number < y.number)));
     });
-    mergeSorted(this.byNumber, added, (a, b) => rows[a]!.number < rows[b]!.number);
-    for (const column of this.columns.values()) column.addRows(from, this);
   }
 
   /** The column of a parameter under one distribution, built on first use and extended from then on. */
@@ -284,7 +319,7 @@ export class TrialHistory {
     const count = split.belowCount;
     if (count === 0 || count >= n) return null;
     const threshold = this.rows[this.lossOrder[count]!]!;
-    if (threshold.rank !== Number.NEGATIVE_INFINITY) return null;
+    if (threshold.rank !== Number.NEGATIVE_INFINITY || threshold.violation !== 0) return null;
     let total = 0;
     for (let i = 0; i < count; i++) total += threshold.loss - this.rows[this.lossOrder[i]!]!.loss;
     if (!(total > 0 && Number.isFinite(total))) return null;
