@@ -33,6 +33,25 @@ describe("constraints", () => {
     expect(warnings).toEqual(["trial 3: pruned without constraint values: the constraints function threw: no memory figure"]);
   });
 
+  it("refuses unusable constraints told for a pruned trial, leaving it running, and drops them with a warning only when an objective returned them", async () => {
+    const warnings: string[] = [];
+    const study = await createStudy({ sampler: random(), onWarning: (m) => warnings.push(m) });
+    await study.tell(await study.ask(), 1, { constraints: [-1, -1] });
+    const trial = await study.ask();
+    trial.reportIntermediate(3, 0);
+    await expect(study.tell(trial, { state: "pruned" }, { constraints: [-1] })).rejects.toThrow(TypeError);
+    await expect(study.tell(trial, { state: "pruned", constraints: [Number.NaN, -1] })).rejects.toThrow(/constraint/);
+    await expect(study.tell(trial, { state: "pruned" }, { constraints: ["a", -1] as never })).rejects.toThrow(TypeError);
+    expect(study.trials[1]!.state).toBe("running");
+    expect(warnings).toEqual([]);
+    const told = await study.tell(trial, { state: "pruned" }, { constraints: [-1, 2] });
+    expect([told.state, told.systemAttrs.constraints]).toEqual(["pruned", [-1, 2]]);
+    // Inside optimize nobody can tell again: the trial is stored pruned without them, with a warning.
+    await study.optimize(() => ({ state: "pruned", constraints: [Number.NaN, -1] }) as never, { nTrials: 1 });
+    expect([study.trials[2]!.state, study.trials[2]!.systemAttrs.constraints]).toEqual(["pruned", undefined]);
+    expect(warnings).toEqual(["trial 2: pruned without constraint values: constraint 0 is NaN, not a finite number"]);
+  });
+
   it("keeps one constraint count across study objects that loaded the study before its first constrained trial", async () => {
     const storage = new MemoryStorage();
     await createStudy({ name: "s", storage, sampler: new RandomSampler({ seed: 1 }) });

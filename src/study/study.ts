@@ -1883,8 +1883,10 @@ export class Study implements TrialHost {
    * the reason, just as a bad objective value fails it. So every complete trial of a constrained
    * study carries a full vector, and no trial of unknown feasibility passes as feasible. A pruned
    * trial gets them the same ways (Optuna 3.1 evaluates `constraints_func` for it too), and TPE
-   * reads them as Optuna's does; when they cannot be had it stays pruned without them, with a
-   * warning.
+   * reads them as Optuna's does. Unusable ones told for it (a NaN, a non-number, the wrong count)
+   * are refused with a TypeError and the trial stays running, as a told NaN value is; when the
+   * study's function or the objective's reported ones cannot be had, or an objective in
+   * `optimize` returned unusable ones, it stays pruned without them, with a warning.
    *
    * @example
    * const trial = await study.ask();
@@ -1923,6 +1925,7 @@ export class Study implements TrialHost {
     result: TellResult,
     options: { constraints?: NumberList; finishedElsewhere?: "warn" | "throw" },
     startNextFor: OptimizeRun | null,
+    fromObjective = false,
   ): Promise<FrozenTrial> {
     const trial = typeof trialOrNumber === "number" ? this.activeTrials.get(trialOrNumber) ?? this.failedOnSuggestByNumber.get(trialOrNumber) : trialOrNumber;
     if (!trial) {
@@ -1939,7 +1942,7 @@ export class Study implements TrialHost {
     const given = options.constraints ?? constraintsOfResult(result);
     if (given !== undefined || this.constraints || trial.systemAttrs[CONSTRAINTS_ATTR] !== undefined) await this.constraintCount();
     if (trial.finished) throw new Error(`trial ${trial.number} has already been told`);
-    const outcome = this.withConstraints(trial, this.judge(trial, result), given);
+    const outcome = this.withConstraints(trial, this.judge(trial, result), given, fromObjective);
     trial.finished = true;
     this.activeTrials.delete(trial.number);
     this.knownSeq.delete(trial.id);
@@ -2144,13 +2147,18 @@ export class Study implements TrialHost {
    * Adds the trial's constraint values to a judged outcome, or fails a complete trial whose
    * constraints cannot be had (see {@link tell}). A pruned trial has them too, the study's
    * function evaluated for it as Optuna 3.1 evaluates `constraints_func` for complete and pruned
-   * trials; it keeps valid ones, and is not failed for missing ones: it stays pruned without them,
-   * with a warning when the values it was given or the function's are unusable.
+   * trials; it keeps valid ones, and is not failed for missing ones. Unusable ones told with it are
+   * refused (a TypeError, the trial left running, as a told NaN value is) unless an objective in
+   * optimize returned them (`fromObjective`: nobody can tell again); then, and when the function's
+   * or the objective's reported ones are unusable, it stays pruned without them, with a warning.
    */
-  private withConstraints(trial: Trial, outcome: Judged, given: NumberList | undefined): Judged {
+  private withConstraints(trial: Trial, outcome: Judged, given: NumberList | undefined, fromObjective: boolean): Judged {
     if (outcome.state === "failed") return outcome;
     const failed = (reason: string): Judged => {
       if (outcome.state === "complete") return { state: "failed", values: null, reason };
+      if (given !== undefined && !fromObjective) {
+        throw new TypeError(`tell: trial ${trial.number}: a pruned trial's constraints: ${reason}; tell them again, or leave them out`);
+      }
       this.onWarning(`trial ${trial.number}: pruned without constraint values: ${reason}`);
       return { state: outcome.state, values: outcome.values };
     };
@@ -3100,7 +3108,7 @@ export class Study implements TrialHost {
       }
     }
     const record = (told: TellResult): Promise<FrozenTrial> =>
-      pipeline ? pipeline.timeWrite(() => this.finish(trial, told, {}, startNextFor)) : this.finish(trial, told, {}, startNextFor);
+      pipeline ? pipeline.timeWrite(() => this.finish(trial, told, {}, startNextFor, true)) : this.finish(trial, told, {}, startNextFor, true);
     try {
       return await record(result);
     } catch (error) {

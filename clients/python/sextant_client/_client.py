@@ -1110,8 +1110,9 @@ class Study(_Closable):
 
         `constraints` (complete and pruned trials) are the trial's constraint values, feasible when
         every one is <= 0; a constrained study's trials all give the same number of them. A pruned
-        trial's are kept as Optuna 3.1 keeps them (its TPE ranks the trial by them); a NaN or
-        infinite one is dropped with a warning and the trial is still pruned. Values with
+        trial's are kept as Optuna 3.1 keeps them (its TPE ranks the trial by them); a NaN, infinite
+        or non-number one is a ValueError before anything is sent, and the trial stays running, as
+        the library and the HTTP API refuse them. Values with
         state PRUNED or FAIL are a ValueError, as in Optuna; a pruned trial keeps its last reported value.
         """
         if isinstance(trial, Trial) and (trial.study.study_name, trial.study._connection.url) != (self.study_name, self._connection.url):
@@ -1156,8 +1157,8 @@ class Study(_Closable):
             if constraints is not None:
                 try:
                     body["constraints"] = _as_values(constraints, "tell: constraints")
-                except _NonFiniteError as error:
-                    warnings.warn("sextant_client: trial %d pruned without constraint values: %s" % (number, error), stacklevel=2)
+                except (TypeError, ValueError) as error:
+                    raise ValueError("tell: trial %d: a pruned trial's constraints: %s; tell them again, or leave them out" % (number, error)) from None
         elif constraints is not None:
             raise ValueError("tell: only a complete or pruned trial has constraints")
         elif state == TrialState.FAIL:
@@ -1307,22 +1308,31 @@ class Study(_Closable):
 
     def _tell_pruned(self, trial, constraints_func):
         """Tells `trial` pruned, with constraints_func's values when they can be had (as Optuna 3.1 evaluates it for pruned trials)."""
-        if constraints_func is None:
+        def pruned_without_them(problem):
+            warnings.warn("sextant_client: trial %d pruned without constraint values: constraints_func: %s" % (trial.number, problem), stacklevel=5)
             return self.tell(trial, state=TrialState.PRUNED)
+        return self._tell_with_constraints_func(trial, constraints_func, lambda constraints: self.tell(trial, state=TrialState.PRUNED, constraints=constraints),
+                                                pruned_without_them)
+
+    def _tell_with_constraints_func(self, trial, constraints_func, tell, unusable):
+        """`tell(constraints)` with constraints_func's values (None without one), or `unusable(problem)` when
+        they cannot be had: the function raises, returns a NaN or non-number, or the server refuses their
+        count (a 400 on body.constraints, the trial left running). Only a wrong count needs the server.
+        """
+        constraints = None
+        if constraints_func is not None:
+            try:
+                constraints = _as_values(constraints_func(trial), "constraints")
+            except Exception as error:
+                # The client's own NaN error is a ValueError to the user; its private name meant nothing.
+                kind = "ValueError" if isinstance(error, _NonFiniteError) else type(error).__name__
+                return unusable("%s: %s" % (kind, error))
         try:
-            constraints = _as_values(constraints_func(trial), "constraints")
-        except Exception as error:
-            kind = "ValueError" if isinstance(error, _NonFiniteError) else type(error).__name__
-            warnings.warn("sextant_client: trial %d pruned without constraint values: constraints_func: %s: %s" % (trial.number, kind, error), stacklevel=4)
-            return self.tell(trial, state=TrialState.PRUNED)
-        try:
-            return self.tell(trial, state=TrialState.PRUNED, constraints=constraints)
+            return tell(constraints)
         except SextantError as error:
-            # A wrong count: the trial was pruned all the same, only its constraints are lost.
             if not (error.status == 400 and (error.field or "").startswith("body.constraints")):
                 raise
-            warnings.warn("sextant_client: trial %d pruned without constraint values: constraints_func: %s" % (trial.number, error.message), stacklevel=4)
-            return self.tell(trial, state=TrialState.PRUNED)
+            return unusable(error.message)
 
     def _tell_result(self, trial, result, constraints_func=None):
         try:
@@ -1331,27 +1341,16 @@ class Study(_Closable):
             return self._fail(trial, "objective returned %r: %s" % (result, error))
         if len(values) != len(self.directions):
             return self._fail(trial, "objective returned %d value(s) for %d objective(s)" % (len(values), len(self.directions)))
-        constraints = None
-        if constraints_func is not None:
-            try:
-                returned = constraints_func(trial)
-                constraints = _as_values(returned, "constraints")
-            except Exception as error:
-                # The client's own NaN error is a ValueError to the user; its private name meant nothing.
-                kind = "ValueError" if isinstance(error, _NonFiniteError) else type(error).__name__
-                return self._fail(trial, "constraints_func: %s: %s" % (kind, error))
-        try:
-            return self.tell(trial, values, constraints=constraints)
-        except SextantError as error:
+
+        def failed(problem):
             # Refused for the constraints (a wrong count from constraints_func, or none in a study
             # whose trials have them): the trial fails with the reason and the run goes on, as for
             # a wrong count of values, and as the library's optimize does. It used to stop the run,
             # and the trial stayed running until the server reaped it and queued it again.
-            if error.status == 400 and (error.field or "").startswith("body.constraints"):
-                if constraints_func is None:
-                    return self._fail(trial, "%s; pass optimize(..., constraints_func=...) to report them" % error.message)
-                return self._fail(trial, "constraints_func: %s" % error.message)
-            raise
+            if constraints_func is None:
+                return self._fail(trial, "%s; pass optimize(..., constraints_func=...) to report them" % problem)
+            return self._fail(trial, "constraints_func: %s" % problem)
+        return self._tell_with_constraints_func(trial, constraints_func, lambda constraints: self.tell(trial, values, constraints=constraints), failed)
 
     def _refresh(self):
         with self._cache_lock:

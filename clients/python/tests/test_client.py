@@ -291,6 +291,35 @@ class ConstraintsAndParetoTest(ClientTestCase):
         self.assertEqual(refused.exception.status, 400)
         self.assertEqual(study.tell(trial, state=TrialState.PRUNED, constraints=[2.0]).constraints, [2.0])
 
+    def test_tell_refuses_a_pruned_trials_nan_or_non_number_constraints_before_sending_and_leaves_it_running(self):
+        # They were dropped with a warning and the trial stored pruned; the library and the HTTP API refuse them.
+        study = sextant_client.create_study(URL, unique("cprunednan"), sampler="random", sampler_options={"seed": 1})
+        trial = study.ask()
+        trial.suggest_float("x", 0, 1)
+        for bad in ([float("nan")], ["a"]):
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")
+                with self.assertRaisesRegex(ValueError, "pruned trial's constraints"):
+                    study.tell(trial, state=TrialState.PRUNED, constraints=bad)
+        self.assertEqual(study.trials[0].state, TrialState.RUNNING)
+        self.assertEqual(study.tell(trial, state=TrialState.PRUNED, constraints=[-1.0]).constraints, [-1.0])
+
+    def test_optimize_stores_a_pruned_trial_whose_constraints_func_gives_the_wrong_count_without_them(self):
+        study = sextant_client.create_study(URL, unique("cprunedcount"), sampler="random", sampler_options={"seed": 1})
+
+        def objective(trial):
+            trial.suggest_float("x", 0, 1)
+            if trial.number == 1:
+                raise TrialPruned()
+            return 1.0
+
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            study.optimize(objective, n_trials=2, constraints_func=lambda trial: [-1.0] * (trial.number + 1))
+        self.assertEqual([(t.state, t.constraints) for t in study.trials], [(TrialState.COMPLETE, [-1.0]), (TrialState.PRUNED, None)])
+        self.assertEqual(len(caught), 1)
+        self.assertIn("sextant_client: trial 1 pruned without constraint values: constraints_func: body.constraints", str(caught[0].message))
+
     def test_best_trial_of_a_study_whose_complete_trials_are_all_infeasible_says_so(self):
         # It said "no trial of study ... has completed yet" beside a complete trial.
         study = sextant_client.create_study(URL, unique("infeasible"), sampler="random", sampler_options={"seed": 1})
