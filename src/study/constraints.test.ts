@@ -52,6 +52,21 @@ describe("constraints", () => {
     expect(warnings).toEqual(["trial 2: pruned without constraint values: constraint 0 is NaN, not a finite number"]);
   });
 
+  it("stores an objective's pruned result with a NaN value pruned without a value, with a warning (it was stored failed)", async () => {
+    const warnings: string[] = [];
+    const study = await createStudy({ sampler: random(), onWarning: (m) => warnings.push(m) });
+    await study.optimize(
+      (trial) => {
+        trial.reportIntermediate(4, 0);
+        return { state: "pruned", values: Number.NaN } as never;
+      },
+      { nTrials: 1 },
+    );
+    expect([study.trials[0]!.state, study.trials[0]!.values]).toEqual(["pruned", null]);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/^trial 0: pruned without a value: .*value must be a number/);
+  });
+
   it("keeps one constraint count across study objects that loaded the study before its first constrained trial", async () => {
     const storage = new MemoryStorage();
     await createStudy({ name: "s", storage, sampler: new RandomSampler({ seed: 1 }) });

@@ -1942,7 +1942,7 @@ export class Study implements TrialHost {
     const given = options.constraints ?? constraintsOfResult(result);
     if (given !== undefined || this.constraints || trial.systemAttrs[CONSTRAINTS_ATTR] !== undefined) await this.constraintCount();
     if (trial.finished) throw new Error(`trial ${trial.number} has already been told`);
-    const outcome = this.withConstraints(trial, this.judge(trial, result), given, fromObjective);
+    const outcome = this.withConstraints(trial, this.judge(trial, result, fromObjective), given, fromObjective);
     trial.finished = true;
     this.activeTrials.delete(trial.number);
     this.knownSeq.delete(trial.id);
@@ -2271,7 +2271,7 @@ export class Study implements TrialHost {
     return scan.count;
   }
 
-  private judge(trial: Trial, result: TellResult): Judged {
+  private judge(trial: Trial, result: TellResult, fromObjective = false): Judged {
     if (typeof result === "object" && result !== null && !Array.isArray(result) && "state" in result) {
       const state: unknown = result.state;
       if (state !== "complete" && state !== "pruned" && state !== "failed") {
@@ -2287,12 +2287,17 @@ export class Study implements TrialHost {
         // null is no values, as undefined (Optuna's values=None, a JSON result's "values": null):
         // with one objective it stored no value instead of the last intermediate one, with two it threw.
         const told = result.values ?? undefined;
+        // Refused before the trial is touched, so that the caller tells again; an objective in
+        // optimize cannot, and its trial is stored pruned without a value, with a warning (it
+        // was stored failed, though the objective said pruned).
+        const refuse = (message: string): Judged => {
+          if (!fromObjective) throw new TypeError(`tell: trial ${trial.number}: ${message}`);
+          this.onWarning(`trial ${trial.number}: pruned without a value: the objective's result: ${message}`);
+          return { state: "pruned", values: null };
+        };
         if (told !== undefined && toVector(told).length !== this.directions.length) {
-          // Refused before the trial is touched, like a bad state: stored, the extra or missing values
-          // showed as blank or vanished in listings and exports.
-          throw new TypeError(
-            `tell: trial ${trial.number}: a pruned trial's values need one value per objective (${this.directions.length}), got ${toVector(told).length}`,
-          );
+          // Stored, the extra or missing values showed as blank or vanished in listings and exports.
+          return refuse(`a pruned trial's values need one value per objective (${this.directions.length}), got ${toVector(told).length}`);
         }
         if (told === undefined) return { state: "pruned", values: lastValueOf(trial, this.directions.length) };
         const values = toVector(told);
@@ -2301,8 +2306,8 @@ export class Study implements TrialHost {
         const bad = values.findIndex((v) => typeof v !== "number" || Number.isNaN(v));
         if (bad !== -1) {
           const which = values.length > 1 ? `values[${bad}]` : "value";
-          throw new TypeError(
-            `tell: trial ${trial.number}: a pruned trial's ${which} must be a number (±Infinity is kept), got ${shownValue(values[bad])}; ` +
+          return refuse(
+            `a pruned trial's ${which} must be a number (±Infinity is kept), got ${shownValue(values[bad])}; ` +
               "leave values out and it keeps its last intermediate value unless that is NaN, as Optuna's tell of a pruned trial does",
           );
         }
