@@ -67,6 +67,18 @@ describe("constraints", () => {
     expect(warnings[0]).toMatch(/^trial 0: pruned without a value: .*value must be a number/);
   });
 
+  it("counts a pruned trial's constraints in the study's constraint count, so a later trial cannot store another length", async () => {
+    const storage = new MemoryStorage();
+    const study = await createStudy({ name: "s", storage, sampler: random() });
+    const pruned = await study.tell(await study.ask(), { state: "pruned" }, { constraints: [1, 2] });
+    expect(pruned.systemAttrs.constraints).toEqual([1, 2]);
+    const complete = await study.tell(await study.ask(), 1, { constraints: [3] });
+    expect([complete.state, complete.systemAttrs.failReason]).toEqual(["failed", "1 constraint value(s) reported, but the study's trials have 2"]);
+    // A study object that loads the study reads the count too.
+    const other = await loadStudy({ name: "s", storage, sampler: random() });
+    expect(await other.constraintCount()).toBe(2);
+  });
+
   it("keeps one constraint count across study objects that loaded the study before its first constrained trial", async () => {
     const storage = new MemoryStorage();
     await createStudy({ name: "s", storage, sampler: new RandomSampler({ seed: 1 }) });

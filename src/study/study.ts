@@ -1963,7 +1963,7 @@ export class Study implements TrialHost {
     options: { constraints?: NumberList; finishedElsewhere?: "warn" | "throw" },
     startNextFor: OptimizeRun | null,
   ): Promise<FrozenTrial> {
-    const outcome = await this.withStudyConstraintCount(judged);
+    const outcome = await this.withStudyConstraintCount(trial, judged);
     this.flushPauseEnders.get(trial.id)?.();
     await this.flushes.get(trial.id);
     this.lastFlush.delete(trial.id);
@@ -2206,14 +2206,14 @@ export class Study implements TrialHost {
   }
 
   /**
-   * The judged outcome of a complete trial with constraint values in a study that has no count yet,
+   * The judged outcome of a complete or pruned trial with constraint values in a study that has no count yet,
    * after recording its count as the study's by compare-and-set before the trial is written: the
    * count was read, then written after the trial, so the first constrained tells of two workers
    * that both read no count each stored a complete trial of its own length. The one that loses
-   * reads the winner's count, and its trial fails when its count is another.
+   * reads the winner's count, and its trial fails when its count is another (a pruned one is kept without them).
    */
-  private async withStudyConstraintCount(outcome: Judged): Promise<Judged> {
-    if (outcome.state !== "complete" || outcome.constraints === undefined || this.record.systemAttrs[CONSTRAINT_COUNT_ATTR] !== undefined) return outcome;
+  private async withStudyConstraintCount(trial: Trial, outcome: Judged): Promise<Judged> {
+    if (outcome.state === "failed" || outcome.constraints === undefined || this.record.systemAttrs[CONSTRAINT_COUNT_ATTR] !== undefined) return outcome;
     const count = outcome.constraints.length;
     let winner: number | undefined;
     try {
@@ -2228,11 +2228,15 @@ export class Study implements TrialHost {
       return outcome;
     }
     if (winner === undefined || winner === count) return outcome;
-    return { state: "failed", values: null, reason: `${count} constraint value(s) reported, but the study's trials have ${winner}` };
+    const reason = `${count} constraint value(s) reported, but the study's trials have ${winner}`;
+    if (outcome.state === "complete") return { state: "failed", values: null, reason };
+    // A pruned trial is not failed for its constraints (see withConstraints): kept without them.
+    this.onWarning(`trial ${trial.number}: pruned without constraint values: ${reason}`);
+    return { state: outcome.state, values: outcome.values };
   }
 
   /**
-   * How many constraint values the study's complete trials have, or undefined while none has any.
+   * How many constraint values the study's complete and pruned trials have, or undefined while none has any.
    * While this object knows no count it reads the study's record again: another process (a second
    * worker loaded at the same time, a CLI worker beside the HTTP service) may have stored one since,
    * and a different count taken here left the study's complete trials with constraint vectors of
@@ -2253,7 +2257,7 @@ export class Study implements TrialHost {
   }
 
   /**
-   * The constraint count of the study's complete trials as this object last read them, for a study
+   * The constraint count of the study's complete and pruned trials as this object last read them, for a study
    * record read before another process stored the count: two workers that loaded the study before
    * its first constrained trial each stored trials of their own count.
    */
@@ -2265,7 +2269,8 @@ export class Study implements TrialHost {
       const t = this.finishedCache[scan.read]!;
       // Not from a list that is not all numbers (written through the storage API, infeasible): its
       // length set the count, and every later trial told with the study's real count failed.
-      const constraints = t.state === "complete" ? readableConstraints(t) : null;
+      // A pruned trial's count too: its constraints are Optuna's, read by TPE beside complete ones.
+      const constraints = t.state === "complete" || t.state === "pruned" ? readableConstraints(t) : null;
       if (constraints !== null) scan.count = constraints.length;
     }
     return scan.count;
