@@ -5,6 +5,8 @@ import {
   type FrozenTrial,
   type ParamValue,
   type SearchSpace,
+  type StudySnapshot,
+  SpaceEncoder,
   choiceIndex,
   makeSamplingTrial,
   makeSnapshot,
@@ -891,5 +893,26 @@ describe("GPSampler fitMaxObservations", () => {
     expect(() => new GPSampler({ fitMaxObservations: 19 })).toThrow(/fitMaxObservations must be an integer ≥ 20/);
     expect(() => createGPSamplerFromOptions({ fit_max_observations: "10" })).toThrow(/fitMaxObservations|fit_max_observations/);
     expect(createGPSamplerFromOptions({ seed: 1, fit_max_observations: "300" })).toBeInstanceOf(GPSampler);
+  });
+});
+
+describe("GPSampler's observations of pruned trials with constraints", () => {
+  it("judge a pruned trial's feasibility by its constraints when it has them, feasible only when it has none", () => {
+    const X: Distribution = { type: "float", low: 0, high: 1 };
+    const trial = (number: number, fields: Parameters<typeof makeTrial>[0]) => makeTrial({ ...fields, number, params: { x: number / 10 }, distributions: { x: X } });
+    const snapshot = makeSnapshot([
+      trial(0, { number: 0, state: "complete", values: [1], systemAttrs: { constraints: [-1] } }),
+      trial(1, { number: 1, state: "pruned", values: [2], systemAttrs: { constraints: [3] } }),
+      trial(2, { number: 2, state: "pruned", values: [0.5], systemAttrs: { constraints: [-2] } }),
+      trial(3, { number: 3, state: "pruned", values: [0.7] }),
+    ]);
+    const sampler = new GPSampler({ seed: 1 });
+    const observations = (sampler as unknown as { collectObservations(s: StudySnapshot, e: SpaceEncoder, n: number): { feasible: boolean[]; constraints: (readonly number[] | null)[] } }).collectObservations(
+      snapshot,
+      new SpaceEncoder({ x: X }),
+      4,
+    );
+    expect(observations.feasible).toEqual([true, false, true, true]);
+    expect(observations.constraints).toEqual([[-1], [3], [-2], null]);
   });
 });

@@ -638,13 +638,15 @@ export class GPSampler implements Sampler {
       points.push(point);
       numbers.push(t.number);
       vectors.push(values.map((v, i) => (directions[i] === "maximize" ? -v : v)));
+      // A pruned trial's constraints count as a complete one's (Optuna 3.1 evaluates
+      // constraints_func for both); one without them is taken as feasible, as before they existed.
       const complete = t.state === "complete";
-      const readable = complete ? readableConstraints(t) : null;
+      const readable = readableConstraints(t);
       constraints.push(readable);
       // Stored constraints that are not a list of numbers make the trial infeasible (as every
       // reader of stored trials judges it), though they give its constraint models nothing:
       // isFeasible judges only a trial whose constraints could not be read as numbers.
-      feasible.push(!complete || (readable !== null ? readable.every((c) => c <= 0) : isFeasible(t)));
+      feasible.push(readable !== null ? readable.every((c) => c <= 0) : !complete || isFeasible(t));
     }
     const values =
       directions.length === 1 ? vectors.map((v) => v[0]!) : scalarizeParEgo(vectors, new Rng(deriveSeed(this.seed, number, "parego")));
@@ -1520,9 +1522,9 @@ interface Observations {
   running: Float64Array[];
   /** Failed trials' points: no value, but a place where the objective failed. */
   failed: Float64Array[];
-  /** Per point, its constraint values, or null (unconstrained, a pruned trial, or stored constraints that are not a list of numbers). */
+  /** Per point, its constraint values, or null (unconstrained, a pruned trial without them, or stored constraints that are not a list of numbers). */
   constraints: (readonly number[] | null)[];
-  /** Per point, whether it is feasible: a pruned one is; a complete one when its stored violation is 0. */
+  /** Per point, whether it is feasible: one with constraints when they are all <= 0; a pruned one without them is; a complete one when its stored violation is 0. */
   feasible: boolean[];
   /** Per point, the number of its trial. */
   numbers: number[];
