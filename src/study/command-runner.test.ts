@@ -476,6 +476,16 @@ print(0)
     expect(warnings).toEqual(['trial 1: pruned without constraint values: reported constraint 0 is "a", not a finite number']);
   });
 
+  it("keeps a pruned command that printed the wrong number of constraints pruned, without them, with a warning", async () => {
+    const warnings: string[] = [];
+    const study = await createStudy({ sampler: new RandomSampler({ seed: 4 }), pruner: new ThresholdPruner({ upper: 10 }), onWarning: (m) => warnings.push(m) });
+    await study.tell(await study.ask(), 1, { constraints: [-1] });
+    const code = `console.log('sextant: {"constraints": [1, 2]}'); console.log('sextant: {"step": 0, "value": 50}'); setTimeout(() => console.log(1), 5000);`;
+    await study.optimize(commandObjective({ argv: ["node", "-e", code], space: X, killGraceSeconds: 1 }), { nTrials: 1 });
+    expect(study.trials.map((t) => [t.state, t.systemAttrs.constraints])).toEqual([["complete", [-1]], ["pruned", undefined]]);
+    expect(warnings).toEqual(["trial 1: pruned without constraint values: 2 constraint value(s) reported, but the study's trials have 1"]);
+  });
+
   it("hands a diverged run's NaN to the pruner, and says once when it ignores a line", async () => {
     const warnings: string[] = [];
     const study = await createStudy({ sampler: new RandomSampler({ seed: 4 }), pruner: new ThresholdPruner({ upper: 10 }), onWarning: (m) => warnings.push(m) });

@@ -902,11 +902,8 @@ async function runCommandTrial(
   if (outcome.stoppedBy === "pruned") {
     // Constraints printed before the stop are the pruned trial's, as Optuna 3.1 evaluates
     // constraints_func for pruned trials too (TPE ranks it by them); unusable ones are said and dropped.
-    if (constraints !== undefined) {
-      const problem = constraintsProblem(constraints);
-      if (problem === null) trial.reportConstraints(constraints as number[]);
-      else trial.warn(`pruned without constraint values: reported ${problem}`);
-    }
+    const problem = reportPrintedConstraints(trial, constraints);
+    if (problem !== null) trial.warn(`pruned without constraint values: ${problem}`);
     throw new TrialPruned(`pruned at step ${String(lastStep)}`);
   }
   const reported = finalValues as unknown[] | null;
@@ -961,12 +958,22 @@ async function runCommandTrial(
         `print one value per direction, in that order: ${example}`,
     );
   }
-  if (constraints !== undefined) {
-    const problem = constraintsProblem(constraints);
-    if (problem !== null) fail(`reported ${problem}`);
-    trial.reportConstraints(constraints as number[]);
-  }
+  const problem = reportPrintedConstraints(trial, constraints);
+  if (problem !== null) fail(problem);
   return numbers.length === 1 ? numbers[0]! : numbers;
+}
+
+/**
+ * Reports the constraints a command printed (none: nothing), or says why they cannot be: checked
+ * here once, so that a complete command fails and a pruned one is kept without them. Their count
+ * is the study's to check, when it is told.
+ */
+function reportPrintedConstraints(trial: Trial, constraints: unknown): string | null {
+  if (constraints === undefined) return null;
+  const problem = constraintsProblem(constraints);
+  if (problem !== null) return `reported ${problem}`;
+  trial.reportConstraints(constraints as number[]);
+  return null;
 }
 
 /** {@link shebangProblem} of the file a command's program name refers to, or null when there is none. */

@@ -1973,6 +1973,8 @@ export class Study implements TrialHost {
     const pending = trial.takePending() ?? {};
     const systemAttrs: Record<string, JsonValue> = { ...pending.systemAttrs };
     if (outcome.constraints !== undefined) systemAttrs[CONSTRAINTS_ATTR] = outcome.constraints;
+    // Reported ones a pruned trial was judged without (the wrong count, say) were stored all the same.
+    else if (outcome.state === "pruned") delete systemAttrs[CONSTRAINTS_ATTR];
     if (outcome.reason !== undefined || flushError !== undefined) systemAttrs.failReason = outcome.reason ?? `storage error: ${errorMessage(flushError)}`;
     const patch: TrialPatch & { state: NonNullable<TrialPatch["state"]> } = {
       ...pending,
