@@ -222,35 +222,38 @@ export function reportedNumber(value: z.output<typeof ReportBody>["value"]): num
 const FAILED_RUN_HINT = 'a run that gave none (NaN, an infinity) is told as {"state": "failed", "reason": "…"}';
 const ToldValue = z.number({ error: `must be a finite number; ${FAILED_RUN_HINT}` });
 const ToldConstraint = z.number({ error: `must be a finite number (feasible when <= 0); ${FAILED_RUN_HINT}` });
+/** One value per objective: at least one, at most {@link MAX_OBJECTIVES}. */
+function objectiveCount<T extends z.ZodArray<z.ZodType>>(values: T) {
+  return values.min(1).max(MAX_OBJECTIVES, { error: `at most ${MAX_OBJECTIVES} values: a study has at most ${MAX_OBJECTIVES} objectives` });
+}
+
 /**
  * The objective values of a told trial; missing, the error names the field a single-value habit
  * sends instead. null (a run that printed no value, a client's None) read "expected array,
  * received null", with no word on what to send.
  */
-const ToldValues = z
-  .array(ToldValue, {
+const ToldValues = objectiveCount(
+  z.array(ToldValue, {
     error: (issue) =>
       issue.input === undefined
         ? 'required: an array of one value per objective, e.g. "values": [0.93] (not "value")'
         : issue.input === null
           ? `required: an array of one value per objective, e.g. "values": [0.93], got null; ${FAILED_RUN_HINT}`
           : undefined,
-  })
-  .min(1)
-  .max(MAX_OBJECTIVES, { error: `at most ${MAX_OBJECTIVES} values: a study has at most ${MAX_OBJECTIVES} objectives` });
+  }),
+);
 
 /**
  * A pruned trial's told values, stored as its last reported value would be (the library's tell):
  * ±Infinity by name kept, NaN refused, as "no value" is said by leaving them out.
  */
-const PrunedValues = z
-  .array(
+const PrunedValues = objectiveCount(
+  z.array(
     z.union([z.number(), InfiniteName], {
       error: 'must be a number, or "Infinity" or "-Infinity"; NaN is no value: leave "values" out and the trial keeps its last reported value unless that is NaN, as in Optuna',
     }),
-  )
-  .min(1)
-  .max(MAX_OBJECTIVES, { error: `at most ${MAX_OBJECTIVES} values: a study has at most ${MAX_OBJECTIVES} objectives` });
+  ),
+);
 
 /** Constraint values, feasible when every one is <= 0. */
 const ToldConstraints = z.array(ToldConstraint).min(1).max(MAX_CONSTRAINTS, { error: `at most ${MAX_CONSTRAINTS} constraint values, as in the library and the CLI` }).nullable().optional();
