@@ -1113,6 +1113,13 @@ describe.skipIf(skip !== null)("postgres storage", () => {
           const once = await plan(onceKey, [study.id, "after:19999"]);
           expect(once).toMatch(/Index.*sextant_trials_once_key/);
           expect(once).not.toMatch(/Seq Scan/);
+          // The ordered claim (PBT), which also runs holding the study's lock, checks each
+          // undecided candidate against the pending trials through the partial indexes.
+          const ordered = (storage as unknown as { sql: { claimWaitingInSegmentOrder: { text: string } } }).sql.claimWaitingInSegmentOrder.text;
+          const claim = await plan(ordered, [study.id, "00000000-0000-0000-0000-000000000001", "{}", null, "pbt:member", "pbt:segment", "pbt:undecided"]);
+          expect(claim).toMatch(/Index.*sextant_trials_waiting/);
+          expect(claim).toMatch(/Index.*sextant_trials_running_heartbeat/);
+          expect(claim).not.toMatch(/Seq Scan on sextant_trials/);
         });
         // The storage's own reads agree with the rows written behind its back.
         const changes = await storage.trialsSince(study.id, 19_995);
