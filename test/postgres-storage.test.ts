@@ -1131,6 +1131,44 @@ describe.skipIf(skip !== null)("postgres storage", () => {
     });
   });
 
+  describe("claims in segment order", () => {
+    it("answers an ordered claim with nothing waiting without waiting for the study's lock", async () => {
+      const storage = await PostgresStorage.open(freshSchemaUrl());
+      const schema = `"s${schemaCounter - 1}"`;
+      try {
+        const study = await storage.createStudy("pbt", ["minimize"]);
+        await storage.createTrial(study.id, { state: "running", systemAttrs: { "pbt:member": 0, "pbt:segment": 0 } });
+        await withClient(async (holder) => {
+          // Another writer of the study holds its row.
+          await holder.query("BEGIN");
+          await holder.query(`SELECT id FROM ${schema}.sextant_studies WHERE id = $1 FOR UPDATE`, [study.id]);
+          let settled = false;
+          const claiming = storage
+            .claimWaitingTrial(study.id, { segmentOrder: { member: "pbt:member", segment: "pbt:segment", undecided: "pbt:undecided" } })
+            .finally(() => (settled = true));
+          claiming.catch(() => undefined);
+          let waitedForLock = false;
+          while (!settled) {
+            // Within a transaction, pg_stat_activity is read once unless told to read again.
+            await holder.query("SELECT pg_stat_clear_snapshot()");
+            const { rowCount } = await holder.query("SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'");
+            if (rowCount !== 0) {
+              waitedForLock = true;
+              break;
+            }
+            await new Promise((resolve) => setTimeout(resolve, 20));
+          }
+          await holder.query("COMMIT");
+          expect(waitedForLock).toBe(false);
+          expect(await claiming).toBeNull();
+        });
+        await expect(storage.claimWaitingTrial(study.id + 1, { segmentOrder: { member: "m", segment: "s", undecided: "u" } })).rejects.toThrow();
+      } finally {
+        await storage.close();
+      }
+    });
+  });
+
   describe("ensured indexes", () => {
     it("indexes once keys on writable opens of a schema made without the index, at once from two workers, staying at version 2", async () => {
       const url = freshSchemaUrl();

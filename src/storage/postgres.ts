@@ -501,6 +501,13 @@ export class PostgresStorage implements Storage {
         if (rows[0]) return rows[0];
       }
       const values = [studyId, writeId, systemAttrs, claim.among ?? null];
+      if (order) {
+        // Nothing waiting is answered in one statement without the lock, as claim_waiting does: a
+        // trial queued after this read is one queued after the claim.
+        const probe = (await this.query<{ study_exists: boolean; waiting: boolean }>(this.sql.waitingExists, [studyId, claim.among ?? null])).rows[0]!;
+        if (!probe.study_exists) throw noStudy(studyId);
+        if (!probe.waiting) return null;
+      }
       // The order is checked once no trial of the study can be written meanwhile (see underStudyLock).
       const { rows } = order
         ? await this.underStudyLock(studyId, (client) =>
@@ -1266,6 +1273,13 @@ function statements(schema: string) {
     trialById: named("trial_by_id", `SELECT ${TRIAL_COLUMNS}, write_id FROM ${trials} WHERE id = $1`),
     trialByWriteId: named("trial_by_write_id", `SELECT ${TRIAL_COLUMNS} FROM ${trials} WHERE write_id = $1`),
     lockStudy: named("lock_study", `SELECT id FROM ${studies} WHERE id = $1 FOR UPDATE`),
+    // Whether the study exists and has a waiting trial ($2: among these numbers, or any), from the
+    // partial index sextant_trials_waiting, taking no lock.
+    waitingExists: named(
+      "waiting_exists",
+      `SELECT EXISTS (SELECT 1 FROM ${studies} WHERE id = $1) AS study_exists,
+              EXISTS (SELECT 1 FROM ${trials} WHERE study_id = $1 AND state = 'waiting' AND ($2::int[] IS NULL OR number = ANY($2::int[]))) AS waiting`,
+    ),
     // Served by the partial index sextant_trials_once_key (an ensured index), whose expression this repeats:
     // a probe, not a scan of the study. A schema without it (opened read-only) scans, with the same answer.
     trialWithOnceKey: named("trial_with_once_key", `SELECT 1 FROM ${trials} WHERE study_id = $1 AND ${ONCE_KEY_JSONB} = $2 LIMIT 1`),
