@@ -414,6 +414,17 @@ describe("a population in a study", () => {
       expect((await study.ask()).segment).toMatchObject({ member: 0, index: 1 });
     });
 
+    it("through askQueued, holds a member's next segment as ask does", async () => {
+      const study = await createStudy({ direction: "maximize", scheduler: new PBTScheduler({ population: 2, segments: 2, seed: 3, synchronous: true }) });
+      cleanups.push(dirname(study.segmentContext()!.store.root));
+      const [first, second] = [await study.askQueued(), await study.askQueued()];
+      await study.tell(first!, toyObjective(first!));
+      expect(await study.askQueued()).toBeNull();
+      await study.tell(second!, toyObjective(second!));
+      const next = await study.askQueued();
+      expect(next!.segment).toMatchObject({ member: 0, index: 1 });
+    });
+
     it.each(["memory", "sqlite"])("holds a member's next segment behind a peer's earlier segment queued again between its read and its claim (%s)", async (backend) => {
       // On SQLite the peer has a connection of its own, as another process would.
       const dir = mkdtempSync(join(tmpdir(), "sextant-sync-claim-"));

@@ -1643,7 +1643,8 @@ export class Study implements TrialHost {
 
   /**
    * Like {@link ask}, but only claims a trial already queued in the study; resolves to null when
-   * none is waiting instead of creating one.
+   * none is waiting instead of creating one. With a scheduler it claims segments as ask does (in
+   * the synchronous order, decided), and resolves to null when none is free to run.
    *
    * @example
    * const trial = await study.askQueued();
@@ -1658,7 +1659,9 @@ export class Study implements TrialHost {
   /** {@link askQueued} without its heartbeat: optimize beats for its own trials, which record `owner`. */
   private async askQueuedTrial(owner: OwnerHeartbeat = this.askedTrialsHeartbeat()): Promise<Trial | null> {
     if (isHalfMadeStudy(this.record.systemAttrs)) await this.readRecordIfHalfMade();
-    if (!this.scheduler) this.refusePopulationWithoutScheduler();
+    // A population's segments go out in the scheduler's order, decided, as ask hands them out.
+    if (this.scheduler) return this.askSegment({}, owner);
+    this.refusePopulationWithoutScheduler();
     const record = await this.storage.claimWaitingTrial(this.id, this.workerAttrs(owner));
     return record ? this.startTrial(record, {}, "claimed", owner) : null;
   }
