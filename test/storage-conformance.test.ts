@@ -547,6 +547,10 @@ describe.each(backends)("storage conformance: $name", (backend) => {
       expect(await claim([odd.number + 1])).toBe(odd.number + 1);
       expect(await claim()).toBe(odd.number - 1);
       expect(await claim()).toBe(odd.number);
+      // Only `true` marks a segment undecided: one marked with the number 1 is not held.
+      await storage.createTrial(study.id, { state: "running", systemAttrs: segment(7, 0, false) });
+      const one = await storage.createTrial(study.id, { state: "waiting", systemAttrs: { "pbt:member": 8, "pbt:segment": 1, "pbt:undecided": 1 } });
+      expect(await claim()).toBe(one.number);
     });
 
     it("claims waiting trials oldest first, then none", async () => {

@@ -755,6 +755,11 @@ function attrOf(table: string, path: string): string {
   return `(CASE WHEN json_valid(${table}.system_attrs) THEN json_extract(${table}.system_attrs, ${path}) END)`;
 }
 
+/** The JSON type of the attribute at `path` ('true', 'integer', …), so `true` is told from the number 1. */
+function attrTypeOf(table: string, path: string): string {
+  return `(CASE WHEN json_valid(${table}.system_attrs) THEN json_type(${table}.system_attrs, ${path}) END)`;
+}
+
 function isNumber(value: string): string {
   return `typeof(${value}) IN ('integer', 'real')`;
 }
@@ -805,7 +810,7 @@ function prepareStatements(db: Database.Database, schemaVersion: number) {
     oldestWaitingInSegmentOrder: db.prepare(
       `SELECT ${TRIAL_COLUMNS} FROM trials t WHERE study_id = @study AND state = 'waiting'
          AND (@among IS NULL OR number IN (SELECT value FROM json_each(@among)))
-         AND NOT (${attrOf("t", "@undecided")} IS 1 AND ${isNumber(attrOf("t", "@member"))} AND ${isNumber(attrOf("t", "@segment"))} AND EXISTS (
+         AND NOT (${attrTypeOf("t", "@undecided")} = 'true' AND ${isNumber(attrOf("t", "@member"))} AND ${isNumber(attrOf("t", "@segment"))} AND EXISTS (
            SELECT 1 FROM trials p WHERE p.study_id = t.study_id AND p.state IN ('waiting', 'running')
              AND ${isNumber(attrOf("p", "@member"))} AND ${isNumber(attrOf("p", "@segment"))}
              AND ${attrOf("p", "@member")} <> ${attrOf("t", "@member")} AND ${attrOf("p", "@segment")} < ${attrOf("t", "@segment")}))
