@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSy
 import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { twoConnectionBackends } from "../../test/fixtures/two-connections.js";
 import { MedianPruner, NopPruner } from "../pruners/index.js";
 import { RandomSampler } from "../samplers/index.js";
 import { PB2Scheduler, PBTScheduler, type Scheduler } from "../schedulers/index.js";
@@ -15,6 +16,7 @@ import { createStudy, loadStudy } from "./study.js";
 import { type Trial, TrialPruned } from "./trial.js";
 
 const cleanups: string[] = [];
+const backends = await twoConnectionBackends("population");
 afterEach(() => {
   for (const dir of cleanups.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
@@ -425,15 +427,14 @@ describe("a population in a study", () => {
       expect(next!.segment).toMatchObject({ member: 0, index: 1 });
     });
 
-    it.each(["memory", "sqlite"])("holds a member's next segment behind a peer's earlier segment queued again between its read and its claim (%s)", async (backend) => {
-      // On SQLite the peer has a connection of its own, as another process would.
+    it.for(backends)("holds a member's next segment behind a peer's earlier segment queued again between its read and its claim ($name)", async (backend, context) => {
+      if (backend.skip) context.skip(backend.skip);
+      // On SQLite and PostgreSQL the peer has a connection of its own, as another process would.
       const dir = mkdtempSync(join(tmpdir(), "sextant-sync-claim-"));
       cleanups.push(dir);
-      const url = backend === "memory" ? null : `sqlite:${join(dir, "s.db")}`;
-      const storage = url === null ? new MemoryStorage() : await openStorage(url);
+      const [storage, peerStorage] = await backend.connections();
       const scheduler = () => new PBTScheduler({ population: 2, segments: 2, seed: 3, synchronous: true, checkpointDir: join(dir, "checkpoints") });
       const study = await createStudy({ name: "pop", storage, direction: "maximize", scheduler: scheduler() });
-      const peerStorage = url === null ? storage : await openStorage(url);
       const peer = await loadStudy({ name: "pop", storage: peerStorage, scheduler: scheduler() });
       const [first, second] = [await study.ask(), await study.ask()];
       await study.tell(first!, toyObjective(first!));
@@ -456,7 +457,7 @@ describe("a population in a study", () => {
       await expect(study.ask()).rejects.toThrow(/1 queued wait for the other members to finish the segment before theirs \(synchronous\), 1 running/);
       await study.tell(next, toyObjective(next));
       expect((await study.ask()).segment).toMatchObject({ member: 0, index: 1 });
-      if (url !== null) await Promise.all([storage.close(), peerStorage.close()]);
+      if (peerStorage !== storage) await Promise.all([storage.close(), peerStorage.close()]);
     });
 
     it("reads the study once for an ask that finds every queued segment held", async () => {
