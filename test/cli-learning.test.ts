@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { shellWord } from "../src/cli/format.js";
-import { MINUS_INFINITE_COST, createOnlineTuner } from "../src/online/index.js";
+import { createOnlineTuner } from "../src/online/index.js";
+import { MINUS_INFINITE_COST } from "../src/online/tuner.js";
 import { openStorage } from "../src/storage/index.js";
 import { FIXTURES, sextant } from "./fixtures/cli-run.js";
 

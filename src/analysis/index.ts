@@ -18,7 +18,6 @@ export {
   leadingFrontIndices,
   readableConstraints,
   satisfiesStoredConstraints,
-  storedViolation,
   toLosses,
   totalViolation,
   trialConstraints,

@@ -2,7 +2,8 @@
  * `sextant priors` (scaling-law starting points) and `sextant online` (online tuners kept in
  * storage, usable from any language: one process per choose/observe, or through `sextant serve`).
  */
-import { BANDIT_ALGORITHMS, type BanditAlgorithm, MAX_ONLINE_ARMS, MINUS_INFINITE_COST, type OnlineTuner, OnlineTunerError, OnlineTunerSettingsError, createOnlineTuner, describeSettingsConflict, loadOnlineTuner } from "../online/index.js";
+import { MINUS_INFINITE_COST } from "../online/tuner.js";
+import { BANDIT_ALGORITHMS, type BanditAlgorithm, MAX_ONLINE_ARMS, type OnlineTuner, OnlineTunerError, OnlineTunerSettingsError, createOnlineTuner, describeSettingsConflict, loadOnlineTuner } from "../online/index.js";
 import { PriorInputError, llmPrior, llmPriorSpace } from "../priors/index.js";
 import { type Storage, StorageEmptyError, openStorage, redactPassword } from "../storage/index.js";
 import { didYouMean } from "../space/index.js";

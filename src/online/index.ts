@@ -22,7 +22,6 @@ export {
   type OnlineSettingDifference,
   ONLINE_ATTR,
   MAX_ONLINE_ARMS,
-  MINUS_INFINITE_COST,
   type OnlineContextSpec,
   type OnlineParameter,
   type OnlineTunerOptions,

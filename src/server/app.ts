@@ -61,10 +61,10 @@ import {
   singleObjectiveProblem,
   silentTrials,
   storedWarmStartSources,
-  WARM_START_ATTR,
   LIBRARY_SAMPLER_ATTR,
   LIBRARY_PRUNER_ATTR,
 } from "../study/index.js";
+import { WARM_START_ATTR } from "../study/study.js";
 import { OnlineTunerError, OnlineTunerNameTakenError, OnlineTunerOrderError, OnlineTunerSettingsError, OnlineTunerStaleRoundError, createOnlineTuner, describeSettingsConflict, loadOnlineTuner } from "../online/index.js";
 import { openApiDocument } from "./openapi.js";
 import { Answer, HttpError, route } from "./route.js";

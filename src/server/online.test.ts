@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import "../index.js";
-import { MINUS_INFINITE_COST, createOnlineTuner } from "../online/index.js";
+import { createOnlineTuner } from "../online/index.js";
+import { MINUS_INFINITE_COST } from "../online/tuner.js";
 import { MemoryStorage } from "../storage/index.js";
 import { createServerApp } from "./app.js";
 

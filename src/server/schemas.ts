@@ -3,7 +3,8 @@
  * and the OpenAPI document is generated from them, so the two cannot drift apart.
  */
 import { z } from "zod";
-import { MAX_ONLINE_ARMS, MINUS_INFINITE_COST } from "../online/index.js";
+import { MAX_ONLINE_ARMS } from "../online/index.js";
+import { MINUS_INFINITE_COST } from "../online/tuner.js";
 import { INT_BOUNDS_RULE, MAX_PARAM_NAME_LENGTH, reservedParamName } from "../space/distributions.js";
 import { MAX_CONSTRAINTS, MAX_OBJECTIVES, studyNameProblem } from "../space/records.js";
 import { ERROR_CODES, type ErrorCode as RouteErrorCode } from "./route.js";

@@ -21,7 +21,6 @@ export {
   createStudy,
   loadStudy,
   storedWarmStartSources,
-  WARM_START_ATTR,
   setDefaultSamplerFactory,
   MultiObjectiveError,
   NoSegmentReadyError,

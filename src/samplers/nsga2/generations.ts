@@ -15,7 +15,8 @@
  * So asynchronous workers simply breed the current generation until it fills, and a resumed study
  * (or another process) replays the same populations.
  */
-import { nonDominatedSort, storedViolation, toLosses } from "../../analysis/index.js";
+import { nonDominatedSort, toLosses } from "../../analysis/index.js";
+import { storedViolation } from "../../analysis/pareto.js";
 import { deriveSeed, Rng, seedOrRandom } from "../../math/rng.js";
 import {
   type Direction,

@@ -22,7 +22,8 @@ import {
   studyKeyOf,
 } from "../../space/index.js";
 import { type Dimension, encodeCoordinate, makeDimension } from "./dimension.js";
-import { constrainedDominates, greedyHypervolumeSubset, storedViolation } from "../../analysis/index.js";
+import { constrainedDominates, greedyHypervolumeSubset } from "../../analysis/index.js";
+import { storedViolation } from "../../analysis/pareto.js";
 import { contributionWeights, referencePoint, scaledForHypervolume } from "./motpe-weights.js";
 
 export const BELOW = 1;
