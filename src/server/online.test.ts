@@ -115,6 +115,9 @@ describe("HTTP API: online tuners", () => {
     // It counted as the best cost: costs are 0 or more, and minus infinity is a slip.
     const minus = await call(app, "POST", "/online/sor/observe", { cost: "-Infinity" });
     expect(minus.json.error).toEqual({ status: 400, message: `body.cost: "-Infinity" is refused: ${MINUS_INFINITE_COST}`, field: "body.cost" });
+    // -1e999 overflows to minus infinity as JSON is parsed: the same slip, told as such.
+    const response = await app.request("/api/v1/online/sor/observe", { method: "POST", headers: { "content-type": "application/json" }, body: '{"cost": -1e999}' });
+    expect([response.status, ((await response.json()) as { error: { message: string } }).error.message]).toEqual([400, `body.cost: -Infinity is refused: ${MINUS_INFINITE_COST}`]);
     expect((await call(app, "GET", "/online/sor")).json.tuner.rounds).toBe(4);
   });
 

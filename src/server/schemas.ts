@@ -468,10 +468,16 @@ export const ChooseBody = z.strictObject({
 /**
  * A cost, or Infinity by name as the API spells it elsewhere: a solver that diverged reports
  * Infinity, which the library counts as the worst cost, and JSON cannot hold as a number (it was
- * refused here). NaN and "-Infinity" are no costs: the library refuses them too.
+ * refused here). NaN and "-Infinity" are no costs: the library refuses them too, and so is a number
+ * such as -1e999 that JSON.parse overflows to minus infinity.
  */
 const ObservedCost = z.union([z.number(), z.literal("Infinity")], {
-  error: (issue) => (issue.input === "-Infinity" ? `"-Infinity" is refused: ${MINUS_INFINITE_COST}` : 'must be a number, or "Infinity" (a diverged solve: the worst cost); NaN is no cost'),
+  error: (issue) =>
+    issue.input === "-Infinity"
+      ? `"-Infinity" is refused: ${MINUS_INFINITE_COST}`
+      : issue.input === -Infinity
+        ? `-Infinity is refused: ${MINUS_INFINITE_COST}`
+        : 'must be a number, or "Infinity" (a diverged solve: the worst cost); NaN is no cost',
 });
 
 export const ObserveBody = z.strictObject({
