@@ -2025,6 +2025,7 @@ describe("HTTP API: OpenAPI document", () => {
       "sampler_failed",
       "storage_error",
       "online_settings_conflict",
+      "online_name_taken",
       "online_order",
       "online_stale_round",
       "online_tuner_too_new",

@@ -576,7 +576,7 @@ function httpErrorOf(error: unknown): HttpError | null {
       return new HttpError(409, message, "body.name", "online_settings_conflict");
     }
     // A tuner route given a study's name (POST /online answers its own 409 at body.name).
-    if (error instanceof OnlineTunerNameTakenError) return new HttpError(409, error.message, "path.tuner");
+    if (error instanceof OnlineTunerNameTakenError) return new HttpError(409, error.message, "path.tuner", "online_name_taken");
     if (/was saved by a newer Sextant/.test(error.message)) return new HttpError(409, error.message, "path.tuner", "online_tuner_too_new");
     // The tuner's state, not the request, is at odds: said in this API's terms, not the library's calls.
     if (error instanceof OnlineTunerOrderError) {
@@ -1319,10 +1319,10 @@ export function createServerApp(options: ServerAppOptions): Hono {
       response: api.TunerResponse,
       handle: async ({ body }) => {
         const tuner = await createOnlineTuner({ ...body, storage }).catch((error: unknown) => {
-          // A create whose name a study holds: the name is taken, as by a tuner with other settings,
-          // and the client acts on both alike. (Other routes meet it at path.tuner and get no code.)
+          // A create whose name a study holds: no settings differ, so a code of its own, which
+          // clients tell from online_settings_conflict. (Other routes meet it at path.tuner.)
           if (error instanceof OnlineTunerNameTakenError) {
-            throw new HttpError(409, error.message, "body.name", "online_settings_conflict");
+            throw new HttpError(409, error.message, "body.name", "online_name_taken");
           }
           throw error;
         });

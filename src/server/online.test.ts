@@ -140,10 +140,11 @@ describe("HTTP API: online tuners", () => {
     expect([other.status, other.json.error.field, other.json.error.code]).toEqual([409, "body.name", "online_settings_conflict"]);
     expect(other.json.error.message).toMatch(/^online tuner "sor" exists with other settings \(parameter\.high 1\.9, not 2\); use it as it is \(GET or POST its routes\), or create one under another name$/);
     const study = await call(app, "POST", "/online", { name: "plain", parameter: { low: 1, high: 2 } });
-    expect([study.status, study.json.error.field, study.json.error.code]).toEqual([409, "body.name", "online_settings_conflict"]);
-    // A tuner route given a study's name: the path's name is at fault, and no create's code applies.
+    // A study's name: its own code, so a client does not take it for a tuner with other settings.
+    expect([study.status, study.json.error.field, study.json.error.code]).toEqual([409, "body.name", "online_name_taken"]);
+    // A tuner route given a study's name: the path's name is at fault.
     const read = await call(app, "GET", "/online/plain");
-    expect([read.status, read.json.error.field, read.json.error.code]).toEqual([409, "path.tuner", undefined]);
+    expect([read.status, read.json.error.field, read.json.error.code]).toEqual([409, "path.tuner", "online_name_taken"]);
     const made = await call(app, "POST", "/studies", { name: "sor", loadIfExists: true });
     expect([made.status, made.json.error.field]).toEqual([409, "body.name"]);
     expect((await storage.trialsSince((await storage.getStudy("sor"))!.id, 0)).trials).toEqual([]);

@@ -11,7 +11,7 @@ import type { RouteDoc } from "./openapi.js";
  * and its declaration importing the schemas made their generated types part of the package's
  * checked surface.
  */
-export const ERROR_CODES = ["trial_budget_spent", "sampler_exhausted", "study_half_made", "fixed_param_out_of_range", "grid_value_out_of_range", "param_not_in_grid", "sampler_failed", "storage_error", "online_settings_conflict", "online_order", "online_stale_round", "online_tuner_too_new"] as const;
+export const ERROR_CODES = ["trial_budget_spent", "sampler_exhausted", "study_half_made", "fixed_param_out_of_range", "grid_value_out_of_range", "param_not_in_grid", "sampler_failed", "storage_error", "online_settings_conflict", "online_name_taken", "online_order", "online_stale_round", "online_tuner_too_new"] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
 /**

@@ -14,6 +14,7 @@ from ._client import SextantError, _Closable, _Connection, _as_values, _float, _
 __all__ = [
     "OnlineObservation",
     "OnlineTuner",
+    "OnlineTunerNameTakenError",
     "OnlineTunerOrderError",
     "OnlineTunerSettingsError",
     "OnlineTunerStaleRoundError",
@@ -24,11 +25,19 @@ __all__ = [
 
 
 class OnlineTunerSettingsError(SextantError):
-    """`create_online_tuner` for a name taken by a tuner with other settings, or by a study (HTTP 409, `code`
-    "online_settings_conflict", `field` "body.name").
+    """`create_online_tuner` for a name taken by a tuner with other settings (HTTP 409, `code`
+    "online_settings_conflict", `field` "body.name"), or by a study (its subclass OnlineTunerNameTakenError).
 
     The message names each setting that differs (``costScale 120, not 100``). Use the stored tuner
     with `load_online_tuner`, or create one under another name.
+    """
+
+
+class OnlineTunerNameTakenError(OnlineTunerSettingsError):
+    """A tuner's name that is a study's (HTTP 409, `code` "online_name_taken", `field` "body.name" from
+    `create_online_tuner`, "path.tuner" from the other calls): tuners and studies share one table of names.
+
+    A subclass of OnlineTunerSettingsError, which `create_online_tuner` raised for it before. Use another name.
     """
 
 
@@ -188,6 +197,7 @@ class OnlineTuner(_Closable):
 # newer Sextant, "online_tuner_too_new", at path.tuner as an observe with nothing waiting is) stay SextantError.
 _CLASSES_OF_CODES = {
     "online_settings_conflict": OnlineTunerSettingsError,
+    "online_name_taken": OnlineTunerNameTakenError,
     "online_order": OnlineTunerOrderError,
     "online_stale_round": OnlineTunerStaleRoundError,
 }
@@ -271,9 +281,9 @@ def load_online_tuner(url, name, *, token=None, timeout=60.0, retry_timeout=60.0
     connection = _Connection(url, token, timeout, retry_timeout)
     try:
         answer = connection.request("GET", "/online/" + _quote(name))
-    except SextantError:
+    except SextantError as error:
         connection.close()
-        raise
+        raise _online_error(error) from None
     return OnlineTuner(connection, answer["tuner"])
 
 

@@ -2066,6 +2066,15 @@ class OnlineTunerTest(ClientTestCase):
         self.assertEqual((caught.exception.status, caught.exception.field), (409, "body.name"))
         self.assertIn("costScale 120, not 100", caught.exception.message)
         self.assertEqual(sextant_client.load_online_tuner(URL, name).stats().rounds, 5)
+        # A study's name: its own class, still caught as a settings conflict as before.
+        study_name = unique("plain")
+        sextant_client.create_study(URL, study_name, sampler="random")
+        with self.assertRaises(sextant_client.OnlineTunerNameTakenError) as caught:
+            sextant_client.create_online_tuner(URL, study_name, low=1, high=2)
+        self.assertIsInstance(caught.exception, sextant_client.OnlineTunerSettingsError)
+        self.assertEqual((caught.exception.status, caught.exception.code), (409, "online_name_taken"))
+        with self.assertRaises(sextant_client.OnlineTunerNameTakenError):
+            sextant_client.load_online_tuner(URL, study_name)
         with self.assertRaises(SextantError) as caught:
             sextant_client.load_online_tuner(URL, unique("no-tuner"))
         self.assertEqual(caught.exception.status, 404)
