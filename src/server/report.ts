@@ -173,9 +173,12 @@ export async function buildReport(storage: Storage, studyName: string, options: 
     `<style>${style}</style>`,
     `<script type="module">${script}</script>`,
   ].join("\n");
-  // Replacer functions, so that `$&` and the like in the script are not taken as patterns.
-  return withoutAssets.replace("<title>Sextant dashboard</title>", () => `<title>Sextant report: ${escapeHtml(studyName)}</title>`).replace("</head>", () => `${head}\n</head>`)
-    .replace("</body>", () => `${population}</body>`);
+  // Replacer functions, so that `$&` and the like in the script are not taken as patterns. The
+  // lineage goes in before the head is: a "</body>" in the bundled script came first otherwise.
+  return withoutAssets
+    .replace("<title>Sextant dashboard</title>", () => `<title>Sextant report: ${escapeHtml(studyName)}</title>`)
+    .replace("</body>", () => `${population}</body>`)
+    .replace("</head>", () => `${head}\n</head>`);
 }
 
 /**
