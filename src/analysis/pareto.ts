@@ -131,7 +131,15 @@ export function readableConstraints(trial: Pick<FrozenTrial, "systemAttrs">): re
 export function satisfiesStoredConstraints(systemAttrs: FrozenTrial["systemAttrs"], constrained: boolean): boolean {
   const constraints = systemAttrs[CONSTRAINTS_ATTR];
   if (constraints === undefined || constraints === null) return !constrained;
-  return Array.isArray(constraints) && constraints.every((c) => typeof c === "number" && c <= 0);
+  return Array.isArray(constraints) && constraints.every((c) => typeof c === "number") && meetsConstraints(constraints as number[]);
+}
+
+/**
+ * The feasibility rule on constraints already read as numbers: each is 0 or less (NaN is not).
+ * Internal: {@link satisfiesStoredConstraints} and the GP sampler, which reads them itself, share it.
+ */
+export function meetsConstraints(constraints: readonly number[]): boolean {
+  return constraints.every((c) => c <= 0);
 }
 
 /**

@@ -50,6 +50,7 @@ import { RECOMMENDED_TRIAL_ATTR, type RecommendationRecord } from "../recommenda
 import { FIDELITY_RULES, type FidelityRule, FidelityView } from "../fidelity.js";
 import { sampleUniform } from "../random.js";
 import { hypervolumeContributions, isFeasible, paretoFrontIndices, readableConstraints } from "../../analysis/index.js";
+import { meetsConstraints } from "../../analysis/pareto.js";
 import {
   type Acquisition,
   type AcquisitionBatch,
@@ -646,7 +647,7 @@ export class GPSampler implements Sampler {
       // Stored constraints that are not a list of numbers make the trial infeasible (as every
       // reader of stored trials judges it), though they give its constraint models nothing:
       // isFeasible judges only a trial whose constraints could not be read as numbers.
-      feasible.push(readable !== null ? readable.every((c) => c <= 0) : !complete || isFeasible(t));
+      feasible.push(readable !== null ? meetsConstraints(readable) : !complete || isFeasible(t));
     }
     const values =
       directions.length === 1 ? vectors.map((v) => v[0]!) : scalarizeParEgo(vectors, new Rng(deriveSeed(this.seed, number, "parego")));
