@@ -1700,19 +1700,20 @@ describe("HTTP API: safety", () => {
 
   it("reaps nothing in its first grace after a restart, when live clients have not been able to beat yet", async () => {
     const storage = new MemoryStorage();
-    const before = newApp({ storage, heartbeatGraceSeconds: 0.3 }).app;
+    const before = newApp({ storage, heartbeatGraceSeconds: 1.2 }).app;
     await call(before, "POST", "/studies", { name: "s", sampler: { name: "random" } });
     expect((await call(before, "POST", "/studies/s/trials", { heartbeat: true })).status).toBe(201);
     // The server is down for longer than the grace: its clients' beats are refused, their trials go on.
-    await new Promise((resolve) => setTimeout(resolve, 600));
-    const after = newApp({ storage, heartbeatGraceSeconds: 0.3 }).app;
+    // The grace is long enough for the four requests after the restart to fit in it on a loaded machine.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const after = newApp({ storage, heartbeatGraceSeconds: 1.2 }).app;
     // Another client asks at once: trial 0's client has had no chance to beat yet, and it was failed.
     expect((await call(after, "POST", "/studies/s/trials", { heartbeat: true })).status).toBe(201);
     expect((await call(after, "GET", "/studies/s/trials/0")).json.trial.state).toBe("running");
     expect((await call(after, "POST", "/studies/s/trials/0/heartbeat")).status).toBe(200);
     expect((await call(after, "POST", "/studies/s/trials/0/tell", { state: "complete", values: [1] })).status).toBe(200);
     // Trial 1's client never beats: once a grace has passed since the restart, it is reaped as before.
-    await new Promise((resolve) => setTimeout(resolve, 600));
+    await new Promise((resolve) => setTimeout(resolve, 1500));
     expect((await call(after, "POST", "/studies/s/trials")).status).toBe(201);
     expect((await call(after, "GET", "/studies/s/trials/1")).json.trial.state).toBe("failed");
   });
