@@ -35,13 +35,17 @@ async function requestUnderWay(url: string, name: string): Promise<{ finish(): v
 
 describe("sextant serve", () => {
   it("refuses a non-loopback address without a token, before opening anything", async () => {
-    for (const host of ["0.0.0.0", "192.0.2.1"]) {
-      const run = await sextant(["serve", "--host", host, "--port", "0", "--storage", `sqlite:${join(dir, "never.db")}`], { cwd: dir, env: { SEXTANT_TOKEN: "" } });
-      expect([host, run.code]).toEqual([host, 2]);
-      expect(run.stderr).toContain(`refusing to listen on ${host} without a token`);
+    // Independent refusals, run side by side.
+    const hosts = ["0.0.0.0", "192.0.2.1"];
+    const [badPort, ...runs] = await Promise.all([
+      sextant(["serve", "--port", "70000"], { cwd: dir }),
+      ...hosts.map((host) => sextant(["serve", "--host", host, "--port", "0", "--storage", `sqlite:${join(dir, "never.db")}`], { cwd: dir, env: { SEXTANT_TOKEN: "" } })),
+    ]);
+    for (const [i, host] of hosts.entries()) {
+      expect([host, runs[i]!.code]).toEqual([host, 2]);
+      expect(runs[i]!.stderr).toContain(`refusing to listen on ${host} without a token`);
     }
     expect(() => readFileSync(join(dir, "never.db"))).toThrow();
-    const badPort = await sextant(["serve", "--port", "70000"], { cwd: dir });
     expect(badPort.code).toBe(2);
     expect(badPort.stderr).toContain("--port must be an integer from 0 to 65535");
   });
@@ -67,13 +71,19 @@ describe("sextant serve", () => {
     // The stop handlers used to be installed after the "Ctrl-C stops" line: a reader that signalled
     // on that line could run before the server reached them, and Node's default action killed it
     // (about 4 starts in 10 here, and the PostgreSQL dashboard test failed in CI that way).
-    for (let attempt = 0; attempt < 16; attempt++) {
-      const running = start(["serve", "--port", "0", "--storage", `sqlite:${join(dir, "quick.db")}`], { cwd: dir });
-      await running.waitForStderr("Ctrl-C stops");
-      running.child.kill("SIGTERM");
-      const ended = await running.done;
-      expect([attempt, ended.code, ended.signal]).toEqual([attempt, 0, null]);
-    }
+    // 16 starts, in 2 lanes of 8 side by side (each lane on its own file): each start races alone
+    // between its line and its handlers, so running two at once keeps the odds of catching it.
+    const lane = async (index: number) => {
+      for (let attempt = index * 8; attempt < index * 8 + 8; attempt++) {
+        const running = start(["serve", "--port", "0", "--storage", `sqlite:${join(dir, `quick-${index}.db`)}`], { cwd: dir });
+        await running.waitForStderr("Ctrl-C stops");
+        running.child.kill("SIGTERM");
+        const ended = await running.done;
+        expect([attempt, ended.code, ended.signal]).toEqual([attempt, 0, null]);
+      }
+    };
+    // Settled, both: a lane that failed must not leave the other starting servers after the test.
+    for (const ended of await Promise.allSettled([0, 1].map(lane))) if (ended.status === "rejected") throw ended.reason;
   });
 
   it("on SIGHUP (its terminal closed), answers the request under way, closes its storage and exits 0, as on SIGTERM", async () => {
@@ -130,17 +140,21 @@ describe("sextant serve", () => {
   }
 
   it("takes the heartbeat grace and the request timeout as flags, refusing bad ones before opening anything", async () => {
-    for (const [flag, value, says] of [
+    const bad = [
       ["--heartbeat-grace", "0", '--heartbeat-grace must be a positive number of seconds up to 1000000000, got "0"'],
       ["--heartbeat-grace", "soon", '--heartbeat-grace must be a positive number of seconds up to 1000000000, got "soon"'],
       ["--request-timeout", "0", '--request-timeout must be a number of seconds from 0.001 to 1000000000, got "0"'],
       ["--request-timeout", "0.0004", '--request-timeout must be a number of seconds from 0.001 to 1000000000, got "0.0004"'],
-    ] as const) {
-      const run = await sextant(["serve", "--port", "0", "--storage", `sqlite:${join(dir, "never.db")}`, flag, value], { cwd: dir });
-      expect([flag, value, run.code, run.stderr]).toEqual([flag, value, 2, expect.stringContaining(says)]);
+    ] as const;
+    // The refusals and the help are independent short runs: side by side.
+    const [help, ...runs] = await Promise.all([
+      sextant(["serve", "--help"], { cwd: dir }),
+      ...bad.map(([flag, value]) => sextant(["serve", "--port", "0", "--storage", `sqlite:${join(dir, "never.db")}`, flag, value], { cwd: dir })),
+    ]);
+    for (const [i, [flag, value, says]] of bad.entries()) {
+      expect([flag, value, runs[i]!.code, runs[i]!.stderr]).toEqual([flag, value, 2, expect.stringContaining(says)]);
     }
     expect(() => readFileSync(join(dir, "never.db"))).toThrow();
-    const help = await sextant(["serve", "--help"], { cwd: dir });
     expect(help.stdout).toMatch(/--heartbeat-grace <seconds>[\s\S]*--request-timeout <seconds>/);
 
     const server = await startServe(dir, ["--heartbeat-grace", "12", "--request-timeout", "1"]);
