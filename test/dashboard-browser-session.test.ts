@@ -596,14 +596,20 @@ describe.skipIf(!haveChromium && !inCI())("a reader's session with the dashboard
     await waitAttr(page, "[data-testid=curves-plot]", "data-marks", 2);
     // The curves' pixels (complete trials are drawn in #2f6fdf, at opacity 0.8 on white): a step
     // taken for an infinite number would stretch the axis until no line segment showed.
-    await page.waitForTimeout(1500); // ECharts animates lines in
-    const linePixels = await page.evaluate(() => {
-      const canvas = (globalThis as any).document.querySelector("[data-testid=curves-plot] canvas");
-      const { data } = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height);
-      let count = 0;
-      for (let i = 0; i < data.length; i += 4) if (data[i + 2] > 200 && data[i] < 120 && data[i + 1] < 160) count++;
-      return count;
-    });
+    // ECharts animates lines in: polled until they show rather than read once after a fixed 1.5 s.
+    const linePixels = await page
+      .waitForFunction(
+        () => {
+          const canvas = (globalThis as any).document.querySelector("[data-testid=curves-plot] canvas");
+          const { data } = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height);
+          let count = 0;
+          for (let i = 0; i < data.length; i += 4) if (data[i + 2] > 200 && data[i] < 120 && data[i + 1] < 160) count++;
+          return count > 20 ? count : false;
+        },
+        undefined,
+        { polling: 100, timeout: 10_000 },
+      )
+      .then((handle) => handle.jsonValue(), () => 0);
     expect(linePixels).toBeGreaterThan(20);
     const steps = page.locator("#detail pre.small").first();
     await expect(steps.textContent()).resolves.toBe("0: 2\n1: Infinity\n2: -Infinity\n3: 1.5");
