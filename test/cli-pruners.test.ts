@@ -12,12 +12,14 @@ beforeEach(() => {
 });
 afterEach(() => cleanup());
 
+// The ASHA runs draw at random: what they check is the pruner, and the default sampler's model fits
+// cost seconds of CPU over 16 trials without changing what a rung decides.
 describe("sextant tune --pruner asha", () => {
   it("stops commands that fall out of a rung, recording each rung's value on the trial", async () => {
     const marker = join(dir, "steps");
     const result = await sextant(
       [
-        "tune", "--study", "asha", "--trials", "16", "--seed", "5", "--json",
+        "tune", "--study", "asha", "--trials", "16", "--seed", "5", "--sampler", "random", "--json",
         "--pruner", "asha", "--pruner-opt", "min_resource=1", "--pruner-opt", "reduction_factor=2",
         "--param", "base=float:0:10", "--", "node", join(FIXTURES, "cli-steps.mjs"), "{base}",
       ],
@@ -56,7 +58,7 @@ describe("sextant tune --pruner asha", () => {
   it("by default runs commands whole until 8 are complete, then stops them from the first step that ranks trials", async () => {
     const marker = join(dir, "steps");
     const result = await sextant(
-      ["tune", "--study", "asha-default", "--trials", "16", "--seed", "5", "--json", "--pruner", "asha", "--param", "base=float:0:10", "--", "node", join(FIXTURES, "cli-steps.mjs"), "{base}"],
+      ["tune", "--study", "asha-default", "--trials", "16", "--seed", "5", "--sampler", "random", "--json", "--pruner", "asha", "--param", "base=float:0:10", "--", "node", join(FIXTURES, "cli-steps.mjs"), "{base}"],
       { cwd: dir, env: { MARKER: marker, DELAY: "20", STEPS: "8" } },
     );
     expect(result.code, result.stderr).toBe(0);
