@@ -71,11 +71,11 @@ describe("constraints reported by a command", () => {
     const violations = trials.map((t) => (t.systemAttrs.constraints as number[])[0]!);
     const least = trials[violations.indexOf(Math.min(...violations))]!;
 
-    const text = await sextant(["best", "none"], { cwd: dir });
+    const [text, jsonRun] = await Promise.all([sextant(["best", "none"], { cwd: dir }), sextant(["best", "none", "--json"], { cwd: dir })]);
     expect(text.code, text.stderr).toBe(0);
     expect(text.stdout).toContain('no feasible trial yet in "none"');
     expect(text.stdout).toContain(`least-violating: trial ${least.number}`);
-    const json = JSON.parse((await sextant(["best", "none", "--json"], { cwd: dir })).stdout);
+    const json = JSON.parse(jsonRun.stdout);
     expect(json).toMatchObject({ feasible: false, best: null, leastViolating: { number: least.number } });
     expect(json.leastViolating.violation).toBeCloseTo(Math.min(...violations), 12);
   });
@@ -86,11 +86,17 @@ describe("constraints reported by a command", () => {
         cwd: dir,
         env: { CONSTRAINT_LIMIT: limit },
       });
-    expect((await tune("two", "0")).code).toBe(0);
-    const trials = await sqliteTrials(join(dir, "sextant.db"), "two");
+    // Two studies of their own, tuned side by side.
+    const [two, none2] = await Promise.all([tune("two", "0"), tune("none2", "100")]);
+    expect(two.code, two.stderr).toBe(0);
+    const [trials, frontRun, empty] = await Promise.all([
+      sqliteTrials(join(dir, "sextant.db"), "two"),
+      sextant(["best", "two", "--json"], { cwd: dir }),
+      sextant(["best", "none2", "--json"], { cwd: dir }),
+    ]);
     const feasible = trials.filter((t) => (t.systemAttrs.constraints as number[])[0]! <= 0);
     expect(feasible.length).toBeGreaterThan(0);
-    const front = JSON.parse((await sextant(["best", "two", "--json"], { cwd: dir })).stdout) as { number: number; values: number[] }[];
+    const front = JSON.parse(frontRun.stdout) as { number: number; values: number[] }[];
     expect(Array.isArray(front)).toBe(true);
     expect(front.length).toBeGreaterThan(0);
     const feasibleNumbers = new Set(feasible.map((t) => t.number));
@@ -101,11 +107,9 @@ describe("constraints reported by a command", () => {
       expect(dominated).toBe(false);
     }
 
-    const none2 = await tune("none2", "100");
     expect(none2.code, none2.stderr).toBe(0);
     // The summary says the front is empty and names the nearest miss, without an empty table under it.
     expect(none2.stdout).toMatch(/Pareto front \(minimize, minimize\): 0 trial\(s\)\nno feasible trial yet \(least-violating: trial \d+; see sextant best\)\n$/);
-    const empty = await sextant(["best", "none2", "--json"], { cwd: dir });
     expect(empty.code, empty.stderr).toBe(0);
     expect(JSON.parse(empty.stdout)).toEqual([]);
     expect(empty.stderr).toContain('no feasible trial yet in "none2"');
