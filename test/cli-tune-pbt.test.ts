@@ -66,15 +66,25 @@ describe("sextant tune --scheduler pbt", () => {
       segment: bestTrial.systemAttrs["pbt:segment"],
       checkpoint: join(dir, "sextant.db-checkpoints", "pop", `trial-${bestTrial.number}`),
     });
+    // The commands below only read the population (the plain study is another), so they run side by side.
+    const [bestText, bestJsonRun, json, table, csv, plainAndRefused] = await Promise.all([
+      sextant(["best", "pop"], { cwd: dir }),
+      sextant(["best", "pop", "--json"], { cwd: dir }),
+      sextant(["export", "pop", "--lineage", "--json"], { cwd: dir }),
+      sextant(["export", "pop", "--lineage"], { cwd: dir }),
+      sextant(["export", "pop", "--lineage", "--format", "csv"], { cwd: dir }),
+      sextant(["tune", "--study", "plain", "--trials", "1", "--quiet", ...TRAIN.slice(0, 4), "--", "node", "-e", "console.log(1)"], { cwd: dir }).then(async (plain) => [
+        plain,
+        await sextant(["export", "plain", "--lineage"], { cwd: dir }),
+      ] as const),
+    ]);
     // sextant best named neither, in text or JSON.
-    const bestText = await sextant(["best", "pop"], { cwd: dir });
     expect(bestText.stdout.split("\n")[1]).toBe(
       `member ${String(bestTrial.systemAttrs["pbt:member"])}, segment ${String(bestTrial.systemAttrs["pbt:segment"])}; its checkpoint: ${summary.best.checkpoint}`,
     );
-    const bestJson = JSON.parse((await sextant(["best", "pop", "--json"], { cwd: dir })).stdout);
+    const bestJson = JSON.parse(bestJsonRun.stdout);
     expect(bestJson.best).toMatchObject({ member: summary.best.member, segment: summary.best.segment, checkpoint: summary.best.checkpoint });
 
-    const json = await sextant(["export", "pop", "--lineage", "--json"], { cwd: dir });
     expect(json.code, json.stderr).toBe(0);
     const exported = JSON.parse(json.stdout) as { schedule: unknown; members: MemberLineage[] };
     expect(exported.schedule).toEqual({ name: "pbt", population: 3, segments: 2, segmentSteps: 2 });
@@ -85,14 +95,12 @@ describe("sextant tune --scheduler pbt", () => {
     expect(state.step).toBe(4);
     expect(state.w).toBeCloseTo(last.values![0]!, 12);
 
-    const table = await sextant(["export", "pop", "--lineage"], { cwd: dir });
     expect(table.code, table.stderr).toBe(0);
     expect(table.stdout).toMatch(/^member 0: 2 segment\(s\), last value /m);
     expect(table.stdout).toMatch(/segment\s+trial\s+parent\s+exploit\s+state\s+value\s+lr/);
     expect(table.stdout.match(/^member \d/gm)).toHaveLength(3);
 
     // It was refused: "--lineage prints a table or JSON (--json), not CSV".
-    const csv = await sextant(["export", "pop", "--lineage", "--format", "csv"], { cwd: dir });
     expect(csv.code, csv.stderr).toBe(0);
     const [header, ...rows] = csv.stdout.trimEnd().split("\r\n");
     expect(header).toBe("member,segment,trial,parent,parent_member,exploited_from,undecided,state,retry_of,value,checkpoint,saved,params_lr");
@@ -103,9 +111,8 @@ describe("sextant tune --scheduler pbt", () => {
     );
     expect(rows).toEqual(expected);
 
-    const plain = await sextant(["tune", "--study", "plain", "--trials", "1", "--quiet", ...TRAIN.slice(0, 4), "--", "node", "-e", "console.log(1)"], { cwd: dir });
+    const [plain, refused] = plainAndRefused;
     expect(plain.code, plain.stderr).toBe(0);
-    const refused = await sextant(["export", "plain", "--lineage"], { cwd: dir });
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toMatch(/has no population/);
   });
@@ -197,12 +204,16 @@ describe("sextant tune --scheduler pbt resumed with another checkpoint folder", 
 
 describe("sextant delete of a population", () => {
   it("says where the checkpoints it leaves behind are, where it said nothing of them", async () => {
-    expect((await sextant(["tune", "--study", "gone", "--quiet", ...schedule(2, 1), ...TRAIN], { cwd: dir })).code).toBe(0);
+    // Two populations of their own, trained side by side.
+    const trained = await Promise.all([
+      sextant(["tune", "--study", "gone", "--quiet", ...schedule(2, 1), ...TRAIN], { cwd: dir }),
+      sextant(["tune", "--study", "given", "--quiet", ...schedule(2, 1), "--scheduler-opt", "checkpoint_dir=ck", ...TRAIN], { cwd: dir }),
+    ]);
+    for (const run of trained) expect(run.code, run.stderr).toBe(0);
     const folder = join(dir, "sextant.db-checkpoints", "gone");
     const deleted = await sextant(["delete", "gone", "--yes"], { cwd: dir });
     expect([deleted.code, deleted.stdout]).toEqual([0, `deleted study "gone" (2 trials)\nits checkpoints (trial-N folders) stay in ${folder}: remove them when you no longer need them\n`]);
     expect(existsSync(join(folder, "trial-1"))).toBe(true);
-    expect((await sextant(["tune", "--study", "given", "--quiet", ...schedule(2, 1), "--scheduler-opt", "checkpoint_dir=ck", ...TRAIN], { cwd: dir })).code).toBe(0);
     const json = await sextant(["delete", "given", "--yes", "--json"], { cwd: dir });
     expect(JSON.parse(json.stdout)).toEqual({ deleted: "given", trials: 2, checkpoints: join(dir, "ck") });
   });
@@ -345,20 +356,35 @@ describe("sextant tune --scheduler pbt started again with nothing left to run", 
   });
 
   it("says so, exiting 0, when some member trained every segment", async () => {
-    expect((await tune("half", false)).code).toBe(0);
-    const resumed = await tune("half", false);
+    // Two studies of their own, each trained and then started again, side by side.
+    const wholeRun = () => sextant(["tune", "--study", "whole", "--seed", "1", ...schedule(2, 2), "-p", "x=float:0:1", "--", "node", "-e", "console.log(1)"], { cwd: dir });
+    const [[half, resumed], [whole, again]] = await Promise.all([
+      tune("half", false).then(async (first) => [first, await tune("half", false)] as const),
+      wholeRun().then(async (first) => [first, await wholeRun()] as const),
+    ]);
+    expect(half.code).toBe(0);
     expect(resumed.code).toBe(0);
     expect(resumed.stderr).toMatch(/sextant: study "half" has no segment left to run: member 0 ended when segment 0 of 2 failed \(trial 0: exit code 4\); 1 member\(s\) trained every segment\. /);
-    const whole = await sextant(["tune", "--study", "whole", "--seed", "1", ...schedule(2, 2), "-p", "x=float:0:1", "--", "node", "-e", "console.log(1)"], { cwd: dir });
     expect(whole.code).toBe(0);
-    const again = await sextant(["tune", "--study", "whole", "--seed", "1", ...schedule(2, 2), "-p", "x=float:0:1", "--", "node", "-e", "console.log(1)"], { cwd: dir });
     expect([again.code, again.stderr]).toEqual([0, expect.stringContaining('sextant: study "whole" has no segment left to run: its 2 member(s) have trained all 2 segments\n')]);
   });
 
   it("says the same from sextant worker, with the remedy a worker needs, and exits as tune does", async () => {
-    expect((await tune("dead", true)).code).toBe(1);
+    // Two studies of their own, each trained and then joined by workers, side by side.
+    const [[deadTune, worker, json], [halfTune, half, quiet]] = await Promise.all([
+      tune("dead", true).then(async (first) => [
+        first,
+        await sextant(["worker", "--study", "dead"], { cwd: dir }),
+        await sextant(["worker", "--study", "dead", "--json"], { cwd: dir }),
+      ] as const),
+      tune("half", false).then(async (first) => [
+        first,
+        await sextant(["worker", "--study", "half"], { cwd: dir }),
+        await sextant(["worker", "--study", "half", "--quiet"], { cwd: dir }),
+      ] as const),
+    ]);
+    expect(deadTune.code).toBe(1);
     // The worker printed "0 trial(s) here" and exited 0, as though the population had trained.
-    const worker = await sextant(["worker", "--study", "dead"], { cwd: dir });
     expect(worker.code).toBe(1);
     expect(worker.stderr).toContain(
       'sextant: study "dead" has no segment left to run: member 0 ended when segment 0 of 2 failed (trial 0: exit code 4); member 1 ended when segment 0 of 2 failed (trial 1: exit code 4). ' +
@@ -366,13 +392,10 @@ describe("sextant tune --scheduler pbt started again with nothing left to run", 
         "(sextant requeue dead 0 1 --storage sqlite:./sextant.db) and start the workers again, or make a new study (sextant create --study NAME) " +
         "or delete this one (sextant delete dead --storage sqlite:./sextant.db) and make it again; sextant export dead --storage sqlite:./sextant.db --lineage shows every segment\n",
     );
-    const json = await sextant(["worker", "--study", "dead", "--json"], { cwd: dir });
     expect([json.code, JSON.parse(json.stdout).run.trials, json.stderr]).toEqual([1, 0, expect.stringContaining('study "dead" has no segment left to run: member 0 ended')]);
-    expect((await tune("half", false)).code).toBe(0);
-    const half = await sextant(["worker", "--study", "half"], { cwd: dir });
+    expect(halfTune.code).toBe(0);
     expect(half.code).toBe(0);
     expect(half.stderr).toMatch(/sextant: study "half" has no segment left to run: member 0 ended when segment 0 of 2 failed \(trial 0: exit code 4\); 1 member\(s\) trained every segment\. /);
-    const quiet = await sextant(["worker", "--study", "half", "--quiet"], { cwd: dir });
     expect([quiet.code, quiet.stderr]).toEqual([0, ""]);
   });
 });
@@ -385,19 +408,25 @@ describe("sextant tune and worker with a checkpoint folder they cannot write", (
       try {
         const checkpoints = join(folder.dir, "ck");
         const refusal = `cannot write to ${checkpoints}: ${folder.reason}; no trial was started\n`;
-        // Each segment failed in turn with "ENOENT: no such file or directory, mkdir '…/ck/trial-0'".
-        const flagged = await sextant(["tune", "--study", "flag", ...schedule(2, 2), "--scheduler-opt", `checkpoint_dir=${checkpoints}`, ...TRAIN], { cwd: dir });
-        expect([flagged.code, flagged.stderr]).toEqual([2, `sextant: --scheduler-opt checkpoint_dir: ${refusal}`]);
-        expect(await sqliteTrials(join(dir, "sextant.db"), "flag")).toEqual([]);
         writeFileSync(
           join(dir, "pbt.yaml"),
           ["study: file", "params:", "  lr: float:0.01:0.3:log", "scheduler:", "  name: pbt", "  options:", "    population: 2", `    checkpointDir: ${checkpoints}`, "command: [node, -e, 'console.log(1)']", ""].join("\n"),
         );
-        const configured = await sextant(["tune", "--config", "pbt.yaml"], { cwd: dir });
+        // Three studies of their own, so their runs go side by side.
+        const [flagged, configured, [created, worker]] = await Promise.all([
+          sextant(["tune", "--study", "flag", ...schedule(2, 2), "--scheduler-opt", `checkpoint_dir=${checkpoints}`, ...TRAIN], { cwd: dir }),
+          sextant(["tune", "--config", "pbt.yaml"], { cwd: dir }),
+          sextant(["create", "--study", "fleet", ...schedule(2, 2), "--scheduler-opt", `checkpointDir=${checkpoints}`, ...TRAIN], { cwd: dir }).then(async (create) => [
+            create,
+            await sextant(["worker", "--study", "fleet"], { cwd: dir }),
+          ] as const),
+        ]);
+        // Each segment failed in turn with "ENOENT: no such file or directory, mkdir '…/ck/trial-0'".
+        expect([flagged.code, flagged.stderr]).toEqual([2, `sextant: --scheduler-opt checkpoint_dir: ${refusal}`]);
+        expect(await sqliteTrials(join(dir, "sextant.db"), "flag")).toEqual([]);
         expect([configured.code, configured.stderr]).toEqual([2, `sextant: pbt.yaml:8:5: scheduler.options.checkpointDir: ${refusal}`]);
         // A fleet's folder may be mounted only where its workers run: create takes it, each worker checks its own.
-        expect((await sextant(["create", "--study", "fleet", ...schedule(2, 2), "--scheduler-opt", `checkpointDir=${checkpoints}`, ...TRAIN], { cwd: dir })).code).toBe(0);
-        const worker = await sextant(["worker", "--study", "fleet"], { cwd: dir });
+        expect(created.code).toBe(0);
         expect([worker.code, worker.stderr]).toEqual([2, `sextant: the study's checkpoint folder (scheduler option checkpointDir, stored with the study) on this machine: ${refusal}`]);
         expect((await sqliteTrials(join(dir, "sextant.db"), "fleet")).map((t) => t.state)).toEqual(["waiting", "waiting"]);
       } finally {
@@ -420,10 +449,11 @@ describe("sextant tune --scheduler pbt without --seed", () => {
       mkdirSync(copy);
       for (const entry of readdirSync(dir)) if (entry !== "a" && entry !== "b") cpSync(join(dir, entry), join(copy, entry), { recursive: true });
     }
+    // The copies share nothing, so they are resumed side by side.
+    const runs = await Promise.all(copies.map((copy) => sextant([...args, "--json"], { cwd: copy })));
     const resumed = [];
-    for (const copy of copies) {
-      const run = await sextant([...args, "--json"], { cwd: copy });
-      expect(run.code, run.stderr).toBe(0);
+    for (const [k, copy] of copies.entries()) {
+      expect(runs[k]!.code, runs[k]!.stderr).toBe(0);
       resumed.push((await sqliteTrials(join(copy, "sextant.db"), "unseeded")).map((t) => [t.number, t.state, t.params.lr, t.systemAttrs["pbt:parent"]]));
     }
     // Each resume drew a seed of its own, and their explore steps differed.
@@ -561,19 +591,24 @@ describe("sextant create --scheduler pbt, then workers", () => {
   });
 
   it("reproduces a population from the scheduler's seed alone, and refuses to resume it under another schedule", async () => {
+    // Three studies of their own (s3 is checked last), trained side by side.
+    const unseeded = sextant(["tune", "--study", "s3", "--quiet", ...schedule(2, 1), ...TRAIN], { cwd: dir });
+    const seeded = await Promise.all(["s1", "s2"].map((study) => sextant(["tune", "--study", study, "--quiet", ...schedule(2, 2), "--scheduler-opt", "seed=3", ...TRAIN], { cwd: dir })));
     const lineages: unknown[] = [];
-    for (const study of ["s1", "s2"]) {
-      const run = await sextant(["tune", "--study", study, "--quiet", ...schedule(2, 2), "--scheduler-opt", "seed=3", ...TRAIN], { cwd: dir });
-      expect(run.code, run.stderr).toBe(0);
+    for (const [k, study] of ["s1", "s2"].entries()) {
+      expect(seeded[k]!.code, seeded[k]!.stderr).toBe(0);
       const trials = await sqliteTrials(join(dir, "sextant.db"), study);
       lineages.push(trials.map((t) => [t.systemAttrs["pbt:member"], t.systemAttrs["pbt:segment"], t.params.lr]));
     }
     // The first segments' random draws did not take the seed: the two populations started apart.
     expect(lineages[1]).toEqual(lineages[0]);
-    const other = await sextant(["tune", "--study", "s1", ...schedule(3, 2), "--scheduler-opt", "seed=3", ...TRAIN], { cwd: dir });
+    // Both are refused before any trial runs, so they are tried side by side.
+    const [other, plain] = await Promise.all([
+      sextant(["tune", "--study", "s1", ...schedule(3, 2), "--scheduler-opt", "seed=3", ...TRAIN], { cwd: dir }),
+      sextant(["tune", "--study", "s1", "--trials", "1", ...TRAIN], { cwd: dir }),
+    ]);
     expect(other.code).not.toBe(0);
     expect(other.stderr).toContain('study "s1" trains a pbt population of 2 members × 2 segments of 2 step(s); this scheduler is a pbt population of 3 members');
-    const plain = await sextant(["tune", "--study", "s1", "--trials", "1", ...TRAIN], { cwd: dir });
     // Refused as the user's slip, with what to give instead; it was reported as a bug in Sextant.
     expect(plain.code).toBe(1);
     expect(plain.stderr).toMatch(/trains a pbt population .*: its trials are segments/);
@@ -582,7 +617,7 @@ describe("sextant create --scheduler pbt, then workers", () => {
     expect(await sqliteTrials(join(dir, "sextant.db"), "s1")).toHaveLength(4);
     // Without a seed, the one drawn is stored, so workers joining the population decide as tune does
     // (sextant create stored one; tune did not).
-    expect((await sextant(["tune", "--study", "s3", "--quiet", ...schedule(2, 1), ...TRAIN], { cwd: dir })).code).toBe(0);
+    expect((await unseeded).code).toBe(0);
     const storage = await openStorage(`sqlite:${join(dir, "sextant.db")}`);
     const stored = (await storage.getStudy("s3"))!.systemAttrs["cli:config"] as { scheduler: { options: Record<string, unknown> } };
     await storage.close();
@@ -599,25 +634,29 @@ describe("sextant create --scheduler pbt, then workers", () => {
   });
 
   it("refuses --trials with a scheduler, and a bad scheduler option, naming them", async () => {
-    const withTrials = await sextant(["create", "--study", "x", "--storage", "sqlite:./runs.db", "--trials", "5", ...schedule(2, 2), ...TRAIN], { cwd: dir });
+    // Every run below is refused before it stores anything, so they are tried side by side.
+    const runs = "sqlite:./runs.db";
+    const [withTrials, bad, enqueued, badSeed, ...twoObjectiveRuns] = await Promise.all([
+      sextant(["create", "--study", "x", "--storage", runs, "--trials", "5", ...schedule(2, 2), ...TRAIN], { cwd: dir }),
+      sextant(["create", "--study", "y", "--storage", runs, "--scheduler", "pb2", "--scheduler-opt", "population=1", ...TRAIN], { cwd: dir }),
+      sextant(["tune", "--study", "q", "--storage", runs, ...schedule(2, 2), "--enqueue", "lr=0.1", ...TRAIN], { cwd: dir }),
+      sextant(["tune", "--study", "s", "--storage", runs, ...schedule(2, 2), "--scheduler-opt", "seed=x", ...TRAIN], { cwd: dir }),
+      ...["tune", "create"].map((command) => sextant([command, "--study", "z", "--storage", runs, ...schedule(2, 2), "--direction", "minimize,maximize", ...TRAIN.slice(2)], { cwd: dir })),
+    ]);
     expect(withTrials.code).toBe(2);
     expect(withTrials.stderr).toMatch(/--trials cannot be combined with --scheduler pbt/);
-    const bad = await sextant(["create", "--study", "y", "--storage", "sqlite:./runs.db", "--scheduler", "pb2", "--scheduler-opt", "population=1", ...TRAIN], { cwd: dir });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/population/);
     expect(existsSync(join(dir, "runs.db")) ? await sqliteTrials(join(dir, "runs.db"), "y").catch(() => []) : []).toEqual([]);
     // An enqueued point ran as a trial of no member, without SEXTANT_CHECKPOINT_DIR or a step range.
-    const enqueued = await sextant(["tune", "--study", "q", "--storage", "sqlite:./runs.db", ...schedule(2, 2), "--enqueue", "lr=0.1", ...TRAIN], { cwd: dir });
     expect(enqueued.code).toBe(2);
     expect(enqueued.stderr).toMatch(/--enqueue cannot be combined with --scheduler pbt/);
     // The seed is handed on to the random first segments' sampler, which refused it under its own name.
-    const badSeed = await sextant(["tune", "--study", "s", "--storage", "sqlite:./runs.db", ...schedule(2, 2), "--scheduler-opt", "seed=x", ...TRAIN], { cwd: dir });
     expect(badSeed.code).toBe(2);
     expect(badSeed.stderr).toMatch(/pbt scheduler: option "seed" must be an integer, got "x"/);
     expect(badSeed.stderr).not.toMatch(/sampler/);
     // Its members were ranked by the first objective alone, the second ignored without a word.
-    for (const command of ["tune", "create"]) {
-      const twoObjectives = await sextant([command, "--study", "z", "--storage", "sqlite:./runs.db", ...schedule(2, 2), "--direction", "minimize,maximize", ...TRAIN.slice(2)], { cwd: dir });
+    for (const twoObjectives of twoObjectiveRuns) {
       expect(twoObjectives.code, twoObjectives.stderr).toBe(2);
       expect(twoObjectives.stderr).toMatch(/the pbt scheduler ranks its members by one objective, and this study has 2/);
     }
@@ -627,7 +666,11 @@ describe("sextant create --scheduler pbt, then workers", () => {
 
 describe("sextant schedulers", () => {
   it("lists pbt and pb2 with their options, as text and JSON, and names an unknown one", async () => {
-    const json = await sextant(["schedulers", "--json"], { cwd: dir });
+    const [json, text, unknown] = await Promise.all([
+      sextant(["schedulers", "--json"], { cwd: dir }),
+      sextant(["schedulers", "pb2"], { cwd: dir }),
+      sextant(["schedulers", "pbx"], { cwd: dir }),
+    ]);
     expect(json.code, json.stderr).toBe(0);
     const listed = JSON.parse(json.stdout) as { name: string; options: { name: string; snakeName: string; default: unknown }[] }[];
     expect(listed.map((s) => s.name)).toEqual(["pbt", "pb2"]);
@@ -636,13 +679,11 @@ describe("sextant schedulers", () => {
     expect(pbt.options.find((o) => o.name === "segmentSteps")).toMatchObject({ snakeName: "segment_steps", default: 1 });
     expect(listed[1]!.options.map((o) => o.name)).toContain("window");
 
-    const text = await sextant(["schedulers", "pb2"], { cwd: dir });
     expect(text.code, text.stderr).toBe(0);
     expect(text.stdout).toMatch(/^pb2: /);
     expect(text.stdout).toMatch(/window/);
     expect(text.stdout).not.toMatch(/^pbt: /m);
 
-    const unknown = await sextant(["schedulers", "pbx"], { cwd: dir });
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/unknown scheduler "pbx".*did you mean "pbt"/);
   });
