@@ -503,14 +503,22 @@ describe.skipIf(!canUnshare)("sextant tune and worker run as process 1 (a contai
   it("warn that the orphans of commands will not be reaped, and how to start the container", async () => {
     const created = await sextant(["create", "--study", "init", "--trials", "1", "--param", "x=float:0:1", "--", "sh", GROUP_SCRIPT, "{x}"], { cwd: dir });
     expect(created.code, created.stderr).toBe(0);
-    for (const args of [tuneArgs("init-tune", 1), ["worker", "--study", "init"]]) {
-      const asInit = spawnSync("unshare", ["--pid", "--fork", "--mount-proc", process.execPath, BIN, ...args], { cwd: dir, encoding: "utf8" });
-      expect(asInit.status, asInit.stderr).toBe(0);
+    // Each of the three runs its own study, so they run side by side.
+    const asInit = (args: string[]) =>
+      new Promise<{ status: number | null; stderr: string }>((resolve) => {
+        const child = spawn("unshare", ["--pid", "--fork", "--mount-proc", process.execPath, BIN, ...args], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
+        let stderr = "";
+        child.stdout!.resume();
+        child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+        child.on("close", (status) => resolve({ status, stderr }));
+      });
+    const [tuneAsInit, workerAsInit, plain] = await Promise.all([asInit(tuneArgs("init-tune", 1)), asInit(["worker", "--study", "init"]), sextant(tuneArgs("init-plain", 1), { cwd: dir })]);
+    for (const ran of [tuneAsInit, workerAsInit]) {
+      expect(ran.status, ran.stderr).toBe(0);
       // Zombies piled up under it without a word, one or more per trial.
-      expect(asInit.stderr).toContain("sextant: warning: this process is process 1 (a container started without an init)");
-      expect(asInit.stderr).toContain("start the container with an init (docker run --init, or tini as the entrypoint)");
+      expect(ran.stderr).toContain("sextant: warning: this process is process 1 (a container started without an init)");
+      expect(ran.stderr).toContain("start the container with an init (docker run --init, or tini as the entrypoint)");
     }
-    const plain = await sextant(tuneArgs("init-plain", 1), { cwd: dir });
     expect(plain.code, plain.stderr).toBe(0);
     expect(plain.stderr).not.toContain("process 1");
   });
@@ -557,20 +565,24 @@ describe("tune --json and worker --json stopped by a signal", () => {
   it("name the signal beside interrupted: true, as copy, import and bench run do", async () => {
     const created = await sextant(["create", "--study", "named", "--trials", "2", "--kill-grace", "1", "--param", "x=float:0:1", "--", "sh", GROUP_SCRIPT, "{x}"], { cwd: dir });
     expect(created.code, created.stderr).toBe(0);
-    for (const [args, signal] of [
-      [tuneArgs("named-tune", 2, "--json"), "SIGTERM"],
-      [["worker", "--study", "named", "--json"], "SIGINT"],
-    ] as const) {
+    // The tune, the worker and the plain tune each run a study of their own, side by side.
+    const stopped = async ([args, signal]: readonly [readonly string[], "SIGTERM" | "SIGINT"]) => {
       const pgidFile = join(dir, `pgids-${signal}`);
       const run = start([...args], { cwd: dir, env: { HOLD: "1", PGIDS: pgidFile } });
       await heldGroup(pgidFile);
       run.child.kill(signal);
-      const ended = await run.done;
+      return [signal, await run.done] as const;
+    };
+    const [tuned, worked, finished] = await Promise.all([
+      stopped([tuneArgs("named-tune", 2, "--json"), "SIGTERM"]),
+      stopped([["worker", "--study", "named", "--json"], "SIGINT"]),
+      sextant(["tune", "--study", "plain", "--trials", "1", "--json", "--param", "x=float:0:1", "--", "sh", GROUP_SCRIPT, "{x}"], { cwd: dir }),
+    ]);
+    for (const [signal, ended] of [tuned, worked]) {
       expect(ended.code, ended.stderr).toBe(signal === "SIGTERM" ? 143 : 130);
       // It said only "interrupted": true, so a script could not tell a preemption from a Ctrl-C.
       expect(JSON.parse(ended.stdout)).toMatchObject({ interrupted: true, signal });
     }
-    const finished = await sextant(["tune", "--study", "plain", "--trials", "1", "--json", "--param", "x=float:0:1", "--", "sh", GROUP_SCRIPT, "{x}"], { cwd: dir });
     expect(JSON.parse(finished.stdout)).toMatchObject({ interrupted: false, signal: null });
   });
 });
