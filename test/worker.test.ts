@@ -287,17 +287,25 @@ describe("sextant create + sextant worker (sqlite)", { timeout: 120_000 }, () =>
     const created = await create("unread", ["--trials", "4"]);
     expect(created.code, created.stderr).toBe(0);
     const tuneArgs = ["tune", "--storage", `sqlite:${db}`, "--study", "tuned", "--trials", "4", "-p", "x=float:0:10", "--", "node", SLOW, "{x}"];
-    for (const [study, run] of [
+    // The worker and the tune run different studies, side by side.
+    const runs = [
       ["unread", start(["worker", "--storage", `sqlite:${db}`, "--study", "unread"], { cwd: dir, env: { SLEEP: "100" } })],
       ["tuned", start(tuneArgs, { cwd: dir, env: { SLEEP: "100" } })],
-    ] as const) {
-      running.push(run);
-      await run.waitForStderr("\n");
-      run.child.stderr!.destroy();
-      const ended = await run.done;
-      expect([study, ended.code, ended.signal]).toEqual([study, 0, null]);
-      expect((await trialsOf(db, study)).map((t) => t.state)).toEqual(Array(4).fill("complete"));
-    }
+    ] as const;
+    const ends = await Promise.all(
+      runs.map(async ([study, run]) => {
+        running.push(run);
+        await run.waitForStderr("\n");
+        run.child.stderr!.destroy();
+        const ended = await run.done;
+        return [study, ended.code, ended.signal];
+      }),
+    );
+    expect(ends).toEqual([
+      ["unread", 0, null],
+      ["tuned", 0, null],
+    ]);
+    for (const [study] of runs) expect((await trialsOf(db, study)).map((t) => t.state)).toEqual(Array(4).fill("complete"));
   });
 
   it("prints a worker command that a shell reads back as it was, quoting what must be quoted", async () => {
@@ -337,19 +345,22 @@ describe("sextant create + sextant worker (sqlite)", { timeout: 120_000 }, () =>
     const storage = SqliteStorage.open(db);
     await storage.createStudy("library-made", ["minimize"]);
     await storage.close();
-    const bare = await sextant(["worker", "--storage", `sqlite:${db}`, "--study", "library-made"], { cwd: dir });
+    // Four independent refusals, run at once.
+    const [bare, missing, typo, noName] = await Promise.all([
+      sextant(["worker", "--storage", `sqlite:${db}`, "--study", "library-made"], { cwd: dir }),
+      sextant(["worker", "--storage", `sqlite:${db}`, "--study", "nope"], { cwd: dir }),
+      sextant(["worker", "--storage", `sqlite:${db}x`, "--study", "library-made"], { cwd: dir }),
+      sextant(["worker", "--storage", `sqlite:${db}`], { cwd: dir }),
+    ]);
     expect(bare.code).toBe(1);
     expect(bare.stderr).toContain(`study "library-made" in sqlite:${db} has no stored command (cli:config)`);
     expect(bare.stderr).toContain("sextant create");
-    const missing = await sextant(["worker", "--storage", `sqlite:${db}`, "--study", "nope"], { cwd: dir });
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain(`no study named "nope" in sqlite:${db}`);
     // A mistyped file is not created: a worker only joins studies that exist.
-    const typo = await sextant(["worker", "--storage", `sqlite:${db}x`, "--study", "library-made"], { cwd: dir });
     expect(typo.code).toBe(1);
     expect(typo.stderr).toContain(`no study named "library-made" in sqlite:${db}x: the file ${db}x does not exist`);
     expect(existsSync(`${db}x`)).toBe(false);
-    const noName = await sextant(["worker", "--storage", `sqlite:${db}`], { cwd: dir });
     expect(noName.code).toBe(2);
     expect(noName.stderr).toContain("--study is required");
   });
@@ -362,18 +373,21 @@ describe("sextant create + sextant worker (sqlite)", { timeout: 120_000 }, () =>
     expect(created.stdout).not.toContain("sextant worker");
     expect(((await studyAttrs(db, "http-only"))?.["cli:config"] as { command: string[] }).command).toEqual([]);
     expect((await trialsOf(db, "http-only")).map((t) => t.state)).toEqual(["waiting", "waiting"]);
-    const refused = await sextant(["worker", "--storage", `sqlite:${db}`, "--study", "http-only"], { cwd: dir });
+    // The four refusals below change nothing, so they run at once.
+    const [refused, unnamed, population, folder] = await Promise.all([
+      sextant(["worker", "--storage", `sqlite:${db}`, "--study", "http-only"], { cwd: dir }),
+      sextant(["create", "--storage", `sqlite:${db}`, "-p", "x=float:0:10"], { cwd: dir }),
+      sextant(["create", "--storage", `sqlite:${db}`, "--study", "pop", "--scheduler", "pbt", "-p", "x=float:0:10"], { cwd: dir }),
+      sextant(["create", "--storage", `sqlite:${db}`, "--study", "in-folder", "--cwd", dir, "-p", "x=float:0:10"], { cwd: dir }),
+    ]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('study "http-only" has no command');
     expect(refused.stderr).toContain("sextant tune");
     // Its default name is made from the command, so without one the name must be given.
-    const unnamed = await sextant(["create", "--storage", `sqlite:${db}`, "-p", "x=float:0:10"], { cwd: dir });
     expect(unnamed.code).toBe(2);
     expect(unnamed.stderr).toContain("--study is required for a study without a command");
-    const population = await sextant(["create", "--storage", `sqlite:${db}`, "--study", "pop", "--scheduler", "pbt", "-p", "x=float:0:10"], { cwd: dir });
     expect(population.code).toBe(2);
     expect(population.stderr).toContain("--scheduler pbt needs a command");
-    const folder = await sextant(["create", "--storage", `sqlite:${db}`, "--study", "in-folder", "--cwd", dir, "-p", "x=float:0:10"], { cwd: dir });
     expect(folder.code).toBe(2);
     expect(folder.stderr).toContain(`--cwd ${dir} is where the command runs, and there is no command`);
     // A tune with a command runs the queued budget and stores its command, without warning of a change.
@@ -401,7 +415,8 @@ describe("sextant create + sextant worker (sqlite)", { timeout: 120_000 }, () =>
 
     // tune ran it as a study without a budget, creating trials where create had queued none yet.
     const tune = () => sextant(["tune", "--storage", `sqlite:${db}`, "--study", "cut", "--trials", "2", "-p", "x=float:0:10", "--", "node", SLOW, "{x}"], { cwd: dir, env: { SLEEP: "10" } });
-    for (const again of [await create("cut", ["--trials", "2"]), await worker("cut").done, await tune()]) {
+    // The three refusals change nothing, so they run at once.
+    for (const again of await Promise.all([create("cut", ["--trials", "2"]), worker("cut").done, tune()])) {
       expect(again.code).toBe(1);
       expect(again.stderr).toContain(`study "cut" in sqlite:${db} was left half-made by a "sextant create" that did not finish`);
       expect(again.stderr).toContain(`"sextant delete cut --storage ${shellWord(`sqlite:${db}`)} --yes"`);
@@ -423,12 +438,15 @@ describe("sextant create + sextant worker (sqlite)", { timeout: 120_000 }, () =>
     // A worker with --heartbeat-grace 8 on a study made without one reaped other workers' and HTTP
     // clients' live trials at 8 s, while GET /studies/{study} told those clients 60.
     expect((await create("plain", ["--trials", "2"])).code).toBe(0);
-    const short = await worker("plain", ["--heartbeat-interval", "2", "--heartbeat-grace", "8"]).done;
-    expect([short.code, short.stderr]).toEqual([2, expect.stringContaining('--heartbeat-grace 8 is shorter than the 60 s grace of study "plain"')]);
-    const slow = await worker("plain", ["--heartbeat-interval", "40"]).done;
-    expect([slow.code, slow.stderr]).toEqual([2, expect.stringContaining('--heartbeat-interval 40 is more than half the 60 s grace of study "plain"')]);
     expect((await create("quick", ["--trials", "2", "--heartbeat-interval", "1", "--heartbeat-grace", "4"])).code).toBe(0);
-    const shorter = await worker("quick", ["--heartbeat-grace", "3"]).done;
+    // Refusals run nothing, so they run at once.
+    const [short, slow, shorter] = await Promise.all([
+      worker("plain", ["--heartbeat-interval", "2", "--heartbeat-grace", "8"]).done,
+      worker("plain", ["--heartbeat-interval", "40"]).done,
+      worker("quick", ["--heartbeat-grace", "3"]).done,
+    ]);
+    expect([short.code, short.stderr]).toEqual([2, expect.stringContaining('--heartbeat-grace 8 is shorter than the 60 s grace of study "plain"')]);
+    expect([slow.code, slow.stderr]).toEqual([2, expect.stringContaining('--heartbeat-interval 40 is more than half the 60 s grace of study "plain"')]);
     expect([shorter.code, shorter.stderr]).toEqual([2, expect.stringContaining('--heartbeat-grace 3 is shorter than the 4 s grace of study "quick"')]);
     expect((await trialsOf(db, "plain")).map((t) => t.state)).toEqual(["waiting", "waiting"]);
     // A longer grace only gives up on a silent trial later than the others do.
