@@ -2,7 +2,7 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { FIXTURES, ROOT, sextant, tempDir } from "./fixtures/cli-run.js";
+import { FIXTURES, ROOT, type RunResult, sextant, tempDir } from "./fixtures/cli-run.js";
 
 let dir: string;
 let cleanup: () => void;
@@ -37,7 +37,7 @@ describe("--param and flags", () => {
   it("narrows a range its step does not divide, as Optuna 3.1 does, says so once on stderr, and stores the narrowed range", async () => {
     writeFileSync(join(dir, "steps.yaml"), ["study: steps", "params:", "  y: int:-7:7:step=4"].join("\n"));
     const tune = await run([
-      "tune", "--config", "steps.yaml", "--param", "x=float:-1:1:step=0.7", "-n", "6", "--sampler", "random", "--seed", "1", "--json",
+      "tune", "--config", "steps.yaml", "--param", "x=float:-1:1:step=0.7", "-n", "4", "--sampler", "random", "--seed", "1", "--json",
       "--", "node", join(FIXTURES, "cli-quadratic.mjs"), "--x", "{x}", "--y", "{y}",
     ]);
     expect(tune.code, tune.stderr).toBe(0);
@@ -57,7 +57,7 @@ describe("--param and flags", () => {
       trials: { distributions: Record<string, unknown>; params: Record<string, number> }[];
     };
     expect(systemAttrs["cli:config"].space).toEqual({ x, y });
-    expect(trials).toHaveLength(6);
+    expect(trials).toHaveLength(4);
     for (const trial of trials) {
       expect(trial.distributions).toEqual({ x, y });
       expect([-1, -0.3, 0.4]).toContain(trial.params.x);
@@ -65,7 +65,7 @@ describe("--param and flags", () => {
     }
     // A rerun with the same flags resumes the study on the same ranges, warning again (once), with no word of a changed space.
     const again = await run([
-      "tune", "--config", "steps.yaml", "--param", "x=float:-1:1:step=0.7", "-n", "2", "--sampler", "random", "--seed", "1",
+      "tune", "--config", "steps.yaml", "--param", "x=float:-1:1:step=0.7", "-n", "1", "--sampler", "random", "--seed", "1",
       "--", "node", join(FIXTURES, "cli-quadratic.mjs"), "--x", "{x}", "--y", "{y}",
     ]);
     expect(again.code, again.stderr).toBe(0);
@@ -82,12 +82,14 @@ describe("--param and flags", () => {
   });
 
   it("rejects a parameter or option given twice by flags instead of keeping the last silently", async () => {
-    const result = await run(["tune", "--param", "x=float:0:1", "--param", "x=float:0:2", ...NODE_CMD]);
+    // The second run is the same for an option given twice, under any spelling; the two do not interact.
+    const [result, option] = await Promise.all([
+      run(["tune", "--param", "x=float:0:1", "--param", "x=float:0:2", ...NODE_CMD]),
+      run(["tune", "--sampler", "tpe", "--sampler-opt", "n_startup_trials=3", "--sampler-opt", "nStartupTrials=5", "--param", "x=float:0:1", ...NODE_CMD]),
+    ]);
     expect(result.code).toBe(2);
     expect(result.stderr).toBe('sextant: --param "x=float:0:2": parameter "x" is already given by --param "x=float:0:1"\n');
     expect(existsSync(join(dir, "sextant.db"))).toBe(false);
-    // The same for an option given twice, under any spelling.
-    const option = await run(["tune", "--sampler", "tpe", "--sampler-opt", "n_startup_trials=3", "--sampler-opt", "nStartupTrials=5", "--param", "x=float:0:1", ...NODE_CMD]);
     expect(option.code).toBe(2);
     expect(option.stderr).toBe('sextant: --sampler-opt "nStartupTrials=5": option "nStartupTrials" is already given by --sampler-opt "n_startup_trials=3"\n');
   });
@@ -108,13 +110,15 @@ describe("--param and flags", () => {
   });
 
   it("needs a command and parameters, and placeholders that name parameters", async () => {
-    const noCommand = await run(["tune", "--param", "x=float:0:1"]);
+    const [noCommand, noParams, unknown] = await Promise.all([
+      run(["tune", "--param", "x=float:0:1"]),
+      run(["tune", "--", "node", "x.mjs"]),
+      run(["tune", "--param", "x=float:0:1", "--", "node", "x.mjs", "{x}", "--y={y}"]),
+    ]);
     expect(noCommand.code).toBe(2);
     expect(noCommand.stderr).toMatch(/^sextant: no command to tune: put it after --/);
-    const noParams = await run(["tune", "--", "node", "x.mjs"]);
     expect(noParams.code).toBe(2);
     expect(noParams.stderr).toMatch(/^sextant: no parameters to tune/);
-    const unknown = await run(["tune", "--param", "x=float:0:1", "--", "node", "x.mjs", "{x}", "--y={y}"]);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toBe("sextant: the command uses {y} but there is no such parameter (parameters: x)\n");
   });
@@ -198,13 +202,25 @@ describe("config files", () => {
       ["command: [node]\nparams: {x: 'float:0:1'}\ncommand: [node]\n", "c.yaml:3:1: Map keys must be unique"],
       ["- just\n- a list\n", "c.yaml:1:1: a config file must be a mapping of fields"],
     ];
-    for (const [yaml, message] of cases) {
-      writeFileSync(join(dir, "c.yaml"), yaml);
-      const result = await run(["tune", "--config", "c.yaml"]);
+    // Each case has a folder of its own, so that the runs go side by side (two at a time, beside the run
+    // for a missing file, so a loaded 2-core machine does not thrash) and every message still names c.yaml.
+    const runCase = (index: number) => {
+      const folder = join(dir, `case-${index}`);
+      mkdirSync(folder);
+      writeFileSync(join(folder, "c.yaml"), cases[index]![0]);
+      return sextant(["tune", "--config", "c.yaml"], { cwd: folder });
+    };
+    const results: RunResult[] = [];
+    let next = 0;
+    const lane = async () => {
+      for (let index = next++; index < cases.length; index = next++) results[index] = await runCase(index);
+    };
+    const [missing] = await Promise.all([run(["tune", "--config", "nope.yaml"]), lane(), lane()]);
+    cases.forEach(([yaml, message], index) => {
+      const result = results[index]!;
       expect(result.code, yaml).toBe(2);
       expect(result.stderr.startsWith(`sextant: ${message}`), `${yaml}\n${result.stderr}`).toBe(true);
-    }
-    const missing = await run(["tune", "--config", "nope.yaml"]);
+    });
     expect(missing.code).toBe(2);
     expect(missing.stderr).toBe("sextant: config file nope.yaml does not exist\n");
   });
@@ -263,10 +279,9 @@ describe("help and version", () => {
 
   it("help NAME… shows a nested command's help, and refuses an unknown name with exit code 2", async () => {
     // It showed bench's help for "bench run", and the top-level help with exit 0 for a typo.
-    const nested = await run(["help", "bench", "run"]);
+    const [nested, tune, unknown] = await Promise.all([run(["help", "bench", "run"]), run(["help", "tune"]), run(["help", "bench", "nosuch"])]);
     expect([nested.code, nested.stdout.split("\n")[0]]).toEqual([0, "Usage: sextant bench run [options]"]);
-    expect((await run(["help", "tune"])).stdout).toContain("$ sextant tune");
-    const unknown = await run(["help", "bench", "nosuch"]);
+    expect(tune.stdout).toContain("$ sextant tune");
     expect([unknown.code, unknown.stdout, unknown.stderr]).toEqual([2, "", "sextant: unknown command 'bench nosuch'\n"]);
   });
 
