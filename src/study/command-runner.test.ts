@@ -225,7 +225,8 @@ else if (n === 2) console.log("all done");
 else if (n === 3) console.log('sextant: {"value": "abc"}');
 else if (n === 4) console.log("inf");
 else console.log("-Infinity");`;
-    await study.optimize(commandObjective({ argv: ["node", "-e", code], space: X }), { nTrials: 6 });
+    // Side by side: each run reads its own trial number, and the trials are checked by number.
+    await study.optimize(commandObjective({ argv: ["node", "-e", code], space: X }), { nTrials: 6, concurrency: 3 });
     const [a, b, c, d, e, f] = study.trials;
     // Python's print(float("inf")) was reported as "NaN", sending users looking for a NaN.
     expect(e!.systemAttrs.failReason).toBe("reported value Infinity is not a finite number");
@@ -247,7 +248,7 @@ else console.log("-Infinity");`;
 if (n === 0) console.log('sextant: {"values": [0.5, NaN]}');
 else if (n === 1) console.log('sextant: {"value": [0.5, 12]}');
 else console.log('sextant: {"values": [0.5, 12]}');`;
-    await study.optimize(commandObjective({ argv: ["node", "-e", code], space: X }), { nTrials: 3 });
+    await study.optimize(commandObjective({ argv: ["node", "-e", code], space: X }), { nTrials: 3, concurrency: 3 });
     const [nan, list, fine] = study.trials;
     // It said "reported value NaN is not a finite number", and which of the two was left to guess.
     expect(nan!.systemAttrs.failReason).toBe("reported value NaN (objective 1 of 2) is not a finite number");
@@ -450,13 +451,16 @@ print(0)
     delete process.env.PYTHONUNBUFFERED;
     try {
       const study = await createStudy({ sampler: new RandomSampler({ seed: 4 }), pruner: prunesAtFirst });
-      await study.optimize(commandObjective({ argv: ["python3", path], space: X, killGraceSeconds: 1 }), { nTrials: 1 });
+      // The user's own setting (here: buffered, as Python reads an empty value) is left alone; that
+      // second study runs beside the first, as the two do not interact.
+      const theirs = await createStudy({ sampler: new RandomSampler({ seed: 4 }) });
+      await Promise.all([
+        study.optimize(commandObjective({ argv: ["python3", path], space: X, killGraceSeconds: 1 }), { nTrials: 1 }),
+        theirs.optimize(commandObjective({ argv: ["python3", "-c", "import os; print(repr(os.environ['PYTHONUNBUFFERED'])); print(2)"], space: X, env: { PYTHONUNBUFFERED: "" } }), { nTrials: 1 }),
+      ]);
       expect(study.trials[0]!.state).toBe("pruned");
       expect(existsSync(marker)).toBe(false);
       expect(readFileSync(seen, "utf8")).toBe("'1'");
-      // The user's own setting (here: buffered, as Python reads an empty value) is left alone.
-      const theirs = await createStudy({ sampler: new RandomSampler({ seed: 4 }) });
-      await theirs.optimize(commandObjective({ argv: ["python3", "-c", "import os; print(repr(os.environ['PYTHONUNBUFFERED'])); print(2)"], space: X, env: { PYTHONUNBUFFERED: "" } }), { nTrials: 1 });
       expect(theirs.trials[0]!.systemAttrs.stdoutTail).toBe("''\n2\n");
     } finally {
       if (saved === undefined) delete process.env.PYTHONUNBUFFERED;
@@ -569,8 +573,8 @@ console.log("sextant: " + JSON.stringify({ value: 1 }));`;
 
   it("counts the timeout on the spec's clock: time it stands still (a run paused by Ctrl-Z) is not counted", async () => {
     const study = await createStudy({ sampler: new RandomSampler({ seed: 5 }) });
-    const code = "setTimeout(() => console.log(1), 1000)";
-    // A clock that never moves: the command runs past its wall-clock limit, none of it counted.
+    const code = "setTimeout(() => console.log(1), 600)";
+    // A clock that never moves: the command runs three times past its wall-clock limit, none of it counted.
     await study.optimize(commandObjective({ argv: ["node", "-e", code], space: X, timeoutSeconds: 0.2, killGraceSeconds: 0.5, clock: () => 0 }), { nTrials: 1 });
     expect([study.trials[0]!.state, study.trials[0]!.systemAttrs.failReason]).toEqual(["complete", undefined]);
     expect(() => commandObjective({ argv: ["true"], space: X, clock: 5 as unknown as () => number })).toThrow("commandObjective: clock must be a function that returns milliseconds");
@@ -579,10 +583,10 @@ console.log("sextant: " + JSON.stringify({ value: 1 }));`;
   it("counts the kill grace on the spec's clock: a program paused during its grace is not killed when it goes on", async () => {
     const controller = new AbortController();
     const study = await createStudy({ sampler: new RandomSampler({ seed: 6 }) });
-    // The program takes 2 s to end after SIGTERM, well past its 0.3 s grace, on a clock that stands
+    // The program takes 1.2 s to end after SIGTERM, well past its 0.3 s grace, on a clock that stands
     // still (a run paused by Ctrl-Z the whole time): none of the grace is gone, so no SIGKILL.
     const ready = join(dir, "stopping-slowly");
-    const code = `process.on("SIGTERM", () => setTimeout(() => process.exit(0), 2000)); require("node:fs").writeFileSync(${JSON.stringify(ready)}, "x"); setInterval(() => {}, 1000);`;
+    const code = `process.on("SIGTERM", () => setTimeout(() => process.exit(0), 1200)); require("node:fs").writeFileSync(${JSON.stringify(ready)}, "x"); setInterval(() => {}, 1000);`;
     const exits: { signal: string | null; exitCode: number | null }[] = [];
     const running = study.optimize(
       commandObjective({ argv: ["node", "-e", code], space: X, signal: controller.signal, killGraceSeconds: 0.3, clock: () => 0, hooks: { onExit: ({ signal, exitCode }) => exits.push({ signal, exitCode }) } }),
@@ -677,10 +681,11 @@ console.log("sextant: " + JSON.stringify({ value: 1 }));`;
     const code = `require("node:fs").appendFileSync(${JSON.stringify(out)}, JSON.stringify(process.argv.slice(1)) + "\\n"); console.log(0);`;
     await study.optimize(
       commandObjective({ argv: ["node", "-e", code, "{c}"], space: { c: { type: "categorical", choices: [hostile, `$(touch ${pwned})`] } } }),
-      { nTrials: 2 },
+      { nTrials: 2, concurrency: 2 },
     );
-    const lines = readFileSync(out, "utf8").trim().split("\n").map((l) => JSON.parse(l));
-    expect(lines).toEqual([[hostile], [`$(touch ${pwned})`]]);
+    // The two run side by side, so their lines come in either order.
+    const lines = readFileSync(out, "utf8").trim().split("\n").map((l) => JSON.parse(l) as string[]);
+    expect(lines.sort()).toEqual([[hostile], [`$(touch ${pwned})`]].sort());
     expect(existsSync(pwned)).toBe(false);
   });
 });
