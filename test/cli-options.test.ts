@@ -77,43 +77,51 @@ describe("--sampler-opt and --pruner-opt", () => {
   });
 
   it("refuses an unknown option with the valid ones and a did-you-mean, before any trial", async () => {
-    const bogus = await run(["tune", "--param", "x=float:-2:2", "--sampler", "random", "--sampler-opt", "bogus=1", ...NODE_CMD]);
+    // The runs do not interact (all but the first keep their study in memory), so they go side by side.
+    const [bogus, typo, pruner, value, seeds, agreeingSeeds, grid] = await Promise.all([
+      run(["tune", "--param", "x=float:-2:2", "--sampler", "random", "--sampler-opt", "bogus=1", ...NODE_CMD]),
+      run([...TUNE, "--sampler", "tpe", "--sampler-opt", "n_startup_trails=3", ...NODE_CMD]),
+      run([...TUNE, "--pruner", "median", "--pruner-opt", "n_warmup_step=2", ...NODE_CMD]),
+      run([...TUNE, "--sampler", "gp", "--sampler-opt", "n_candidates=many", ...NODE_CMD]),
+      run([...TUNE, "--sampler", "tpe", "--seed", "1", "--sampler-opt", "seed=2", ...NODE_CMD]),
+      run([...TUNE, "--sampler", "tpe", "--seed", "2", "--sampler-opt", "seed=2", ...NODE_CMD]),
+      run([...TUNE, "--sampler", "grid", "--sampler-opt", 'grid={"y":[1,2]}', ...NODE_CMD]),
+    ]);
     expect(bogus.code).toBe(2);
     expect(bogus.stderr).toBe('sextant: random sampler: unknown option "bogus"; valid options: seed\n');
     expect(existsSync(join(dir, "sextant.db"))).toBe(false);
-    const typo = await run([...TUNE, "--sampler", "tpe", "--sampler-opt", "n_startup_trails=3", ...NODE_CMD]);
     expect(typo.code).toBe(2);
     expect(typo.stderr).toMatch(/^sextant: tpe sampler: unknown option "n_startup_trails" \(did you mean "nStartupTrials"\?\); valid options: seed, preset, /);
-    const pruner = await run([...TUNE, "--pruner", "median", "--pruner-opt", "n_warmup_step=2", ...NODE_CMD]);
     expect(pruner.code).toBe(2);
     expect(pruner.stderr).toMatch(/^sextant: median pruner: unknown option "n_warmup_step" \(did you mean "nWarmupSteps"\?\)/);
-    const value = await run([...TUNE, "--sampler", "gp", "--sampler-opt", "n_candidates=many", ...NODE_CMD]);
     expect(value.code).toBe(2);
     expect(value.stderr).toBe('sextant: gp sampler: option "nCandidates" must be an integer >= 1, got "many"\n');
     // --seed used to be dropped without a word when the sampler had a seed of its own.
-    const seeds = await run([...TUNE, "--sampler", "tpe", "--seed", "1", "--sampler-opt", "seed=2", ...NODE_CMD]);
     expect([seeds.code, seeds.stderr]).toEqual([2, "sextant: --seed 1 and the sampler's own seed 2 (--sampler-opt seed=…) disagree; give one of them\n"]);
-    expect((await run([...TUNE, "--sampler", "tpe", "--seed", "2", "--sampler-opt", "seed=2", ...NODE_CMD])).code).toBe(0);
+    expect(agreeingSeeds.code).toBe(0);
     // A grid that leaves out a declared parameter failed every trial; now refused before any.
-    const grid = await run([...TUNE, "--sampler", "grid", "--sampler-opt", 'grid={"y":[1,2]}', ...NODE_CMD]);
     expect([grid.code, grid.stderr]).toEqual([2, 'sextant: grid sampler: option "grid" has no values for "x"; a grid search needs values for every declared parameter\n']);
   });
 
   it("takes null for TPE's magicClipExponent, as a flag and as a config file's YAML null, as new TPESampler does", async () => {
     // Both were refused: 'option "magicClipExponent" must be a finite number > 0, got "null"'.
-    const flag = await run([...TUNE, "--sampler", "tpe", "--sampler-opt", "magicClipExponent=null", ...NODE_CMD]);
-    expect([flag.code, flag.stderr]).toEqual([0, ""]);
     writeFileSync(
       join(dir, "null.yaml"),
       ['command: ["node", "' + join(FIXTURES, "cli-quadratic.mjs") + '", "--x", "{x}", "--y", "1"]', "params: { x: 'float:-2:2' }", "sampler: { name: tpe, options: { magic_clip_exponent: null } }"].join("\n"),
     );
-    const config = await run(["tune", "--config", "null.yaml", "--trials", "1", "--json", "--storage", "memory:"]);
+    // Independent runs with their studies in memory: side by side.
+    const [flag, config, listed, other] = await Promise.all([
+      run([...TUNE, "--sampler", "tpe", "--sampler-opt", "magicClipExponent=null", ...NODE_CMD]),
+      run(["tune", "--config", "null.yaml", "--trials", "1", "--json", "--storage", "memory:"]),
+      run(["samplers", "tpe", "--json"]),
+      run([...TUNE, "--sampler", "tpe", "--sampler-opt", "minBandwidthFactor=null", ...NODE_CMD]),
+    ]);
+    expect([flag.code, flag.stderr]).toEqual([0, ""]);
     expect([config.code, config.stderr]).toEqual([0, ""]);
-    const listing = JSON.parse((await run(["samplers", "tpe", "--json"])).stdout) as { options: { name: string; type: string; description: string }[] }[];
+    const listing = JSON.parse(listed.stdout) as { options: { name: string; type: string; description: string }[] }[];
     const option = listing[0]!.options.find((o) => o.name === "magicClipExponent")!;
     expect(option.type).toBe("finite number > 0 or null");
     expect(option.description).toContain("null (magicClipExponent=null) is Optuna's floor");
-    const other = await run([...TUNE, "--sampler", "tpe", "--sampler-opt", "minBandwidthFactor=null", ...NODE_CMD]);
     expect([other.code, other.stderr]).toEqual([2, 'sextant: tpe sampler: option "minBandwidthFactor" must be a finite number in [0, 1), got "null"\n']);
   });
 
@@ -142,11 +150,10 @@ describe("--sampler-opt and --pruner-opt", () => {
 
 describe("sextant samplers / pruners", () => {
   it("lists every sampler's options with types and defaults, as a table and as JSON", async () => {
-    const table = await run(["samplers"]);
+    const [table, json] = await Promise.all([run(["samplers"]), run(["samplers", "--json"])]);
     expect(table.code).toBe(0);
     for (const name of ["random", "cmaes", "cem", "sobol", "halton", "auto", "tpe", "gp", "grid"]) expect(table.stdout).toMatch(new RegExp(`^${name}: `, "m"));
     expect(table.stdout).toMatch(/^ {2}nStartupTrials +integer >= 0 +10 +random trials before the model is used/m);
-    const json = await run(["samplers", "--json"]);
     const listings = JSON.parse(json.stdout) as { name: string; options: { name: string; snakeName: string; default: unknown; type: string }[] }[];
     const cmaes = listings.find((l) => l.name === "cmaes")!;
     expect(cmaes.options.find((o) => o.name === "restartStrategy")).toMatchObject({ snakeName: "restart_strategy", type: "one of ipop, none", default: "ipop" });
@@ -154,10 +161,10 @@ describe("sextant samplers / pruners", () => {
   });
 
   it.each(["samplers", "pruners", "schedulers"])("%s wraps every option's description instead of cutting it", async (command) => {
-    const table = await run([command]);
+    const [table, json] = await Promise.all([run([command]), run([command, "--json"])]);
     expect(table.code).toBe(0);
     expect(table.stdout).not.toContain("…");
-    const listings = JSON.parse((await run([command, "--json"])).stdout) as { name: string; description: string; options: { name: string; description: string }[] }[];
+    const listings = JSON.parse(json.stdout) as { name: string; description: string; options: { name: string; description: string }[] }[];
     const shown = optionDescriptions(table.stdout);
     for (const listing of listings) {
       for (const option of listing.options) expect(shown.get(`${listing.name}.${option.name}`), `${listing.name} ${option.name}`).toBe(option.description);
@@ -173,10 +180,9 @@ describe("sextant samplers / pruners", () => {
   });
 
   it("shows one pruner, and refuses an unknown name", async () => {
-    const median = await run(["pruners", "median", "--json"]);
+    const [median, unknown] = await Promise.all([run(["pruners", "median", "--json"]), run(["pruners", "mediun"])]);
     expect(median.code).toBe(0);
     expect(JSON.parse(median.stdout)[0].options.map((o: { snakeName: string }) => o.snakeName)).toEqual(["n_startup_trials", "n_warmup_steps", "interval_steps", "n_min_trials"]);
-    const unknown = await run(["pruners", "mediun"]);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toBe('sextant: unknown pruner "mediun" (did you mean "median"?; choose one of: none, median, percentile, threshold, patient, asha, hyperband, wilcoxon, curve)\n');
   });
