@@ -24,11 +24,13 @@ function writeConfig(name: string, lines: string[]): string {
 describe("study names and parameter names", () => {
   it("refuses a blank --study and a reserved parameter name before creating anything", async () => {
     // A blank name used to create a study listed as an empty row.
-    const blank = await sextant(["tune", "-s", "  ", "-p", "x=float:0:1", "--", "node", QUADRATIC, "--x", "{x}", "--y", "0"], { cwd: dir });
+    const [blank, tab, reserved] = await Promise.all([
+      sextant(["tune", "-s", "  ", "-p", "x=float:0:1", "--", "node", QUADRATIC, "--x", "{x}", "--y", "0"], { cwd: dir }),
+      sextant(["tune", "-s", "a\tb", "-p", "x=float:0:1", "--", "node", QUADRATIC, "--x", "{x}", "--y", "0"], { cwd: dir }),
+      sextant(["tune", "-p", "valueOf=float:0:1", "--", "node", QUADRATIC, "--x", "{valueOf}", "--y", "0"], { cwd: dir }),
+    ]);
     expect([blank.code, blank.stderr]).toEqual([2, 'sextant: --study must not be blank, got "  "\n']);
-    const tab = await sextant(["tune", "-s", "a\tb", "-p", "x=float:0:1", "--", "node", QUADRATIC, "--x", "{x}", "--y", "0"], { cwd: dir });
     expect([tab.code, tab.stderr]).toEqual([2, "sextant: --study must not contain control characters (a tab at 2)\n"]);
-    const reserved = await sextant(["tune", "-p", "valueOf=float:0:1", "--", "node", QUADRATIC, "--x", "{valueOf}", "--y", "0"], { cwd: dir });
     expect(reserved.code).toBe(2);
     expect(reserved.stderr).toMatch(/^sextant: --param "valueOf=float:0:1": parameter name "valueOf" is reserved/);
     expect(existsSync(join(dir, "sextant.db"))).toBe(false);
@@ -75,16 +77,21 @@ describe("command strings in a config file", () => {
 describe("config values", () => {
   it("points a bad sampler or pruner option at its place in the config file", async () => {
     const base = ["params: { x: 'float:0:1' }", `command: ["node", "${QUADRATIC}", "--x", "{x}", "--y", "1"]`];
-    writeConfig("c.yaml", [...base, "sampler:", "  name: tpe", "  options: { n_startup_trails: 3 }"]);
-    const sampler = await sextant(["tune", "--config", "c.yaml"], { cwd: dir });
+    // Each c.yaml in a folder of its own, so that the three runs go side by side.
+    const tuneIn = (folder: string, lines: string[]) => {
+      mkdirSync(join(dir, folder));
+      writeConfig(`${folder}/c.yaml`, lines);
+      return sextant(["tune", "--config", "c.yaml"], { cwd: join(dir, folder) });
+    };
+    const [sampler, value, pruner] = await Promise.all([
+      tuneIn("sampler", [...base, "sampler:", "  name: tpe", "  options: { n_startup_trails: 3 }"]),
+      tuneIn("value", [...base, "pruner:", "  name: median", "  options:", "    nStartupTrials: 1", "    nWarmupSteps: soon"]),
+      tuneIn("pruner", [...base, "pruner: medain"]),
+    ]);
     expect(sampler.code).toBe(2);
     // It pointed at the sampler's line and said "sampler: tpe sampler: unknown option…".
     expect(sampler.stderr).toMatch(/^sextant: c\.yaml:5:14: sampler\.options\.n_startup_trails: unknown option "n_startup_trails" \(did you mean "nStartupTrials"\?\)/);
-    writeConfig("c.yaml", [...base, "pruner:", "  name: median", "  options:", "    nStartupTrials: 1", "    nWarmupSteps: soon"]);
-    const value = await sextant(["tune", "--config", "c.yaml"], { cwd: dir });
     expect([value.code, value.stderr]).toEqual([2, 'sextant: c.yaml:7:19: pruner.options.nWarmupSteps: option "nWarmupSteps" must be rank-agreement or an integer >= 0, got "soon"\n']);
-    writeConfig("c.yaml", [...base, "pruner: medain"]);
-    const pruner = await sextant(["tune", "--config", "c.yaml"], { cwd: dir });
     expect(pruner.code).toBe(2);
     expect(pruner.stderr).toBe('sextant: c.yaml:3:9: pruner: unknown pruner "medain" (did you mean "median"?; choose one of: none, median, percentile, threshold, patient, asha, hyperband, wilcoxon, curve)\n');
   });
@@ -92,38 +99,45 @@ describe("config values", () => {
   it("points create's option errors at the file too, and names what the yaml library would not say plainly", async () => {
     const base = ["params: { x: 'float:0:1' }", `command: ["node", "${QUADRATIC}", "--x", "{x}", "--y", "1"]`];
     writeConfig("c.yaml", [...base, "sampler:", "  name: tpe", "  options: { n_startup_trails: 3 }"]);
-    // create dropped the file:line:column that tune gives.
-    const created = await sextant(["create", "--config", "c.yaml", "--storage", "sqlite:./c.db"], { cwd: dir });
-    expect([created.code, created.stderr]).toEqual([2, expect.stringMatching(/^sextant: c\.yaml:5:14: sampler\.options\.n_startup_trails: unknown option "n_startup_trails"/)]);
-    // A parameter or variable named __proto__ vanished (the schema made it the prototype).
     writeConfig("p.yaml", ["params: { x: 'float:0:1', __proto__: 'float:0:1' }", `command: ["node", "${QUADRATIC}", "--x", "{x}", "--y", "1"]`]);
-    const proto = await sextant(["tune", "--config", "p.yaml"], { cwd: dir });
-    expect([proto.code, proto.stderr]).toEqual([2, expect.stringMatching(/^sextant: p\.yaml:1:\d+: params\.__proto__: parameter name "__proto__" is reserved/)]);
-    // Two documents: the library told the user to call YAML.parseAllDocuments().
     writeConfig("m.yaml", [...base, "---", "trials: 3"]);
-    const multi = await sextant(["tune", "--config", "m.yaml"], { cwd: dir });
-    expect([multi.code, multi.stderr]).toEqual([2, "sextant: m.yaml:3:1: a config file holds one YAML document; remove the --- that starts a second\n"]);
-    // An alias bomb was an "internal error" (exit 1).
     const bomb = ['x0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
     for (let i = 1; i < 10; i++) bomb.push(`x${i}: &a${i} [${Array(9).fill(`*a${i - 1}`).join(",")}]`);
     writeConfig("b.yaml", [...base, ...bomb]);
-    const expanded = await sextant(["tune", "--config", "b.yaml"], { cwd: dir });
+    // Four files, four independent runs: side by side.
+    const [created, proto, multi, expanded] = await Promise.all([
+      sextant(["create", "--config", "c.yaml", "--storage", "sqlite:./c.db"], { cwd: dir }),
+      sextant(["tune", "--config", "p.yaml"], { cwd: dir }),
+      sextant(["tune", "--config", "m.yaml"], { cwd: dir }),
+      sextant(["tune", "--config", "b.yaml"], { cwd: dir }),
+    ]);
+    // create dropped the file:line:column that tune gives.
+    expect([created.code, created.stderr]).toEqual([2, expect.stringMatching(/^sextant: c\.yaml:5:14: sampler\.options\.n_startup_trails: unknown option "n_startup_trails"/)]);
+    // A parameter or variable named __proto__ vanished (the schema made it the prototype).
+    expect([proto.code, proto.stderr]).toEqual([2, expect.stringMatching(/^sextant: p\.yaml:1:\d+: params\.__proto__: parameter name "__proto__" is reserved/)]);
+    // Two documents: the library told the user to call YAML.parseAllDocuments().
+    expect([multi.code, multi.stderr]).toEqual([2, "sextant: m.yaml:3:1: a config file holds one YAML document; remove the --- that starts a second\n"]);
+    // An alias bomb was an "internal error" (exit 1).
     expect([expanded.code, expanded.stderr]).toEqual([2, expect.stringMatching(/^sextant: b\.yaml: Excessive alias count/)]);
   });
 
   it("lets --seed override a seed in the config file's sampler options, and create counts a repeated --enqueue once", async () => {
     const file = writeConfig("s.yaml", ["params: { x: 'float:0:1' }", `command: ["node", "${QUADRATIC}", "--x", "{x}", "--y", "1"]`, "sampler: { name: random, options: { seed: 1 } }", "trials: 1"]);
+    // The two seeded runs (each in a database of its own) and create-then-worker do not interact: all side by side.
+    const seeded = (seed: string) => sextant(["tune", "--config", file, "--storage", `sqlite:./s${seed}.db`, "-s", `seed${seed}`, "--seed", seed, "--json"], { cwd: dir });
+    const createAndWork = async () => {
+      const made = await sextant(["create", "--storage", "sqlite:./e.db", "-s", "enq", "-p", "x=int:0:100", "-n", "3", "--enqueue", "x=42", "--enqueue", "x=42", "-q", "--", "node", QUADRATIC, "--x", "{x}", "--y", "1"], { cwd: dir });
+      expect(made.code, made.stderr).toBe(0);
+      return sextant(["worker", "--storage", "sqlite:./e.db", "-s", "enq", "--json"], { cwd: dir });
+    };
+    const [seed2, seed3, worked] = await Promise.all([seeded("2"), seeded("3"), createAndWork()]);
     const xs: unknown[] = [];
-    for (const seed of ["2", "3"]) {
-      const run = await sextant(["tune", "--config", file, "--storage", "sqlite:./s.db", "-s", `seed${seed}`, "--seed", seed, "--json"], { cwd: dir });
+    for (const run of [seed2, seed3]) {
       expect(run.code, run.stderr).toBe(0);
       xs.push(JSON.parse(run.stdout).best.params.x);
     }
     // Both used to run the file's seed 1.
     expect(xs[0]).not.toEqual(xs[1]);
-    const made = await sextant(["create", "--storage", "sqlite:./e.db", "-s", "enq", "-p", "x=int:0:100", "-n", "3", "--enqueue", "x=42", "--enqueue", "x=42", "-q", "--", "node", QUADRATIC, "--x", "{x}", "--y", "1"], { cwd: dir });
-    expect(made.code, made.stderr).toBe(0);
-    const worked = await sextant(["worker", "--storage", "sqlite:./e.db", "-s", "enq", "--json"], { cwd: dir });
     // The repeat was skipped and its budget slot lost: 2 trials for --trials 3.
     expect(JSON.parse(worked.stdout)).toMatchObject({ total: { trials: 3 } });
   });
