@@ -304,17 +304,23 @@ describe.skipIf(!haveChromium && !inCI())("dashboard in headless Chromium", { ti
 
   it("draws every plot with the marks the server sent, asking for each answer once", async () => {
     const asked: string[] = [];
+    // The two-objective study's page, checked below, loads while this one is checked.
+    const opening = open(studyUrl("two-objectives"));
+    // Awaited below; should a check before fail first, its failure is the one reported.
+    opening.catch(() => undefined);
     const page = await open(studyUrl("fixture-1k"), { apiRequests: asked });
-    const points = await apiJson<{ values: (number | null)[]; shown: number }>("/studies/fixture-1k/points?maxPoints=2000");
+    const [points, curves, timeline, contour, importance, beliefs, ecdf] = await Promise.all([
+      apiJson<{ values: (number | null)[]; shown: number }>("/studies/fixture-1k/points?maxPoints=2000"),
+      apiJson<{ shown: number }>("/studies/fixture-1k/curves"),
+      apiJson<{ shown: number }>("/studies/fixture-1k/timeline?maxPoints=2000"),
+      apiJson<{ cells: unknown[] }>("/studies/fixture-1k/contour?x=x1&y=x2"),
+      apiJson<{ params: { name: string; correlation: number }[] }>("/studies/fixture-1k/importance"),
+      apiJson<{ x: unknown[] }>("/studies/fixture-1k/beliefs?x=x1"),
+      apiJson<{ shown: number; matched: number }>("/studies/fixture-1k/ecdf?maxPoints=2000"),
+    ]);
     const withValue = points.values.filter((v) => v !== null).length;
-    const curves = await apiJson<{ shown: number }>("/studies/fixture-1k/curves");
-    const timeline = await apiJson<{ shown: number }>("/studies/fixture-1k/timeline?maxPoints=2000");
-    const contour = await apiJson<{ cells: unknown[] }>("/studies/fixture-1k/contour?x=x1&y=x2");
-    const importance = await apiJson<{ params: { name: string; correlation: number }[] }>("/studies/fixture-1k/importance");
     // f = 10·x1² + x2: x1 carries nearly all of the variance.
     expect(importance.params[0]!.name).toBe("x1");
-    const beliefs = await apiJson<{ x: unknown[] }>("/studies/fixture-1k/beliefs?x=x1");
-    const ecdf = await apiJson<{ shown: number; matched: number }>("/studies/fixture-1k/ecdf?maxPoints=2000");
     const expected: Record<string, number> = {
       "history-plot": withValue,
       "curves-plot": curves.shown,
@@ -342,7 +348,7 @@ describe.skipIf(!haveChromium && !inCI())("dashboard in headless Chromium", { ti
     await page.screenshot({ path: join(SHOTS, "study.png"), fullPage: true });
     await page.close();
 
-    const mo = await open(studyUrl("two-objectives"));
+    const mo = await opening;
     const pareto = await apiJson<{ shown: number; front: unknown[] }>("/studies/two-objectives/pareto?maxPoints=2000");
     await mo.waitForSelector("[data-testid=pareto-plot][data-marks]");
     expect(Number(await mo.getAttribute("[data-testid=pareto-plot]", "data-marks"))).toBe(pareto.shown);
