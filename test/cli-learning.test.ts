@@ -1,8 +1,8 @@
 // CLI suite (spawns `node bin/sextant.js` against dist/): `sextant priors` and `sextant online`.
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { shellWord } from "../src/cli/format.js";
 import { createOnlineTuner } from "../src/online/index.js";
 import { MINUS_INFINITE_COST } from "../src/online/tuner.js";
@@ -15,7 +15,10 @@ const run = (args: string[]) => sextant(args, { cwd: dir });
 
 describe("sextant priors", () => {
   it("prints the Step Law's prediction with its formula and source, and as JSON", async () => {
-    const table = await run(["priors", "llm", "--params", "1e9", "--tokens", "1e11"]);
+    const [table, jsonRun] = await Promise.all([
+      run(["priors", "llm", "--params", "1e9", "--tokens", "1e11"]),
+      run(["priors", "llm", "--params", "1e9", "--tokens", "1e11", "--sequence-length", "4096", "--json"]),
+    ]);
     expect(table.code).toBe(0);
     expect(table.stdout).toMatch(/^learning rate +0\.001632/m);
     expect(table.stdout).toMatch(/^batch size \(tokens\) +1107715/m);
@@ -23,27 +26,25 @@ describe("sextant priors", () => {
     expect(table.stdout).toMatch(/arXiv:2503\.04715/);
     expect(table.stdout).toMatch(/--param lr=float:0\.0005162:0\.005162:log/);
     expect(table.stdout).toMatch(/^  --enqueue lr=0\.001632,batch_size=1107715$/m);
-    const json = JSON.parse((await run(["priors", "llm", "--params", "1e9", "--tokens", "1e11", "--sequence-length", "4096", "--json"])).stdout);
+    const json = JSON.parse(jsonRun.stdout);
     expect(json.batchSizeSequences).toBe(270);
     expect(json.first.batch_size).toBe(270);
   });
 
   it("refuses a range too wide to search or too narrow to print", async () => {
+    const decades = (value: string, ...flags: string[]) => run(["priors", "llm", "--params", "1e9", "--tokens", "1e11", "--decades", value, ...flags]);
+    const [wide, narrow, least, unrounded] = await Promise.all([decades("1e6"), decades("1e-9"), decades("0.01"), decades("0.001", "--json")]);
     // --decades 1e6 printed lr=float:0.000:Infinity:log, which sextant tune then refused.
-    const wide = await run(["priors", "llm", "--params", "1e9", "--tokens", "1e11", "--decades", "1e6"]);
     expect(wide.code).toBe(2);
     // Named as the flag, where it said "decades" (the library's option).
     expect(wide.stderr).toBe("sextant: --decades must be a positive number of at most 12, got 1000000\n");
     // --decades 1e-9 printed lr=float:0.001632:0.001632:log, a range of one value.
-    const narrow = await run(["priors", "llm", "--params", "1e9", "--tokens", "1e11", "--decades", "1e-9"]);
     expect([narrow.code, narrow.stderr]).toEqual([
       2,
       "sextant: --decades must be at least 0.01 (the range's bounds are printed to 4 digits, and a narrower one prints as a single value), got 1e-9\n",
     ]);
-    const least = await run(["priors", "llm", "--params", "1e9", "--tokens", "1e11", "--decades", "0.01"]);
     expect(least.stdout).toMatch(/--param lr=float:0\.001614:0\.001651:log/);
     // --json prints the bounds unrounded, so a narrower range is as good there as in the library.
-    const unrounded = await run(["priors", "llm", "--params", "1e9", "--tokens", "1e11", "--decades", "0.001", "--json"]);
     expect(unrounded.code, unrounded.stderr).toBe(0);
     const { space, first } = JSON.parse(unrounded.stdout);
     expect(space.lr.low).toBeLessThan(first.lr);
@@ -52,12 +53,15 @@ describe("sextant priors", () => {
   });
 
   it("names a missing or malformed flag", async () => {
-    const missing = await run(["priors", "llm", "--tokens", "1e11"]);
+    const [missing, bad, unknown] = await Promise.all([
+      run(["priors", "llm", "--tokens", "1e11"]),
+      run(["priors", "llm", "--params", "big", "--tokens", "1e11"]),
+      run(["priors", "mlp", "--params", "1", "--tokens", "1"]),
+    ]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toBe("sextant: --params is required\n");
-    const bad = await run(["priors", "llm", "--params", "big", "--tokens", "1e11"]);
     expect(bad.stderr).toMatch(/--params must be a positive number/);
-    expect((await run(["priors", "mlp", "--params", "1", "--tokens", "1"])).stderr).toMatch(/unknown prior "mlp"/);
+    expect(unknown.stderr).toMatch(/unknown prior "mlp"/);
   });
 });
 
@@ -89,16 +93,17 @@ describe("sextant online", () => {
     const below = await run(["online", "observe", "sor", "-20", "--storage", storage, "--json"]);
     expect([below.code, JSON.parse(below.stdout), below.stderr]).toEqual([0, { rounds: 4, clipped: true }, expect.stringMatching(/^sextant: warning: cost -20 is below 0 and counts as the best/)]);
     expect(values.every((v) => [1, 1.3, 1.6, 1.9].some((g) => Math.abs(g - v) < 1e-9))).toBe(true);
-    const shown = JSON.parse((await run(["online", "show", "sor", "--storage", storage, "--json"])).stdout);
-    expect(shown.rounds).toBe(4);
-
     // The tuner shares the studies' names but is no study: listed apart, and tune refuses its name
     // (it used to resume it as an empty study and add trials to it).
-    const listed = await run(["studies", "--storage", storage]);
+    const [shownRun, listed, json, tuned] = await Promise.all([
+      run(["online", "show", "sor", "--storage", storage, "--json"]),
+      run(["studies", "--storage", storage]),
+      run(["studies", "--storage", storage, "--json"]),
+      run(["tune", "--study", "sor", "--trials", "1", "--param", "x=float:0:1", "--storage", storage, "--", "echo", "{x}"]),
+    ]);
+    expect(JSON.parse(shownRun.stdout).rounds).toBe(4);
     expect(listed.stdout).toBe(`no studies in ${storage}\nonline tuner(s), not studies (sextant online show NAME): sor\n`);
-    const json = await run(["studies", "--storage", storage, "--json"]);
     expect([JSON.parse(json.stdout), json.stderr]).toEqual([[], "sextant: online tuner(s), not studies (sextant online show NAME): sor\n"]);
-    const tuned = await run(["tune", "--study", "sor", "--trials", "1", "--param", "x=float:0:1", "--storage", storage, "--", "echo", "{x}"]);
     expect(tuned.code).toBe(1);
     expect(tuned.stderr).toContain('"sor" is an online tuner, not a study (its state: sextant online show sor); give the study another name');
     expect(JSON.parse((await run(["online", "show", "sor", "--storage", storage, "--json"])).stdout).rounds).toBe(4);
@@ -108,23 +113,25 @@ describe("sextant online", () => {
     // show printed the play distribution only: the range, cost scale, seed and rates were nowhere.
     const storage = `sqlite:${join(dir, "online-settings.db")}`;
     await run(["online", "create", "sor", "--low", "1", "--high", "1.9", "--arms", "4", "--cost-scale", "120", "--seed", "3", "--learning-rate", "3", "--storage", storage]);
-    const shown = await run(["online", "show", "sor", "--storage", storage]);
+    const [shown, shownJson] = await Promise.all([
+      run(["online", "show", "sor", "--storage", storage]),
+      run(["online", "show", "sor", "--storage", storage, "--json"]),
+      run(["online", "create", "ctx", "--low", "0.1", "--high", "10", "--log", "--context-low", "0,1", "--context-high", "1,5", "--degree", "2", "--seed", "4", "--storage", storage]),
+    ]);
     expect(shown.stdout.split("\n").slice(0, 3)).toEqual([
       "tuner sor: tsallis-inf, 0 cost(s) observed",
       "parameter: name value, low 1, high 1.9, log false, arms 4",
       "costScale 120, learningRate 3, seed 3",
     ]);
-    const json = JSON.parse((await run(["online", "show", "sor", "--storage", storage, "--json"])).stdout);
-    expect(json).toMatchObject({ parameter: { name: "value", low: 1, high: 1.9, log: false, arms: 4 }, costScale: 120, learningRate: 3, seed: 3 });
-    await run(["online", "create", "ctx", "--low", "0.1", "--high", "10", "--log", "--context-low", "0,1", "--context-high", "1,5", "--degree", "2", "--seed", "4", "--storage", storage]);
-    const contextual = await run(["online", "show", "ctx", "--storage", storage]);
+    expect(JSON.parse(shownJson.stdout)).toMatchObject({ parameter: { name: "value", low: 1, high: 1.9, log: false, arms: 4 }, costScale: 120, learningRate: 3, seed: 3 });
+    const [contextual, contextualJson] = await Promise.all([run(["online", "show", "ctx", "--storage", storage]), run(["online", "show", "ctx", "--storage", storage, "--json"])]);
     expect(contextual.stdout.split("\n").slice(0, 4)).toEqual([
       "tuner ctx: chebcb, 0 cost(s) observed",
       "parameter: name value, low 0.1, high 10, log true, arms 16",
       "context: low 0,1, high 1,5, degree 2",
       "costScale 1, exploration 10, seed 4",
     ]);
-    expect(JSON.parse((await run(["online", "show", "ctx", "--storage", storage, "--json"])).stdout).context).toEqual({ low: [0, 1], high: [1, 5], degree: 2 });
+    expect(JSON.parse(contextualJson.stdout).context).toEqual({ low: [0, 1], high: [1, 5], degree: 2 });
   });
 
   it("counts an infinite cost (inf, Infinity) as the worst, as the library does, and refuses nan and -inf", async () => {
@@ -144,89 +151,126 @@ describe("sextant online", () => {
     }
     expect(JSON.parse((await run(["online", "show", "sor", "--storage", storage, "--json"])).stdout).probabilities).toEqual(library.stats().probabilities);
     await run(["online", "choose", "sor", "--storage", storage]);
+    const minusInfinities = ["-inf", "-Infinity", "-1e999"];
+    const [nan, ...best] = await Promise.all([
+      run(["online", "observe", "sor", "nan", "--storage", storage]),
+      ...minusInfinities.map((cost) => run(["online", "observe", "sor", "--storage", storage, "--", cost])),
+    ]);
     // It counted as the best cost, with a warning only: costs are 0 or more, and minus infinity is a slip.
-    for (const cost of ["-inf", "-Infinity", "-1e999"]) {
-      const best = await run(["online", "observe", "sor", "--storage", storage, "--", cost]);
-      expect([best.code, best.stderr]).toEqual([2, `sextant: COST "${cost}" is refused: ${MINUS_INFINITE_COST}\n`]);
+    for (const [i, cost] of minusInfinities.entries()) {
+      expect([best[i]!.code, best[i]!.stderr]).toEqual([2, `sextant: COST "${cost}" is refused: ${MINUS_INFINITE_COST}\n`]);
     }
-    const nan = await run(["online", "observe", "sor", "nan", "--storage", storage]);
     expect([nan.code, nan.stderr]).toEqual([2, 'sextant: COST must be a number (or inf, a diverged solve\'s), got "nan"\n']);
     expect(JSON.parse((await run(["online", "show", "sor", "--storage", storage, "--json"])).stdout).rounds).toBe(3);
   });
 
   it("refuses bad input with a clear message", async () => {
     const storage = `sqlite:${join(dir, "bad.db")}`;
+    const [list, chose, show, unknown] = await Promise.all([
+      run(["online", "list"]),
+      run(["online", "chose", "t"]),
+      run(["online", "show"]),
+      run(["online", "choose", "nope", "--storage", storage]),
+    ]);
     // The action is judged before the name: "online list" said a name was missing.
-    expect((await run(["online", "list"])).stderr).toBe('sextant: unknown action "list"; online tuners are listed by sextant studies; use create, choose, observe or show\n');
-    expect((await run(["online", "chose", "t"])).stderr).toMatch(/unknown action "chose" \(did you mean "choose"\?\)/);
-    expect((await run(["online", "show"])).stderr).toBe("sextant: online show needs the tuner's name: sextant online show NAME\n");
-    const unknown = await run(["online", "choose", "nope", "--storage", storage]);
+    expect(list.stderr).toBe('sextant: unknown action "list"; online tuners are listed by sextant studies; use create, choose, observe or show\n');
+    expect(chose.stderr).toMatch(/unknown action "chose" \(did you mean "choose"\?\)/);
+    expect(show.stderr).toBe("sextant: online show needs the tuner's name: sextant online show NAME\n");
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/no online tuner named "nope".*sextant online create nope/);
     // Looking for a tuner in a file that does not exist says so, and leaves no empty database behind.
     expect(unknown.stderr).toMatch(/no storage found at sqlite:.*bad\.db: .*does not exist; point at one with --storage/);
     expect(existsSync(join(dir, "bad.db"))).toBe(false);
-    const range = await run(["online", "create", "t", "--low", "2", "--high", "1", "--storage", storage]);
-    expect(range.code).toBe(2);
-    expect(range.stderr).toBe("sextant: --low (2) must be below --high (1)\n");
     // Each flag is named, and a malformed number is refused rather than stored as NaN (--seed abc
-    // used to be stored as null and draw like seed 0).
+    // used to be stored as null and draw like seed 0). The refusals run side by side: none writes.
     const refused = async (args: string[]) => {
       const result = await run(["online", "create", "u", ...args, "--storage", storage]);
       expect(result.code, result.stderr).toBe(2);
       return result.stderr;
     };
-    expect(await refused(["--low", "1"])).toBe("sextant: online create needs --low and --high (the parameter's range)\n");
-    expect(await refused(["--low", "1", "--high", "2", "--seed", "abc"])).toBe('sextant: --seed must be an integer, got "abc"\n');
-    expect(await refused(["--low", "1", "--high", "2", "--seed", "1.5"])).toBe('sextant: --seed must be an integer, got "1.5"\n');
-    expect(await refused(["--low", "x", "--high", "2"])).toBe('sextant: --low must be a number, got "x"\n');
-    expect(await refused(["--low", "1", "--high", "2", "--arms", "many"])).toBe('sextant: --arms must be a positive integer, got "many"\n');
-    expect(await refused(["--low", "1", "--high", "2", "--arms", "1"])).toBe("sextant: --arms must be at least 2, got 1\n");
-    // No upper limit: --arms 1000000000 ran out of memory. The HTTP API's limit, 10,000, applies.
-    expect(await refused(["--low", "1", "--high", "2", "--arms", "10001"])).toBe("sextant: --arms must be at most 10000, got 10001\n");
-    expect(await refused(["--low", "1", "--high", "2", "--cost-scale", "-3"])).toBe('sextant: --cost-scale must be a positive number, got "-3"\n');
-    expect(await refused(["--low", "0", "--high", "2", "--log"])).toBe("sextant: --low must be positive with --log, got 0\n");
+    const [range, flags] = await Promise.all([
+      run(["online", "create", "t", "--low", "2", "--high", "1", "--storage", storage]),
+      Promise.all([
+        refused(["--low", "1"]),
+        refused(["--low", "1", "--high", "2", "--seed", "abc"]),
+        refused(["--low", "1", "--high", "2", "--seed", "1.5"]),
+        refused(["--low", "x", "--high", "2"]),
+        refused(["--low", "1", "--high", "2", "--arms", "many"]),
+        refused(["--low", "1", "--high", "2", "--arms", "1"]),
+        // No upper limit: --arms 1000000000 ran out of memory. The HTTP API's limit, 10,000, applies.
+        refused(["--low", "1", "--high", "2", "--arms", "10001"]),
+        refused(["--low", "1", "--high", "2", "--cost-scale", "-3"]),
+        refused(["--low", "0", "--high", "2", "--log"]),
+      ]),
+    ]);
+    expect(range.code).toBe(2);
+    expect(range.stderr).toBe("sextant: --low (2) must be below --high (1)\n");
+    expect(flags).toEqual([
+      "sextant: online create needs --low and --high (the parameter's range)\n",
+      'sextant: --seed must be an integer, got "abc"\n',
+      'sextant: --seed must be an integer, got "1.5"\n',
+      'sextant: --low must be a number, got "x"\n',
+      'sextant: --arms must be a positive integer, got "many"\n',
+      "sextant: --arms must be at least 2, got 1\n",
+      "sextant: --arms must be at most 10000, got 10001\n",
+      'sextant: --cost-scale must be a positive number, got "-3"\n',
+      "sextant: --low must be positive with --log, got 0\n",
+    ]);
     expect((await run(["online", "show", "u", "--storage", storage])).code).toBe(2);
     await run(["online", "create", "t", "--low", "0", "--high", "1", "--storage", storage]);
-    const early = await run(["online", "observe", "t", "3", "--storage", storage]);
+    const [early, again, malformed] = await Promise.all([
+      run(["online", "observe", "t", "3", "--storage", storage]),
+      run(["online", "create", "t", "--low", "0", "--high", "2", "--arms", "8", "--cost-scale", "120", "--storage", storage]),
+      run(["online", "observe", "t", "x", "--storage", storage]),
+      run(["online", "create", "ctx2", "--low", "0", "--high", "1", "--context-low", "0,0", "--context-high", "1,1", "--storage", storage]),
+    ]);
     expect(early.code).toBe(2);
     expect(early.stderr).toBe('sextant: online tuner "t" has no value waiting for its cost: run "sextant online choose t" first\n');
-    const again = await run(["online", "create", "t", "--low", "0", "--high", "2", "--arms", "8", "--cost-scale", "120", "--storage", storage]);
     expect(again.code).toBe(2);
     expect(again.stderr).toBe(
       // It named the library's fields (high, arms, costScale), which no flag of online create is called.
       'sextant: online tuner "t" exists with other settings (--high 1, not 2; --arms 16, not 8; --cost-scale 1, not 120); ' +
         'run "sextant online choose t" to use it as it is, or create one under another name\n',
     );
-    expect((await run(["online", "observe", "t", "x", "--storage", storage])).stderr).toMatch(/COST must be a number/);
+    expect(malformed.stderr).toMatch(/COST must be a number/);
     // An empty item read as 0: a feature left out ("0.5,") was a feature of 0, and the tuner chose for it.
-    await run(["online", "create", "ctx2", "--low", "0", "--high", "1", "--context-low", "0,0", "--context-high", "1,1", "--storage", storage]);
-    for (const context of ["0.5,", ",0.5", "0.5, "]) {
-      const result = await run(["online", "choose", "ctx2", "--context", context, "--storage", storage]);
-      expect([result.code, result.stderr]).toEqual([2, `sextant: --context must be comma-separated numbers, got "${context}"\n`]);
+    const contexts = ["0.5,", ",0.5", "0.5, "];
+    const choices = await Promise.all(contexts.map((context) => run(["online", "choose", "ctx2", "--context", context, "--storage", storage])));
+    for (const [i, context] of contexts.entries()) {
+      expect([choices[i]!.code, choices[i]!.stderr]).toEqual([2, `sextant: --context must be comma-separated numbers, got "${context}"\n`]);
     }
-    expect(JSON.parse((await run(["online", "show", "ctx2", "--storage", storage, "--json"])).stdout).pending).toBe(null);
-    expect(await refused(["--low", "1", "--high", "2", "--context-low", "0,,0", "--context-high", "1,1,1"])).toBe('sextant: --context-low must be comma-separated numbers, got "0,,0"\n');
-    // Each named by its flag: the library's refusals named its options (algorithm, context.low and context.high, context).
-    expect(await refused(["--low", "1", "--high", "2", "--algorithm", "chebc"])).toBe('sextant: --algorithm must be one of tsallis-inf, exp3, chebcb, got "chebc" (did you mean "chebcb"?)\n');
-    expect(await refused(["--low", "1", "--high", "2", "--algorithm", "exp3", "--context-low", "0", "--context-high", "1"])).toBe(
-      "sextant: --context-low and --context-high are the features of a chebcb tuner; --algorithm exp3 takes none\n",
-    );
-    expect(await refused(["--low", "1", "--high", "2", "--context-low", "0,0", "--context-high", "1"])).toBe(
-      "sextant: --context-low and --context-high must give one number per feature each, got 2 and 1\n",
-    );
-    expect(await refused(["--low", "1", "--high", "2", "--context-low", "0,2", "--context-high", "1,1"])).toBe("sextant: feature 1: --context-low (2) must be below --context-high (1)\n");
     const choose = async (tuner: string, ...flags: string[]) => {
       const result = await run(["online", "choose", tuner, ...flags, "--storage", storage]);
       expect(result.code, result.stderr).toBe(2);
       return result.stderr;
     };
-    expect(await choose("ctx2")).toBe("sextant: online choose ctx2 needs --context: the instance's 2 feature(s), comma-separated\n");
-    expect(await choose("ctx2", "--context", "1")).toBe('sextant: --context must give the tuner\'s 2 feature(s), comma-separated, got 1 number(s): "1"\n');
-    expect(await choose("t", "--context", "1")).toBe('sextant: --context gives the features of a chebcb tuner; "t" is a tsallis-inf tuner and takes none\n');
-    expect(await refused(["--low", "1", "--high", "2", "--algorithm", "chebcb"])).toBe(
+    const [pending, refusals] = await Promise.all([
+      run(["online", "show", "ctx2", "--storage", storage, "--json"]),
+      Promise.all([
+        refused(["--low", "1", "--high", "2", "--context-low", "0,,0", "--context-high", "1,1,1"]),
+        // Each named by its flag: the library's refusals named its options (algorithm, context.low and context.high, context).
+        refused(["--low", "1", "--high", "2", "--algorithm", "chebc"]),
+        refused(["--low", "1", "--high", "2", "--algorithm", "exp3", "--context-low", "0", "--context-high", "1"]),
+        refused(["--low", "1", "--high", "2", "--context-low", "0,0", "--context-high", "1"]),
+        refused(["--low", "1", "--high", "2", "--context-low", "0,2", "--context-high", "1,1"]),
+        choose("ctx2"),
+        choose("ctx2", "--context", "1"),
+        choose("t", "--context", "1"),
+        refused(["--low", "1", "--high", "2", "--algorithm", "chebcb"]),
+      ]),
+    ]);
+    expect(JSON.parse(pending.stdout).pending).toBe(null);
+    expect(refusals).toEqual([
+      'sextant: --context-low must be comma-separated numbers, got "0,,0"\n',
+      'sextant: --algorithm must be one of tsallis-inf, exp3, chebcb, got "chebc" (did you mean "chebcb"?)\n',
+      "sextant: --context-low and --context-high are the features of a chebcb tuner; --algorithm exp3 takes none\n",
+      "sextant: --context-low and --context-high must give one number per feature each, got 2 and 1\n",
+      "sextant: feature 1: --context-low (2) must be below --context-high (1)\n",
+      "sextant: online choose ctx2 needs --context: the instance's 2 feature(s), comma-separated\n",
+      'sextant: --context must give the tuner\'s 2 feature(s), comma-separated, got 1 number(s): "1"\n',
+      'sextant: --context gives the features of a chebcb tuner; "t" is a tsallis-inf tuner and takes none\n',
       "sextant: --algorithm chebcb needs the features' ranges: --context-low and --context-high, one comma-separated number per feature\n",
-    );
+    ]);
   });
 
   it("records a cost given with choose's --context, and warns that observe ignores it", async () => {
@@ -267,15 +311,24 @@ describe("sextant online", () => {
       expect(result.code, result.stderr).toBe(2);
       return result.stderr;
     };
-    expect(await refused(["choose", "t", "--low", "5"])).toBe("sextant: online choose takes no --low (a flag of online create)\n");
-    expect(await refused(["observe", "t", "3", "--cost-scale", "10"])).toBe("sextant: online observe takes no --cost-scale (a flag of online create)\n");
-    expect(await refused(["create", "u", "--low", "1", "--high", "2", "--context", "0.5"])).toBe("sextant: online create takes no --context (a flag of online choose)\n");
-    expect(await refused(["create", "u", "--low", "1", "--high", "2", "--degree", "3"])).toBe(
-      "sextant: --degree is the Chebyshev degree of a chebcb tuner's features: give it with --context-low and --context-high\n",
-    );
     const chebcb = ["create", "u", "--low", "1", "--high", "2", "--context-low", "0", "--context-high", "1", "--learning-rate", "4"];
-    expect(await refused(chebcb)).toBe("sextant: --learning-rate sets the learning rate of tsallis-inf and exp3; chebcb has none\n");
-    expect(await refused([...chebcb, "--algorithm", "chebcb"])).toBe("sextant: --learning-rate sets the learning rate of tsallis-inf and exp3; chebcb has none\n");
+    expect(
+      await Promise.all([
+        refused(["choose", "t", "--low", "5"]),
+        refused(["observe", "t", "3", "--cost-scale", "10"]),
+        refused(["create", "u", "--low", "1", "--high", "2", "--context", "0.5"]),
+        refused(["create", "u", "--low", "1", "--high", "2", "--degree", "3"]),
+        refused(chebcb),
+        refused([...chebcb, "--algorithm", "chebcb"]),
+      ]),
+    ).toEqual([
+      "sextant: online choose takes no --low (a flag of online create)\n",
+      "sextant: online observe takes no --cost-scale (a flag of online create)\n",
+      "sextant: online create takes no --context (a flag of online choose)\n",
+      "sextant: --degree is the Chebyshev degree of a chebcb tuner's features: give it with --context-low and --context-high\n",
+      "sextant: --learning-rate sets the learning rate of tsallis-inf and exp3; chebcb has none\n",
+      "sextant: --learning-rate sets the learning rate of tsallis-inf and exp3; chebcb has none\n",
+    ]);
     expect((await run(["online", "show", "u", "--storage", storage])).stderr).toMatch(/no online tuner named "u"/);
     expect((await run(["online", "choose", "t", "--json", "--storage", storage])).code).toBe(0);
   });
@@ -302,19 +355,19 @@ describe("sextant online", () => {
     const created = await create("slow", "--learning-rate", "0.5");
     expect([created.code, created.stderr]).toEqual([0, expect.stringMatching(/^online tuner "slow" created/)]);
     // The stored tuner has the rate given: the default is another setting, the same rate resumes it.
-    expect((await create("slow")).stderr).toMatch(/exists with other settings \(--learning-rate 0\.5, not 2\)/);
-    expect((await create("slow", "--learning-rate", "0.5")).stderr).toMatch(/already existed with these settings: resumed/);
+    const [other, same, usualCreated] = await Promise.all([create("slow"), create("slow", "--learning-rate", "0.5"), create("default")]);
+    expect(other.stderr).toMatch(/exists with other settings \(--learning-rate 0\.5, not 2\)/);
+    expect(same.stderr).toMatch(/already existed with these settings: resumed/);
     // The rate reaches the bandit: both tuners draw the same first value (uniform, same seed), and
     // after its cost of 1 the one at the lower rate moves less probability away from it.
-    expect((await create("default")).code).toBe(0);
+    expect(usualCreated.code).toBe(0);
     const afterOneCost = async (name: string) => {
       const { value } = JSON.parse((await run(["online", "choose", name, "--json", "--storage", storage])).stdout) as { value: number };
       expect((await run(["online", "observe", name, "1", "--storage", storage])).code).toBe(0);
       const { values, probabilities } = JSON.parse((await run(["online", "show", name, "--json", "--storage", storage])).stdout) as { values: number[]; probabilities: number[] };
       return { value, probability: probabilities[values.indexOf(value)]! };
     };
-    const slow = await afterOneCost("slow");
-    const usual = await afterOneCost("default");
+    const [slow, usual] = await Promise.all([afterOneCost("slow"), afterOneCost("default")]);
     expect(slow.value).toBe(usual.value);
     expect(usual.probability).toBeLessThan(0.25);
     expect(slow.probability).toBeGreaterThan(usual.probability);
@@ -323,37 +376,50 @@ describe("sextant online", () => {
       expect(result.code).toBe(2);
       return result.stderr;
     };
-    expect(await refused("fast")).toBe('sextant: --learning-rate must be a positive number, got "fast"\n');
-    expect(await refused("0")).toBe('sextant: --learning-rate must be a positive number, got "0"\n');
-    expect(await refused("1e7")).toBe("sextant: --learning-rate must be a positive number of at most 1000000, got 10000000\n");
+    expect(await Promise.all([refused("fast"), refused("0"), refused("1e7")])).toEqual([
+      'sextant: --learning-rate must be a positive number, got "fast"\n',
+      'sextant: --learning-rate must be a positive number, got "0"\n',
+      "sextant: --learning-rate must be a positive number of at most 1000000, got 10000000\n",
+    ]);
   });
 
   it("names the flags of online create in a settings conflict, and says which settings no flag sets", async () => {
     const storage = `sqlite:${join(dir, "conflict.db")}`;
     const create = (name: string, ...flags: string[]) => run(["online", "create", name, "--low", "0", "--high", "1", ...flags, "--storage", storage]);
     expect((await create("ctx", "--algorithm", "chebcb", "--context-low", "0", "--context-high", "1")).code).toBe(0);
-    const context = await create("ctx", "--algorithm", "chebcb", "--context-low", "0", "--context-high", "2", "--degree", "3");
+    // The other tuners are made side by side, then each conflict is asked side by side.
+    const madeByLibrary = async () => {
+      const library = await openStorage(storage);
+      await (await createOnlineTuner({ name: "lib", storage: library, parameter: { name: "omega", low: 0, high: 1 } })).close();
+      await library.close();
+    };
+    const [context, ctx2, plain] = await Promise.all([
+      create("ctx", "--algorithm", "chebcb", "--context-low", "0", "--context-high", "2", "--degree", "3"),
+      create("ctx2", "--algorithm", "chebcb", "--context-low", "0,0", "--context-high", "1,2"),
+      create("plain"),
+      madeByLibrary(),
+    ]);
     expect([context.code, context.stderr]).toEqual([
       2,
       'sextant: online tuner "ctx" exists with other settings (--context-high 1, not 2; --degree 4, not 3); run "sextant online choose ctx" to use it as it is, or create one under another name\n',
     ]);
+    expect(ctx2.code).toBe(0);
+    expect(plain.code).toBe(0);
+    const [ranges, algorithm, otherRate, named] = await Promise.all([
+      create("ctx2", "--algorithm", "chebcb", "--context-low", "0,1", "--context-high", "1,3"),
+      create("ctx2", "--algorithm", "exp3"),
+      create("plain", "--algorithm", "chebcb", "--context-low", "0,0", "--context-high", "1,2", "--degree", "2"),
+      create("lib", "--log", "--low", "0.1"),
+    ]);
     // Context ranges as the flags take them (comma-separated), where the conflict showed JSON arrays ([0,0], not [0,1]).
-    expect((await create("ctx2", "--algorithm", "chebcb", "--context-low", "0,0", "--context-high", "1,2")).code).toBe(0);
-    expect((await create("ctx2", "--algorithm", "chebcb", "--context-low", "0,1", "--context-high", "1,3")).stderr).toContain(
-      "exists with other settings (--context-low 0,0, not 0,1; --context-high 1,2, not 1,3); ",
-    );
-    expect((await create("ctx2", "--algorithm", "exp3")).stderr).toContain("(--algorithm chebcb, not exp3; --context-low/--context-high 0,0/1,2 (--degree 4), not none); ");
-    expect((await create("plain")).code).toBe(0);
+    expect(ranges.stderr).toContain("exists with other settings (--context-low 0,0, not 0,1; --context-high 1,2, not 1,3); ");
+    expect(algorithm.stderr).toContain("(--algorithm chebcb, not exp3; --context-low/--context-high 0,0/1,2 (--degree 4), not none); ");
     // The rate of the other kind of algorithm is no difference of its own: it was listed as
     // "exploration none, not 10", said to have no flag, of a tuner this command had made.
-    expect((await create("plain", "--algorithm", "chebcb", "--context-low", "0,0", "--context-high", "1,2", "--degree", "2")).stderr).toBe(
+    expect(otherRate.stderr).toBe(
       'sextant: online tuner "plain" exists with other settings (--algorithm tsallis-inf, not chebcb; --context-low/--context-high none, not 0,0/1,2 (--degree 2)); ' +
         'run "sextant online choose plain" to use it as it is, or create one under another name\n',
     );
-    const library = await openStorage(storage);
-    await (await createOnlineTuner({ name: "lib", storage: library, parameter: { name: "omega", low: 0, high: 1 } })).close();
-    await library.close();
-    const named = await create("lib", "--log", "--low", "0.1");
     expect(named.stderr).toBe(
       'sextant: online tuner "lib" exists with other settings (parameter.name omega, not value; --low 0, not 0.1; --log off, not on); ' +
         'run "sextant online choose lib" to use it as it is, or create one under another name (no flag sets parameter.name: the tuner was made through the library or the HTTP API)\n',
@@ -363,12 +429,15 @@ describe("sextant online", () => {
   it("names a tuner as one to the study commands, which used to crash or show it as an empty study, and deletes it", async () => {
     const storage = `sqlite:${join(dir, "tuner.db")}`;
     expect((await run(["online", "create", "t1", "--low", "1", "--high", "2", "--storage", storage])).code).toBe(0);
-    for (const command of [["best", "t1"], ["trials", "t1"], ["export", "t1"], ["report", "t1"]]) {
-      const result = await run([...command, "--storage", storage]);
-      expect(result.code, command.join(" ")).toBe(1);
-      expect(result.stderr).toBe(`sextant: "t1" is an online tuner, not a study: sextant online show t1 --storage ${shellWord(storage)} prints its state\n`);
+    const commands = [["best", "t1"], ["trials", "t1"], ["export", "t1"], ["report", "t1"]];
+    const [create, ...results] = await Promise.all([
+      run(["create", "--study", "t1", "--storage", storage, "-p", "x=float:0:1", "--", "node", "-e", "1"]),
+      ...commands.map((command) => run([...command, "--storage", storage])),
+    ]);
+    for (const [i, command] of commands.entries()) {
+      expect(results[i]!.code, command.join(" ")).toBe(1);
+      expect(results[i]!.stderr).toBe(`sextant: "t1" is an online tuner, not a study: sextant online show t1 --storage ${shellWord(storage)} prints its state\n`);
     }
-    const create = await run(["create", "--study", "t1", "--storage", storage, "-p", "x=float:0:1", "--", "node", "-e", "1"]);
     expect(create.code).not.toBe(0);
     expect(create.stderr).toMatch(/"t1" is an online tuner, not a study/);
     const deleted = await run(["delete", "t1", "--yes", "--storage", storage]);
@@ -387,67 +456,111 @@ describe("sextant tune --enqueue", () => {
     const first = await tune(3);
     expect(first.code, first.stderr).toBe(0);
     expect(first.stderr).toMatch(/enqueued trial 0: x=1\.25, y=-2/);
-    const trials = await rows("prior");
-    expect(trials.map((t) => t.params.x)).toEqual([1.25, -0.5, expect.any(Number)]);
-    expect(trials[0]!.params.y).toBe(-2);
-    // Resumed with the same flags: nothing is queued twice.
-    const again = await tune(1);
-    expect(again.code, again.stderr).toBe(0);
-    expect(again.stderr).toMatch(/not enqueued again \(the study has a trial at x=1\.25, y=-2\)/);
-    expect((await rows("prior")).filter((t) => t.params.x === 1.25 || t.params.x === -0.5)).toHaveLength(2);
-    expect(await rows("prior")).toHaveLength(4);
+    // Resumed, a fleet and the refusals use the storage side by side: each has its own study.
+    const resumed = async () => {
+      const trials = await rows("prior");
+      expect(trials.map((t) => t.params.x)).toEqual([1.25, -0.5, expect.any(Number)]);
+      expect(trials[0]!.params.y).toBe(-2);
+      // Resumed with the same flags: nothing is queued twice.
+      const again = await tune(1);
+      expect(again.code, again.stderr).toBe(0);
+      expect(again.stderr).toMatch(/not enqueued again \(the study has a trial at x=1\.25, y=-2\)/);
+      const after = await rows("prior");
+      expect(after.filter((t) => t.params.x === 1.25 || t.params.x === -0.5)).toHaveLength(2);
+      expect(after).toHaveLength(4);
+    };
     // A fleet: the enqueued trial is the first of the budget.
-    const created = await run(["create", "--storage", storage, "--study", "fleet", "-q", "-n", "2", "--enqueue", "x=2,y=1", ...space, ...objective]);
-    expect(created.code, created.stderr).toBe(0);
-    expect((await run(["worker", "--storage", storage, "--study", "fleet", "-q"])).code).toBe(0);
-    const fleet = await rows("fleet");
-    expect(fleet).toHaveLength(2);
-    expect(fleet[0]!.params).toEqual({ x: 2, y: 1 });
+    const fleetRuns = async () => {
+      const created = await run(["create", "--storage", storage, "--study", "fleet", "-q", "-n", "2", "--enqueue", "x=2,y=1", ...space, ...objective]);
+      expect(created.code, created.stderr).toBe(0);
+      expect((await run(["worker", "--storage", storage, "--study", "fleet", "-q"])).code).toBe(0);
+      const fleet = await rows("fleet");
+      expect(fleet).toHaveLength(2);
+      expect(fleet[0]!.params).toEqual({ x: 2, y: 1 });
+    };
     // Bad values are named before anything runs.
     const bad = async (flag: string) => (await run(["tune", "--storage", storage, "--study", "bad", "-n", "1", "--enqueue", flag, ...space, ...objective])).stderr;
-    expect(await bad("x=7")).toBe('sextant: --enqueue "x=7": "x" must be a number from -5 to 5, got "7"\n');
-    expect(await bad("y=0.5")).toBe('sextant: --enqueue "y=0.5": "y" must be an integer from -3 to 3, got "0.5"\n');
-    expect(await bad("z=1")).toBe('sextant: --enqueue "z=1": no parameter named "z" (parameters: x, y)\n');
-    expect(await bad("x=1,x=2")).toBe('sextant: --enqueue "x=1,x=2": "x" is given twice\n');
-    const tooMany = await run(["create", "--storage", storage, "--study", "over", "-n", "1", "--enqueue", "x=1", "--enqueue", "x=2", ...space, ...objective]);
+    const [badValues, tooMany] = await Promise.all([
+      Promise.all([bad("x=7"), bad("y=0.5"), bad("z=1"), bad("x=1,x=2")]),
+      run(["create", "--storage", storage, "--study", "over", "-n", "1", "--enqueue", "x=1", "--enqueue", "x=2", ...space, ...objective]),
+      resumed(),
+      fleetRuns(),
+    ]);
+    expect(badValues).toEqual([
+      'sextant: --enqueue "x=7": "x" must be a number from -5 to 5, got "7"\n',
+      'sextant: --enqueue "y=0.5": "y" must be an integer from -3 to 3, got "0.5"\n',
+      'sextant: --enqueue "z=1": no parameter named "z" (parameters: x, y)\n',
+      'sextant: --enqueue "x=1,x=2": "x" is given twice\n',
+    ]);
     expect(tooMany.stderr).toBe("sextant: --enqueue gives 2 trials, more than the budget of --trials 1\n");
     expect((JSON.parse((await run(["studies", "--storage", storage, "--json"])).stdout) as { name: string }[]).map((s) => s.name).sort()).toEqual(["fleet", "prior"]);
   });
 });
 
 describe("sextant tune --warm-start", () => {
-  it("learns from an earlier study without counting its trials, and notes a parameter it cannot use", async () => {
-    const storage = `sqlite:${join(dir, "warm.db")}`;
+  // The earlier study the tests warm-start from, "may": 12 TPE trials, tuned once and copied into
+  // each test's storage (each tuned the same 12 trials again, a command spawn apiece).
+  const earlierStudy = join(dir, "may.db");
+  beforeAll(async () => {
     const objective = ["--", "node", join(FIXTURES, "cli-quadratic.mjs"), "--x", "{x}", "--y", "{y}"];
-    const earlier = await run(["tune", "--storage", storage, "--study", "may", "--sampler", "tpe", "--seed", "1", "-q", "-n", "12", "-p", "x=float:-5:5", "-p", "y=float:-5:5", ...objective]);
-    expect(earlier.code).toBe(0);
-    const later = await run(["tune", "--storage", storage, "--study", "june", "--sampler", "tpe", "--seed", "2", "-n", "3", "--warm-start", "may", "--json", "-p", "x=float:-5:5", "-p", "y=float:-4:4", ...objective]);
-    expect(later.code).toBe(0);
-    // y's new range leaves no trial of "may" usable: the note said y was ignored, while the source went unused.
-    expect(later.stderr).toMatch(/warm start from "may": .*none of its 12 does \("y" is \{"type":"float","low":-5,"high":5\} there, \{"type":"float","low":-4,"high":4\} here\), so it goes unused/);
-    const trials = JSON.parse((await run(["trials", "june", "--storage", storage, "--json"])).stdout) as unknown[];
-    expect(trials).toHaveLength(3);
-    const missing = await run(["tune", "--storage", storage, "--study", "july", "-n", "1", "--warm-start", "april", "-p", "x=float:-5:5", "-p", "y=float:-5:5", ...objective]);
+    const earlier = await run(["tune", "--storage", `sqlite:${earlierStudy}`, "--study", "may", "--sampler", "tpe", "--seed", "1", "-q", "-n", "12", "-p", "x=float:-5:5", "-p", "y=float:-5:5", ...objective]);
+    expect(earlier.code, earlier.stderr).toBe(0);
+  });
+  /** A storage URL for `file`, a copy of the storage holding "may". */
+  const withEarlierStudy = (file: string) => {
+    copyFileSync(earlierStudy, join(dir, file));
+    // The command closed the database, which checkpoints its write-ahead log; a log left behind goes along.
+    if (existsSync(`${earlierStudy}-wal`)) copyFileSync(`${earlierStudy}-wal`, join(dir, `${file}-wal`));
+    return `sqlite:${join(dir, file)}`;
+  };
+
+  it("learns from an earlier study without counting its trials, and notes a parameter it cannot use", async () => {
+    const storage = withEarlierStudy("warm.db");
+    const objective = ["--", "node", join(FIXTURES, "cli-quadratic.mjs"), "--x", "{x}", "--y", "{y}"];
+    const space = ["-p", "x=float:-5:5", "-p", "y=float:-5:5"];
+    // The run that learns, the refusals and the other sources use the storage side by side: each has its own study.
+    const learns = async () => {
+      const later = await run(["tune", "--storage", storage, "--study", "june", "--sampler", "tpe", "--seed", "2", "-n", "3", "--warm-start", "may", "--json", "-p", "x=float:-5:5", "-p", "y=float:-4:4", ...objective]);
+      expect(later.code).toBe(0);
+      // y's new range leaves no trial of "may" usable: the note said y was ignored, while the source went unused.
+      expect(later.stderr).toMatch(/warm start from "may": .*none of its 12 does \("y" is \{"type":"float","low":-5,"high":5\} there, \{"type":"float","low":-4,"high":4\} here\), so it goes unused/);
+      const trials = JSON.parse((await run(["trials", "june", "--storage", storage, "--json"])).stdout) as unknown[];
+      expect(trials).toHaveLength(3);
+    };
+    // A source of two objectives, or an online tuner's name: the library's refusal named warmStartFrom, and told the user to rename the study.
+    const otherSources = async () => {
+      const [pareto, tuner] = await Promise.all([
+        run(["create", "--storage", storage, "--study", "pareto", "-d", "minimize,minimize", "-n", "1", ...space, ...objective]),
+        run(["online", "create", "tuner", "--storage", storage, "--low", "0", "--high", "1"]),
+      ]);
+      expect(pareto.code).toBe(0);
+      expect(tuner.code).toBe(0);
+      return Promise.all([
+        run(["tune", "--storage", storage, "--study", "november", "-n", "1", "--warm-start", "pareto", ...space, ...objective]),
+        run(["tune", "--storage", storage, "--study", "november", "-n", "1", "--warm-start", "tuner", ...space, ...objective]),
+      ]);
+    };
+    const [missing, ignored, several, itselfResumed, itselfNew, [fromPareto, fromTuner]] = await Promise.all([
+      run(["tune", "--storage", storage, "--study", "july", "-n", "1", "--warm-start", "april", ...space, ...objective]),
+      run(["tune", "--storage", storage, "--study", "august", "--sampler", "random", "-n", "1", "--warm-start", "may", ...space, ...objective]),
+      run(["tune", "--storage", storage, "--study", "september", "--sampler", "gp", "-d", "minimize,minimize", "-n", "1", "--warm-start", "may", ...space, ...objective]),
+      run(["tune", "--storage", storage, "--study", "may", "--sampler", "tpe", "-n", "1", "--warm-start", "may", ...space, ...objective]),
+      run(["tune", "--storage", storage, "--study", "october", "--sampler", "tpe", "-n", "1", "--warm-start", "october", ...space, ...objective]),
+      otherSources(),
+      learns(),
+    ]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toBe(`sextant: --warm-start: no study named "april" in ${storage}\n`);
     // A sampler that cannot learn from earlier studies used to run as if --warm-start were not given.
-    const ignored = await run(["tune", "--storage", storage, "--study", "august", "--sampler", "random", "-n", "1", "--warm-start", "may", "-p", "x=float:-5:5", "-p", "y=float:-5:5", ...objective]);
     expect(ignored.code).toBe(2);
     expect(ignored.stderr).toBe("sextant: --warm-start needs a sampler that learns from earlier studies (auto, tpe or gp); the random sampler would ignore it\n");
     // The GP's warm start models one objective: with two it ran as if --warm-start were not given.
-    const several = await run(["tune", "--storage", storage, "--study", "september", "--sampler", "gp", "-d", "minimize,minimize", "-n", "1", "--warm-start", "may", "-p", "x=float:-5:5", "-p", "y=float:-5:5", ...objective]);
     expect([several.code, several.stderr]).toEqual([2, "sextant: --warm-start with --sampler gp takes a study of one objective; this one has 2 (tpe and auto learn from earlier studies with several)\n"]);
     // A study named as its own source: a resumed one met the library's "warmStartFrom:" error with exit 1, a new one "no study named".
-    for (const study of ["may", "october"]) {
-      const itself = await run(["tune", "--storage", storage, "--study", study, "--sampler", "tpe", "-n", "1", "--warm-start", study, "-p", "x=float:-5:5", "-p", "y=float:-5:5", ...objective]);
+    for (const [study, itself] of [["may", itselfResumed], ["october", itselfNew]] as const) {
       expect([itself.code, itself.stderr]).toEqual([2, `sextant: --warm-start ${study}: a study cannot warm-start from itself; name an earlier study\n`]);
     }
-    // A source of two objectives, or an online tuner's name: the library's refusal named warmStartFrom, and told the user to rename the study.
-    expect((await run(["create", "--storage", storage, "--study", "pareto", "-d", "minimize,minimize", "-n", "1", "-p", "x=float:-5:5", "-p", "y=float:-5:5", ...objective])).code).toBe(0);
-    expect((await run(["online", "create", "tuner", "--storage", storage, "--low", "0", "--high", "1"])).code).toBe(0);
-    const fromPareto = await run(["tune", "--storage", storage, "--study", "november", "-n", "1", "--warm-start", "pareto", "-p", "x=float:-5:5", "-p", "y=float:-5:5", ...objective]);
     expect([fromPareto.code, fromPareto.stderr]).toEqual([2, 'sextant: --warm-start pareto: study "pareto" has 2 objectives; warm starts learn from single-objective studies\n']);
-    const fromTuner = await run(["tune", "--storage", storage, "--study", "november", "-n", "1", "--warm-start", "tuner", "-p", "x=float:-5:5", "-p", "y=float:-5:5", ...objective]);
     expect([fromTuner.code, fromTuner.stderr]).toEqual([2, 'sextant: --warm-start tuner: "tuner" is an online tuner, not a study (its state: sextant online show tuner); name an earlier study\n']);
     const names = (JSON.parse((await run(["studies", "--storage", storage, "--json"])).stdout) as { name: string }[]).map((study) => study.name);
     expect(names.sort()).toEqual(["june", "may", "pareto"]);
@@ -456,59 +569,72 @@ describe("sextant tune --warm-start", () => {
   it("leaves no storage file behind when a run into a new one is refused", async () => {
     const fresh = join(dir, "refused.db");
     const objective = ["--", "node", join(FIXTURES, "cli-quadratic.mjs"), "--x", "{x}", "--y", "0"];
-    for (const command of ["tune", "create"]) {
-      const refused = await run([command, "--storage", `sqlite:${fresh}`, "--study", "july", "-n", "1", "--warm-start", "april", "-p", "x=float:-5:5", ...objective]);
-      expect([refused.code, refused.stderr]).toEqual([1, `sextant: --warm-start: no study named "april" in sqlite:${fresh}\n`]);
-      // An empty sextant.db was left, which commands then read as a storage without studies.
-      expect(existsSync(fresh)).toBe(false);
-    }
     // A storage that was there already stays, studies and all.
     const kept = `sqlite:${join(dir, "kept.db")}`;
-    expect((await run(["tune", "--storage", kept, "--study", "september", "-q", "-n", "1", "-p", "x=float:-5:5", ...objective])).code).toBe(0);
-    const before = (await run(["studies", "--storage", kept, "--json"])).stdout;
-    expect((await run(["tune", "--storage", kept, "--study", "october", "-n", "1", "--warm-start", "april", "-p", "x=float:-5:5", ...objective])).code).toBe(1);
-    expect((await run(["studies", "--storage", kept, "--json"])).stdout).toBe(before);
+    const keptStays = async () => {
+      expect((await run(["tune", "--storage", kept, "--study", "september", "-q", "-n", "1", "-p", "x=float:-5:5", ...objective])).code).toBe(0);
+      const before = (await run(["studies", "--storage", kept, "--json"])).stdout;
+      expect((await run(["tune", "--storage", kept, "--study", "october", "-n", "1", "--warm-start", "april", "-p", "x=float:-5:5", ...objective])).code).toBe(1);
+      expect((await run(["studies", "--storage", kept, "--json"])).stdout).toBe(before);
+    };
+    // One command after the other into the fresh file, each of which would make it; the kept storage meanwhile.
+    const freshLeftAlone = async () => {
+      for (const command of ["tune", "create"]) {
+        const refused = await run([command, "--storage", `sqlite:${fresh}`, "--study", "july", "-n", "1", "--warm-start", "april", "-p", "x=float:-5:5", ...objective]);
+        expect([refused.code, refused.stderr]).toEqual([1, `sextant: --warm-start: no study named "april" in sqlite:${fresh}\n`]);
+        // An empty sextant.db was left, which commands then read as a storage without studies.
+        expect(existsSync(fresh)).toBe(false);
+      }
+    };
+    await Promise.all([freshLeftAlone(), keptStays()]);
   });
 
   it("turns the GP's warm start on, so its first trial is the earlier study's best, and auto's too", async () => {
-    const storage = `sqlite:${join(dir, "warm-gp.db")}`;
+    const storage = withEarlierStudy("warm-gp.db");
     const objective = ["--", "node", join(FIXTURES, "cli-quadratic.mjs"), "--x", "{x}", "--y", "{y}"];
     const space = ["-p", "x=float:-5:5", "-p", "y=float:-5:5"];
-    expect((await run(["tune", "--storage", storage, "--study", "may", "--sampler", "tpe", "--seed", "1", "-q", "-n", "12", ...space, ...objective])).code).toBe(0);
     type Row = { number: number; values: number[]; params: Record<string, number> };
     const rows = async (study: string) => JSON.parse((await run(["trials", study, "--storage", storage, "--json"])).stdout) as Row[];
     const best = (await rows("may")).reduce((a, b) => (a.values[0]! < b.values[0]! ? a : b));
     // The GP used to ignore the sources here: --warm-start gp ran the GP's cold quasi-random start.
-    for (const [study, sampler] of [["gp-june", "gp"], ["auto-june", "auto"]] as const) {
+    // The studies are tuned side by side: each learns from "may" alone.
+    const warmStarted = async (study: string, sampler: "gp" | "auto") => {
       const later = await run(["tune", "--storage", storage, "--study", study, "--sampler", sampler, "--seed", "2", "-q", "-n", "1", "--warm-start", "may", ...space, ...objective]);
       expect(later.code, later.stderr).toBe(0);
       expect(later.stderr).toBe("");
       expect((await rows(study))[0]!.params).toEqual(best.params);
-    }
-    // Resumed without --warm-start, the study keeps its sources and the GP its warm start (it used
-    // to warn that the GP would leave them unused).
-    const resumed = await run(["tune", "--storage", storage, "--study", "gp-june", "--sampler", "gp", "--seed", "2", "-q", "-n", "1", ...space, ...objective]);
-    expect(resumed.code, resumed.stderr).toBe(0);
-    expect(resumed.stderr).toBe("");
+    };
+    const gpResumed = async () => {
+      await warmStarted("gp-june", "gp");
+      // Resumed without --warm-start, the study keeps its sources and the GP its warm start (it used
+      // to warn that the GP would leave them unused).
+      const resumed = await run(["tune", "--storage", storage, "--study", "gp-june", "--sampler", "gp", "--seed", "2", "-q", "-n", "1", ...space, ...objective]);
+      expect(resumed.code, resumed.stderr).toBe(0);
+      expect(resumed.stderr).toBe("");
+    };
     // Turned off explicitly, the GP runs cold.
-    const cold = await run(["tune", "--storage", storage, "--study", "gp-cold", "--sampler", "gp", "--sampler-opt", "warm_start=false", "--seed", "2", "-q", "-n", "1", "--warm-start", "may", ...space, ...objective]);
-    expect(cold.code).toBe(0);
-    expect(cold.stderr).toMatch(/warm start: the gp sampler does not learn from earlier studies/);
-    expect((await rows("gp-cold"))[0]!.params).not.toEqual(best.params);
+    const gpCold = async () => {
+      const cold = await run(["tune", "--storage", storage, "--study", "gp-cold", "--sampler", "gp", "--sampler-opt", "warm_start=false", "--seed", "2", "-q", "-n", "1", "--warm-start", "may", ...space, ...objective]);
+      expect(cold.code).toBe(0);
+      expect(cold.stderr).toMatch(/warm start: the gp sampler does not learn from earlier studies/);
+      expect((await rows("gp-cold"))[0]!.params).not.toEqual(best.params);
+    };
+    await Promise.all([gpResumed(), warmStarted("auto-june", "auto"), gpCold()]);
   });
 
   it("reaches every worker of a study made by sextant create --warm-start", async () => {
-    const storage = `sqlite:${join(dir, "warm-fleet.db")}`;
+    const storage = withEarlierStudy("warm-fleet.db");
     const objective = ["--", "node", join(FIXTURES, "cli-quadratic.mjs"), "--x", "{x}", "--y", "{y}"];
     const space = ["-p", "x=float:-5:5", "-p", "y=float:-5:5"];
-    expect((await run(["tune", "--storage", storage, "--study", "may", "--sampler", "tpe", "--seed", "1", "-q", "-n", "12", ...space, ...objective])).code).toBe(0);
     const best = (JSON.parse((await run(["trials", "may", "--storage", storage, "--json"])).stdout) as { values: number[]; params: Record<string, number> }[]).reduce((a, b) =>
       a.values[0]! < b.values[0]! ? a : b,
     );
-    const refused = await run(["create", "--storage", storage, "--study", "nope", "--sampler", "random", "-n", "1", "--warm-start", "may", ...space, ...objective]);
+    const [refused, created] = await Promise.all([
+      run(["create", "--storage", storage, "--study", "nope", "--sampler", "random", "-n", "1", "--warm-start", "may", ...space, ...objective]),
+      run(["create", "--storage", storage, "--study", "fleet", "--sampler", "gp", "--seed", "2", "-q", "-n", "2", "--warm-start", "may", ...space, ...objective]),
+    ]);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/--warm-start needs a sampler that learns from earlier studies/);
-    const created = await run(["create", "--storage", storage, "--study", "fleet", "--sampler", "gp", "--seed", "2", "-q", "-n", "2", "--warm-start", "may", ...space, ...objective]);
     expect(created.code, created.stderr).toBe(0);
     // A worker knows only the storage and the study's name; before, it sampled as if cold.
     const worker = await run(["worker", "--storage", storage, "--study", "fleet", "-q"]);
