@@ -31,7 +31,12 @@ describe("sextant bench", () => {
     const plain = await run(args);
     expect(plain.stdout).toMatch(/^0 runs made now, 12 found from before, in lab \(\d+ s\); next: sextant bench report lab$/m);
 
-    const report = await run(["bench", "report", "lab", "--budgets", "5,15", "--json"]);
+    // The two refusals write nothing: they run beside the report.
+    const [report, beyond, unknownFocus] = await Promise.all([
+      run(["bench", "report", "lab", "--budgets", "5,15", "--json"]),
+      run(["bench", "report", "lab", "--budgets", "5,40"]),
+      run(["bench", "report", "lab", "--focus", "gp"]),
+    ]);
     expect(report.stderr).toBe("");
     const written = JSON.parse(report.stdout) as { markdown: string; json: string; figures: string[] };
     const markdown = readFileSync(written.markdown, "utf8");
@@ -50,10 +55,8 @@ describe("sextant bench", () => {
     expect(focusedMarkdown).toContain("## Head to head: tpe against each optimizer");
     expect(focusedMarkdown).toMatch(/^\| random \| \d+ \/ \d+ \/ \d+ \([^)]+\) \|$/m);
     // A budget past the runs' 15 trials is refused rather than read at trial 15 and printed as 40.
-    const beyond = await run(["bench", "report", "lab", "--budgets", "5,40"]);
     expect(beyond.code).toBe(2);
     expect(beyond.stderr).toMatch(/budgets: 40 exceeds the 15 trials of the runs in lab/);
-    const unknownFocus = await run(["bench", "report", "lab", "--focus", "gp"]);
     expect(unknownFocus.code).toBe(2);
     expect(unknownFocus.stderr).toMatch(/focus: the report holds no runs of "gp"; it holds tpe, random, sobol/);
     for (const figure of written.figures) {
@@ -224,6 +227,9 @@ describe("sextant bench", () => {
   });
 
   it("run, tune and report take --output as well as --out, and their help says so", async () => {
+    // The tune run shares no folder with the run and its reports: it goes on beside them.
+    const tuneArgs = ["bench", "tune", "--suite", "branin-2d", "--candidates", "random,sobol", "--trials", "3", "--tuning-seeds", "0-0", "--test-seeds", "5-5", "--jobs", "1", "--json"];
+    const tuning = run([...tuneArgs, "--output", "tune-output"]);
     const ran = await run(["bench", "run", "--suite", "branin-2d", "--optimizers", "random", "--trials", "3", "--seeds", "1", "--output", "lab-output", "--jobs", "1"]);
     expect(ran.stderr).toBe("");
     expect(ran.code).toBe(0);
@@ -244,24 +250,25 @@ describe("sextant bench", () => {
     expect(existsSync(join(dir, "-"))).toBe(false);
     expect(existsSync(join(dir, "lab-output/report.json"))).toBe(true);
 
-    const tuneArgs = ["bench", "tune", "--suite", "branin-2d", "--candidates", "random,sobol", "--trials", "3", "--tuning-seeds", "0-0", "--test-seeds", "5-5", "--jobs", "1", "--json"];
-    const tuned = await run([...tuneArgs, "--output", "tune-output"]);
+    const tuned = await tuning;
     expect(tuned.stderr).toBe("");
     expect(tuned.code).toBe(0);
     expect(["random", "sobol"]).toContain((JSON.parse(tuned.stdout) as { incumbent: string }).incumbent);
     expect(existsSync(join(dir, "tune-output/test/results.jsonl"))).toBe(true);
 
     // Either spelling satisfies the required folder; both at once must agree; neither is still an error.
-    const both = await run([...tuneArgs, "--out", "a", "--output", "b"]);
+    const [both, neither, ...helps] = await Promise.all([
+      run([...tuneArgs, "--out", "a", "--output", "b"]),
+      run(["bench", "run", "--suite", "branin-2d", "--trials", "3"]),
+      ...["run", "tune", "report"].map((command) => run(["bench", command, "--help"])),
+    ]);
     expect(both.code).toBe(2);
     expect(both.stderr).toBe('sextant: --out and --output name the same folder; give one, not "a" and "b"\n');
-    const neither = await run(["bench", "run", "--suite", "branin-2d", "--trials", "3"]);
     expect(neither.code).toBe(2);
     expect(neither.stderr).toBe("sextant: required option '-o, --out <dir>' not specified (or --output <dir>)\n");
     expect(existsSync(join(dir, "a")) || existsSync(join(dir, "b"))).toBe(false);
 
-    for (const command of ["run", "tune", "report"]) {
-      const help = await run(["bench", command, "--help"]);
+    for (const help of helps) {
       // Commander wraps descriptions to the terminal's width: read the help as one line.
       expect(help.stdout.replace(/\s+/g, " ")).toMatch(/ -o, --out <(dir|file)> [^-]*\(or --output\) /);
     }
@@ -279,8 +286,7 @@ describe("sextant bench", () => {
   it("shows in its help's and the README's examples only optimizers and options that exist", async () => {
     // bench defaults' example, in its help and the README, offered "tpe:gamma=0.1", which the command refuses: TPE's option is gammaBeta.
     const examples: string[] = [];
-    for (const command of ["run", "tune", "defaults"]) {
-      const help = await run(["bench", command, "--help"]);
+    for (const help of await Promise.all(["run", "tune", "defaults"].map((command) => run(["bench", command, "--help"])))) {
       expect(help.code).toBe(0);
       examples.push(...help.stdout.split("\n").filter((line) => line.includes("$ sextant bench")));
     }
@@ -291,7 +297,22 @@ describe("sextant bench", () => {
   });
 
   it("lists suites, and names the bad flag", async () => {
-    const suites = await run(["bench", "suites", "--json"]);
+    // Each of these commands lists or refuses, and none writes what another reads: they run at once.
+    mkdirSync(join(dir, "held"), { recursive: true });
+    writeFileSync(join(dir, "held", "run.json"), JSON.stringify({ trials: 5, problems: ["branin-2d"], optimizers: ["tpe"], seeds: [0, 1] }));
+    const [suites, tableRun, oneRun, badSuite, badOptimizer, badSeeds, noRun, twice, huge, mixed, debugged] = await Promise.all([
+      run(["bench", "suites", "--json"]),
+      run(["bench", "suites"]),
+      run(["bench", "suites", "pruning", "--json"]),
+      run(["bench", "run", "--suite", "brannin-2d", "--optimizers", "tpe", "--trials", "5", "--out", "x"]),
+      run(["bench", "run", "--suite", "smoke", "--optimizers", "tpe,optuna-tpx", "--trials", "5", "--out", "x"]),
+      run(["bench", "run", "--suite", "smoke", "--optimizers", "tpe", "--trials", "5", "--seeds", "3-1", "--out", "x"]),
+      run(["bench", "report", "nothing-here"]),
+      run(["bench", "run", "--suite", "smoke", "--optimizers", "tpe,tpe,random", "--trials", "5", "--out", "x"]),
+      run(["bench", "run", "--suite", "smoke", "--optimizers", "tpe", "--trials", "5", "--seeds", "99999999999999999999", "--out", "x"]),
+      run(["bench", "run", "--suite", "rosenbrock-2d", "--optimizers", "tpe", "--trials", "5", "--seeds", "5-6", "--out", "held"]),
+      run(["bench", "report", "nothing-here", "--debug"]),
+    ]);
     const listings = JSON.parse(suites.stdout) as { name: string; problems: string[]; defaultOptimizers: string[] | null }[];
     expect(listings.map((l) => l.name)).toEqual(["dev", "test", "smoke", "samplers", "samplers7", "pruning", "multiobjective", "surrogates-heldout"]);
     const parsed = Object.fromEntries(listings.map((l) => [l.name, l]));
@@ -299,63 +320,57 @@ describe("sextant bench", () => {
     // The table showed each suite's default optimizers; the JSON left them out.
     expect(parsed.dev!.defaultOptimizers).toBeNull();
     expect(parsed.multiobjective!.defaultOptimizers).toEqual(expect.arrayContaining(["nsga2", "optuna-motpe"]));
-    const table = (await run(["bench", "suites"])).stdout.split("\n");
+    const table = tableRun.stdout.split("\n");
     for (const listing of listings) {
       const row = table.find((line) => line.startsWith(`${listing.name} `))!.trimEnd();
       if (listing.defaultOptimizers === null) expect(row, listing.name).toMatch(/ -$/);
       else expect(row, listing.name).toContain(listing.defaultOptimizers.join(",").slice(0, 60));
     }
-    const one = JSON.parse((await run(["bench", "suites", "pruning", "--json"])).stdout) as typeof listings;
+    const one = JSON.parse(oneRun.stdout) as typeof listings;
     expect(one).toEqual([parsed.pruning]);
-    const badSuite = await run(["bench", "run", "--suite", "brannin-2d", "--optimizers", "tpe", "--trials", "5", "--out", "x"]);
     expect(badSuite.code).toBe(2);
     expect(badSuite.stderr).toMatch(/--suite: "brannin-2d" is neither a suite .* \(did you mean "branin-2d"\?\)/);
-    const badOptimizer = await run(["bench", "run", "--suite", "smoke", "--optimizers", "tpe,optuna-tpx", "--trials", "5", "--out", "x"]);
     expect(badOptimizer.code).toBe(2);
     expect(badOptimizer.stderr).toMatch(/^sextant: --optimizers: unknown optimizer "optuna-tpx"/);
-    const badSeeds = await run(["bench", "run", "--suite", "smoke", "--optimizers", "tpe", "--trials", "5", "--seeds", "3-1", "--out", "x"]);
     expect(badSeeds.stderr).toMatch(/--seeds must be a count N, a range A-B or a list/);
-    const noRun = await run(["bench", "report", "nothing-here"]);
     expect(noRun.code).toBe(2);
     expect(noRun.stderr).toMatch(/dir: nothing-here holds no run/);
     // An optimizer listed twice ran every job twice and counted as two in the ranks; a huge seed crashed.
-    const twice = await run(["bench", "run", "--suite", "smoke", "--optimizers", "tpe,tpe,random", "--trials", "5", "--out", "x"]);
     expect([twice.code, twice.stderr]).toEqual([2, 'sextant: --optimizers: "tpe" is listed twice\n']);
-    const huge = await run(["bench", "run", "--suite", "smoke", "--optimizers", "tpe", "--trials", "5", "--seeds", "99999999999999999999", "--out", "x"]);
     expect(huge.code).toBe(2);
     expect(huge.stderr).toMatch(/--seeds must be a count N/);
     // Other problems on other seeds into a folder of runs were merged into a report over a grid never run.
-    mkdirSync(join(dir, "held"), { recursive: true });
-    writeFileSync(join(dir, "held", "run.json"), JSON.stringify({ trials: 5, problems: ["branin-2d"], optimizers: ["tpe"], seeds: [0, 1] }));
-    const mixed = await run(["bench", "run", "--suite", "rosenbrock-2d", "--optimizers", "tpe", "--trials", "5", "--seeds", "5-6", "--out", "held"]);
     expect(mixed.code).toBe(2);
     expect(mixed.stderr).toMatch(/held holds runs of 1 problem\(s\) on seeds 0, 1; a run into it may add optimizers, seeds \(same problems\) or problems \(same seeds\)/);
     // --debug works on bench's subcommands as on every other command (it was an unknown option).
-    const debugged = await run(["bench", "report", "nothing-here", "--debug"]);
     expect(debugged.code).toBe(2);
     expect(debugged.stderr).toMatch(/holds no run[\s\S]*\n {4}at /);
   });
 
   it("warns when a new incumbent's command fails when run again, and the run still counts", async () => {
     // A stand-in for the scikit-learn Python: each configuration gives a value once, then crashes.
-    const seen = join(dir, "seen");
-    mkdirSync(seen);
-    const python = join(dir, "flaky-python");
-    writeStandInPython(python, [
-      `const marker = ${JSON.stringify(seen)} + '/' + encodeURIComponent(json);`,
-      "if (fs.existsSync(marker)) { console.error('crashed on the second run'); process.exit(2); }",
-      "fs.writeFileSync(marker, '');",
-      "console.log(p.n_neighbors / 100);",
-    ]);
+    // Each of the two runs below has its own, with its own record of what it has seen, so they run at once.
+    const flakyPython = (name: string): string => {
+      const seen = join(dir, `${name}-seen`);
+      mkdirSync(seen);
+      const python = join(dir, `${name}-python`);
+      writeStandInPython(python, [
+        `const marker = ${JSON.stringify(seen)} + '/' + encodeURIComponent(json);`,
+        "if (fs.existsSync(marker)) { console.error('crashed on the second run'); process.exit(2); }",
+        "fs.writeFileSync(marker, '');",
+        "console.log(p.n_neighbors / 100);",
+      ]);
+      return python;
+    };
     const args = ["bench", "run", "--suite", "sklearn-knn-iris", "--optimizers", "random", "--trials", "5", "--seeds", "1", "--jobs", "1"];
-    const text = await run([...args, "--out", "flaky"], { SEXTANT_PYTHON: python });
+    const [text, json] = await Promise.all([
+      run([...args, "--out", "flaky"], { SEXTANT_PYTHON: flakyPython("flaky") }),
+      run([...args, "--out", "flaky-json", "--json"], { SEXTANT_PYTHON: flakyPython("flaky-json") }),
+    ]);
     expect(text.code).toBe(0);
     expect(text.stderr).toMatch(
       /^sextant: in 1 run, the noiseless value of \d+ new incumbents? could not be measured \(measuring it failed or gave no finite value\); their regret is their observed value minus the reference \(first: random on sklearn-knn-iris, seed 0: .*crashed on the second run\)$/m,
     );
-    rmSync(seen, { recursive: true });
-    mkdirSync(seen);
-    const json = await run([...args, "--out", "flaky-json", "--json"], { SEXTANT_PYTHON: python });
     expect(JSON.parse(json.stdout)).toMatchObject({ interrupted: false, runs: 1, failures: [], failedTrials: 0, recommendedNoiselessFailures: 0 });
     expect(JSON.parse(json.stdout).noiselessFailures).toBeGreaterThan(0);
   }, 120_000);
