@@ -15,7 +15,18 @@ const run = (args: string[]) => sextant(args, { cwd: dir });
 describe("sextant bench protocols", { timeout: 180_000 }, () => {
   it("tune: chooses on tuning seeds and dev problems, reports on disjoint test seeds and test problems", async () => {
     const args = ["bench", "tune", "--suite", "branin-2d,levy-5d-int", "--test-suite", "hartmann3-3d", "--candidates", "tpe,sobol", "--trials", "12", "--tuning-seeds", "0-1", "--test-seeds", "7-7", "--out", "tune", "--json"];
-    const result = await run(args);
+    // The refusals below write nothing that the tune run reads: they run beside it.
+    const [result, overlapping, badCandidate, unrunnable, seeded, none] = await Promise.all([
+      run(args),
+      run(["bench", "tune", "--suite", "branin-2d", "--candidates", "tpe,sobol", "--trials", "5", "--tuning-seeds", "0-1", "--test-seeds", "1-2", "--out", "bad"]),
+      run(["bench", "tune", "--suite", "branin-2d", "--candidates", "tpe,sobl", "--trials", "5", "--out", "bad"]),
+      sextant(["bench", "tune", "--suite", "branin-2d", "--test-suite", "sklearn-knn-iris", "--candidates", "tpe,sobol", "--trials", "5", "--out", "no-python"], {
+        cwd: dir,
+        env: { SEXTANT_PYTHON: join(dir, "no-such-python") },
+      }),
+      run(["bench", "tune", "--suite", "branin-2d", "--candidates", "tpe:seed=3,sobol", "--trials", "5", "--out", "bad"]),
+      run(["bench", "tune", "--suite", "branin-2d", "--candidates", "tpe,sobol", "--trials", "5", "--tuning-seeds", "0", "--test-seeds", "1-2", "--out", "bad"]),
+    ]);
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
     const outcome = JSON.parse(result.stdout) as { incumbent: string; tuningScores: Record<string, number>; testScore: number; testProblems: string[] };
@@ -31,32 +42,26 @@ describe("sextant bench protocols", { timeout: 180_000 }, () => {
     const text = await run(args.filter((a) => a !== "--json"));
     expect(text.stdout).toMatch(/^test result, on disjoint seeds and 1 other problem \(hartmann3-3d\): /m);
     // The tune folder holds its runs one level down: report and defaults sent the user to bench run.
-    for (const command of [["report", "tune"], ["defaults", "tune", "--candidates", "tpe,sobol"]]) {
-      const onTune = await run(["bench", ...command]);
+    const commands = [["report", "tune"], ["defaults", "tune", "--candidates", "tpe,sobol"]];
+    const onTunes = await Promise.all(commands.map((command) => run(["bench", ...command])));
+    for (const [i, command] of commands.entries()) {
+      const onTune = onTunes[i]!;
       expect(onTune.code, command[0]).toBe(2);
       expect(onTune.stderr, command[0]).toBe(`sextant: dir: tune is a bench tune folder; its runs are in ${join("tune", "tuning")} and ${join("tune", "test")}: give one of those\n`);
     }
 
-    const overlapping = await run(["bench", "tune", "--suite", "branin-2d", "--candidates", "tpe,sobol", "--trials", "5", "--tuning-seeds", "0-1", "--test-seeds", "1-2", "--out", "bad"]);
     expect(overlapping.code).toBe(2);
     // In the flags' words: it said testSeeds and tuningSeeds, the library's.
     expect(overlapping.stderr).toMatch(/--test-seeds: must be disjoint from --tuning-seeds; both hold 1/);
     // Its optimizers are --candidates: it said "optimizers: unknown optimizer", a flag it does not have.
-    const badCandidate = await run(["bench", "tune", "--suite", "branin-2d", "--candidates", "tpe,sobl", "--trials", "5", "--out", "bad"]);
     expect(badCandidate.code).toBe(2);
     expect(badCandidate.stderr).toMatch(/^sextant: --candidates: unknown optimizer "sobl"/);
     // A --test-suite problem that cannot run said "--suite:", and only after the whole tuning phase.
-    const unrunnable = await sextant(["bench", "tune", "--suite", "branin-2d", "--test-suite", "sklearn-knn-iris", "--candidates", "tpe,sobol", "--trials", "5", "--out", "no-python"], {
-      cwd: dir,
-      env: { SEXTANT_PYTHON: join(dir, "no-such-python") },
-    });
     expect(unrunnable.code).toBe(2);
     expect(unrunnable.stderr).toMatch(/^sextant: --test-suite: "sklearn-knn-iris" cannot run here: no Python with scikit-learn/);
     expect(existsSync(join(dir, "no-python", "tuning"))).toBe(false);
     // bench tune has no --seeds: its candidates' seeds come from --tuning-seeds and --test-seeds.
-    const seeded = await run(["bench", "tune", "--suite", "branin-2d", "--candidates", "tpe:seed=3,sobol", "--trials", "5", "--out", "bad"]);
     expect(seeded.stderr).toMatch(/^sextant: --candidates: "tpe:seed=3" sets seed; the runner sets it from each run's seed/);
-    const none = await run(["bench", "tune", "--suite", "branin-2d", "--candidates", "tpe,sobol", "--trials", "5", "--tuning-seeds", "0", "--test-seeds", "1-2", "--out", "bad"]);
     expect(none.stderr).toBe("sextant: --tuning-seeds 0 is a count of no seeds; for seed 0 alone give 0-0 (a count N means seeds 0 … N−1)\n");
   });
 
@@ -84,36 +89,40 @@ describe("sextant bench protocols", { timeout: 180_000 }, () => {
     const ran = await run(["bench", "run", "--suite", "branin-2d,levy-5d-int,hartmann3-3d-noisy", "--optimizers", "tpe,random,sobol", "--trials", "10", "--seeds", "2", "--out", "lab", "--jobs", "1"]);
     expect(ran.code).toBe(0);
 
-    const defaults = await run(["bench", "defaults", "lab", "--candidates", "tpe,sobol", "--budget", "10", "--json"]);
+    // defaults and subset only read the run: all of them at once.
+    const [defaults, badCandidate, beyond, subset, split, tooMany, tooManySplit] = await Promise.all([
+      run(["bench", "defaults", "lab", "--candidates", "tpe,sobol", "--budget", "10", "--json"]),
+      run(["bench", "defaults", "lab", "--candidates", "tpe,gp"]),
+      run(["bench", "defaults", "lab", "--candidates", "tpe,sobol", "--budget", "5000"]),
+      run(["bench", "subset", "lab", "--references", "random,tpe", "--size", "2", "--json"]),
+      run(["bench", "subset", "lab", "--references", "random,tpe", "--size", "1", "--test", "1", "--json"]),
+      run(["bench", "subset", "lab", "--references", "random,tpe", "--size", "4"]),
+      run(["bench", "subset", "lab", "--references", "random,tpe", "--size", "2", "--test", "2"]),
+    ]);
     expect(defaults.stderr).toBe("");
     const found = JSON.parse(defaults.stdout) as { best: string; scores: Record<string, number>; lossAgainstTuning: number };
     expect(found.best).toBe(Object.entries(found.scores).sort((a, b) => a[1] - b[1])[0]![0]);
     expect(found.lossAgainstTuning).toBeGreaterThanOrEqual(0);
-    const badCandidate = await run(["bench", "defaults", "lab", "--candidates", "tpe,gp"]);
     expect(badCandidate.code).toBe(2);
     expect(badCandidate.stderr).toMatch(/--candidates: lab holds no runs of "gp"/);
     // A budget beyond the runs' trials was read at their last trial and printed as asked.
-    const beyond = await run(["bench", "defaults", "lab", "--candidates", "tpe,sobol", "--budget", "5000"]);
     expect([beyond.code, beyond.stderr]).toEqual([2, "sextant: --budget: the runs in lab have 10 trials, fewer than 5000\n"]);
 
-    const subset = await run(["bench", "subset", "lab", "--references", "random,tpe", "--size", "2", "--json"]);
     const chosen = JSON.parse(subset.stdout) as { problems: string[]; starDiscrepancy: number; of: number };
     expect(chosen.problems).toHaveLength(2);
     expect(chosen.of).toBe(3);
     expect(chosen.starDiscrepancy).toBeGreaterThan(0);
-    const split = await run(["bench", "subset", "lab", "--references", "random,tpe", "--size", "1", "--test", "1", "--json"]);
     const sides = JSON.parse(split.stdout) as { dev: string[]; test: string[] };
     expect(sides.dev).toHaveLength(1);
     expect(sides.test).toHaveLength(1);
     expect(sides.dev[0]).not.toBe(sides.test[0]);
-    const tooMany = await run(["bench", "subset", "lab", "--references", "random,tpe", "--size", "4"]);
     expect(tooMany.code).toBe(2);
     expect(tooMany.stderr).toMatch(/--size: 4 problems asked for, lab has 3/);
     // Both sides of a split count: it said "--size: 4 problems asked for" to --size 2 --test 2.
-    const tooManySplit = await run(["bench", "subset", "lab", "--references", "random,tpe", "--size", "2", "--test", "2"]);
     expect([tooManySplit.code, tooManySplit.stderr]).toEqual([2, "sextant: --size 2 and --test 2: 4 problems asked for, lab has 3 with runs of every reference\n"]);
 
-    const report = await run(["bench", "report", "lab", "--json"]);
+    // The refusal writes nothing: it runs beside the report.
+    const [report, unknown] = await Promise.all([run(["bench", "report", "lab", "--json"]), run(["bench", "report", "lab", "--optimizers", "tpe,gp"])]);
     const markdown = readFileSync((JSON.parse(report.stdout) as { markdown: string }).markdown, "utf8");
     expect(markdown).toContain("## Performance profiles (AlgoPerf)");
     expect(markdown).toContain("area under ρ(τ), τ ≤ 4");
@@ -123,13 +132,26 @@ describe("sextant bench protocols", { timeout: 180_000 }, () => {
     const some = await run(["bench", "report", "lab", "--optimizers", "tpe,random", "--out", "some.md"]);
     expect(some.code).toBe(0);
     expect(readFileSync(join(dir, "some.md"), "utf8")).toContain("| problem | tpe | random |");
-    const unknown = await run(["bench", "report", "lab", "--optimizers", "tpe,gp"]);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/optimizers: lab holds no runs of "gp"/);
   });
 
   it("runs the pruning suite with budgets in fidelity units and the multi-objective suite with hypervolume regret", async () => {
-    const pruning = await run(["bench", "run", "--suite", "augmented-branin-2d-fidelity,learning-curves-3d-fidelity", "--optimizers", "tpe,tpe+asha:minResource=1:reductionFactor=3,optuna-tpe+optuna-asha", "--trials", "6", "--seeds", "1", "--out", "pruning", "--jobs", "1"]);
+    // Optuna's QMCSampler took seed 0 for "no seed": two runs at seed 0 drew different points.
+    const qmc = async (out: string) => {
+      const done = await run(["bench", "run", "--suite", "branin-2d", "--optimizers", "optuna-qmc", "--trials", "4", "--seeds", "0-0", "--out", out, "--jobs", "1"]);
+      expect(done.code, done.stderr).toBe(0);
+      return readFileSync(join(dir, out, "results.jsonl"), "utf8").split("\n").filter(Boolean).map((line) => (JSON.parse(line) as { curve: number[] }).curve);
+    };
+    // The runs go into folders of their own, and mostly wait on Optuna's Python: they run at once.
+    const [pruning, mo, qmcA, qmcB, listed, noOptimizers] = await Promise.all([
+      run(["bench", "run", "--suite", "augmented-branin-2d-fidelity,learning-curves-3d-fidelity", "--optimizers", "tpe,tpe+asha:minResource=1:reductionFactor=3,optuna-tpe+optuna-asha", "--trials", "6", "--seeds", "1", "--out", "pruning", "--jobs", "1"]),
+      run(["bench", "run", "--suite", "zdt1-6d,constrained-branin-currin-2d", "--optimizers", "random,nsga2,optuna-nsga2", "--trials", "8", "--seeds", "1", "--out", "mo", "--jobs", "1"]),
+      qmc("qmc-a"),
+      qmc("qmc-b"),
+      run(["bench", "suites", "--json"]),
+      run(["bench", "run", "--suite", "dev", "--trials", "5", "--out", "x"]),
+    ]);
     expect(pruning.stderr).toBe("");
     expect(pruning.code).toBe(0);
     const runs = readFileSync(join(dir, "pruning/results.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { optimizer: string; curve: number[]; trialsStarted: number; fidelityUnitsPerTrial: number });
@@ -138,28 +160,18 @@ describe("sextant bench protocols", { timeout: 180_000 }, () => {
       expect(r.fidelityUnitsPerTrial).toBe(27);
       if (r.optimizer === "tpe") expect(r.trialsStarted).toBe(6);
     }
-    const pruningReport = await run(["bench", "report", "pruning", "--json"]);
-    expect(readFileSync((JSON.parse(pruningReport.stdout) as { markdown: string }).markdown, "utf8")).toMatch(/count the budget in fidelity units/);
-
-    const mo = await run(["bench", "run", "--suite", "zdt1-6d,constrained-branin-currin-2d", "--optimizers", "random,nsga2,optuna-nsga2", "--trials", "8", "--seeds", "1", "--out", "mo", "--jobs", "1"]);
     expect(mo.stderr).toBe("");
     expect(mo.code).toBe(0);
-    const moReport = await run(["bench", "report", "mo", "--json"]);
+    const [pruningReport, moReport] = await Promise.all([run(["bench", "report", "pruning", "--json"]), run(["bench", "report", "mo", "--json"])]);
+    expect(readFileSync((JSON.parse(pruningReport.stdout) as { markdown: string }).markdown, "utf8")).toMatch(/count the budget in fidelity units/);
     expect(readFileSync((JSON.parse(moReport.stdout) as { markdown: string }).markdown, "utf8")).toContain("measure hypervolume regret");
 
-    // Optuna's QMCSampler took seed 0 for "no seed": two runs at seed 0 drew different points.
-    const qmc = async (out: string) => {
-      const done = await run(["bench", "run", "--suite", "branin-2d", "--optimizers", "optuna-qmc", "--trials", "4", "--seeds", "0-0", "--out", out, "--jobs", "1"]);
-      expect(done.code, done.stderr).toBe(0);
-      return readFileSync(join(dir, out, "results.jsonl"), "utf8").split("\n").filter(Boolean).map((line) => (JSON.parse(line) as { curve: number[] }).curve);
-    };
-    expect(await qmc("qmc-a")).toEqual(await qmc("qmc-b"));
+    expect(qmcA).toEqual(qmcB);
 
-    const listings = JSON.parse((await run(["bench", "suites", "--json"])).stdout) as { name: string; problems: string[] }[];
+    const listings = JSON.parse(listed.stdout) as { name: string; problems: string[] }[];
     const suites = Object.fromEntries(listings.map((l) => [l.name, l.problems]));
     expect(suites.pruning).toEqual(["learning-curves-3d-fidelity", "augmented-branin-2d-fidelity", "yahpo-lcbench-3945-fidelity"]);
     expect(suites.multiobjective).toHaveLength(5);
-    const noOptimizers = await run(["bench", "run", "--suite", "dev", "--trials", "5", "--out", "x"]);
     expect(noOptimizers.code).toBe(2);
     expect(noOptimizers.stderr).toMatch(/--optimizers: required unless every suite has default optimizers .*; "dev" has none/);
   });
