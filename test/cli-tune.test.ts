@@ -37,17 +37,23 @@ describe("sextant tune", () => {
   it("fails a trial whose command prints another count of values than the directions, in the command's terms", async () => {
     // It read "objective returned 1 value(s) but the study has 2 objective(s)", the library's words.
     const one = ["--", "node", "-e", "console.log(1)"];
-    const flagged = await sextant(["tune", "--study", "two", "-d", "minimize,maximize", "-p", "x=float:0:1", "--trials", "1", ...one], { cwd: dir });
+    writeFileSync(join(dir, "c.yaml"), ["study: cfg", "directions: [maximize]", "params: { x: 'float:0:1' }", "command: [node, -e, 'console.log(\"sextant: \" + JSON.stringify({ values: [1, 2] }))']", ""].join("\n"));
+    // Three studies of their own, by tune, by a config and by create and a worker: they run at once.
+    const [flagged, configured, worker] = await Promise.all([
+      sextant(["tune", "--study", "two", "-d", "minimize,maximize", "-p", "x=float:0:1", "--trials", "1", ...one], { cwd: dir }),
+      sextant(["tune", "--config", "c.yaml", "--trials", "1"], { cwd: dir }),
+      (async () => {
+        expect((await sextant(["create", "--study", "fleet", "-d", "minimize,maximize", "-p", "x=float:0:1", ...one], { cwd: dir })).code).toBe(0);
+        return sextant(["worker", "--study", "fleet", "--trials", "1"], { cwd: dir });
+      })(),
+    ]);
     expect(flagged.code).toBe(1);
     const reason = `the command printed 1 value (1) but the study has 2 objectives (minimize, maximize), set by --direction: print one value per direction, in that order: 'sextant: {"values": [<number>, <number>]}'`;
     expect((await trialsOf("two")).map((t) => t.systemAttrs.failReason)).toEqual([reason]);
-    writeFileSync(join(dir, "c.yaml"), ["study: cfg", "directions: [maximize]", "params: { x: 'float:0:1' }", "command: [node, -e, 'console.log(\"sextant: \" + JSON.stringify({ values: [1, 2] }))']", ""].join("\n"));
-    expect((await sextant(["tune", "--config", "c.yaml", "--trials", "1"], { cwd: dir })).code).toBe(1);
+    expect(configured.code).toBe(1);
     expect((await trialsOf("cfg")).map((t) => t.systemAttrs.failReason)).toEqual([
       `the command printed 2 values (1, 2) but the study has 1 objective (maximize), set by the config's directions (c.yaml): print one value per direction, in that order: 'sextant: {"value": <number>}' or a number on the last line`,
     ]);
-    expect((await sextant(["create", "--study", "fleet", "-d", "minimize,maximize", "-p", "x=float:0:1", ...one], { cwd: dir })).code).toBe(0);
-    const worker = await sextant(["worker", "--study", "fleet", "--trials", "1"], { cwd: dir });
     expect(worker.stderr).toContain('trial 0 failed: the command printed 1 value (1) but the study has 2 objectives (minimize, maximize), set by --direction or the config\'s directions when study "fleet" was created: print one value per direction');
   });
 
@@ -228,11 +234,13 @@ describe("sextant tune", () => {
   });
 
   it("refuses a command that does not exist before any trial", async () => {
-    const missing = await sextant(["tune", "--study", "m", "--param", "x=float:0:1", "--", "no-such-program-sextant", "{x}"], { cwd: dir });
+    writeFileSync(join(dir, "plain.sh"), "echo 1\n");
+    const [missing, notExecutable] = await Promise.all([
+      sextant(["tune", "--study", "m", "--param", "x=float:0:1", "--", "no-such-program-sextant", "{x}"], { cwd: dir }),
+      sextant(["tune", "--study", "m", "--param", "x=float:0:1", "--", "./plain.sh", "{x}"], { cwd: dir }),
+    ]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toBe('sextant: command "no-such-program-sextant" not found on PATH; no trial was started\n');
-    writeFileSync(join(dir, "plain.sh"), "echo 1\n");
-    const notExecutable = await sextant(["tune", "--study", "m", "--param", "x=float:0:1", "--", "./plain.sh", "{x}"], { cwd: dir });
     expect(notExecutable.code).toBe(2);
     expect(notExecutable.stderr).toMatch(/command "\.\/plain\.sh" is not executable/);
     expect(await trialsOf("m")).toEqual([]);
