@@ -412,15 +412,12 @@ describe("sextant tune and worker with a checkpoint folder they cannot write", (
           join(dir, "pbt.yaml"),
           ["study: file", "params:", "  lr: float:0.01:0.3:log", "scheduler:", "  name: pbt", "  options:", "    population: 2", `    checkpointDir: ${checkpoints}`, "command: [node, -e, 'console.log(1)']", ""].join("\n"),
         );
-        // Three studies of their own, so their runs go side by side.
-        const [flagged, configured, [created, worker]] = await Promise.all([
-          sextant(["tune", "--study", "flag", ...schedule(2, 2), "--scheduler-opt", `checkpoint_dir=${checkpoints}`, ...TRAIN], { cwd: dir }),
-          sextant(["tune", "--config", "pbt.yaml"], { cwd: dir }),
-          sextant(["create", "--study", "fleet", ...schedule(2, 2), "--scheduler-opt", `checkpointDir=${checkpoints}`, ...TRAIN], { cwd: dir }).then(async (create) => [
-            create,
-            await sextant(["worker", "--study", "fleet"], { cwd: dir }),
-          ] as const),
-        ]);
+        // One after the other: each refused run removes the SQLite file it created, which a run
+        // beside it may have opened too (it failed with SQLITE_IOERR_FSTAT when they ran at once).
+        const flagged = await sextant(["tune", "--study", "flag", ...schedule(2, 2), "--scheduler-opt", `checkpoint_dir=${checkpoints}`, ...TRAIN], { cwd: dir });
+        const configured = await sextant(["tune", "--config", "pbt.yaml"], { cwd: dir });
+        const created = await sextant(["create", "--study", "fleet", ...schedule(2, 2), "--scheduler-opt", `checkpointDir=${checkpoints}`, ...TRAIN], { cwd: dir });
+        const worker = await sextant(["worker", "--study", "fleet"], { cwd: dir });
         // Each segment failed in turn with "ENOENT: no such file or directory, mkdir '…/ck/trial-0'".
         expect([flagged.code, flagged.stderr]).toEqual([2, `sextant: --scheduler-opt checkpoint_dir: ${refusal}`]);
         expect(await sqliteTrials(join(dir, "sextant.db"), "flag")).toEqual([]);

@@ -234,13 +234,13 @@ describe("sextant tune", () => {
   });
 
   it("refuses a command that does not exist before any trial", async () => {
-    writeFileSync(join(dir, "plain.sh"), "echo 1\n");
-    const [missing, notExecutable] = await Promise.all([
-      sextant(["tune", "--study", "m", "--param", "x=float:0:1", "--", "no-such-program-sextant", "{x}"], { cwd: dir }),
-      sextant(["tune", "--study", "m", "--param", "x=float:0:1", "--", "./plain.sh", "{x}"], { cwd: dir }),
-    ]);
+    // One after the other: a refused run removes the SQLite file it created, which a run refused
+    // beside it may have opened too (see withCliStorage).
+    const missing = await sextant(["tune", "--study", "m", "--param", "x=float:0:1", "--", "no-such-program-sextant", "{x}"], { cwd: dir });
     expect(missing.code).toBe(2);
     expect(missing.stderr).toBe('sextant: command "no-such-program-sextant" not found on PATH; no trial was started\n');
+    writeFileSync(join(dir, "plain.sh"), "echo 1\n");
+    const notExecutable = await sextant(["tune", "--study", "m", "--param", "x=float:0:1", "--", "./plain.sh", "{x}"], { cwd: dir });
     expect(notExecutable.code).toBe(2);
     expect(notExecutable.stderr).toMatch(/command "\.\/plain\.sh" is not executable/);
     expect(await trialsOf("m")).toEqual([]);
