@@ -5,7 +5,8 @@ export default defineConfig({
   test: {
     include: ["src/**/*.test.ts", "test/**/*.test.ts"],
     // The contributor's SEXTANT_DEBUG, SEXTANT_TOKEN, FORCE_COLOR, … stay out of the tests.
-    setupFiles: ["test/clean-environment.ts"],
+    // cpu-accounting.ts records each file's CPU time when scripts/run-tests.mjs asks for it.
+    setupFiles: ["test/clean-environment.ts", "test/cpu-accounting.ts"],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: "forks",

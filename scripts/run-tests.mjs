@@ -7,18 +7,21 @@
 // idle for long stretches of child-process start-ups and timers); its output is printed after the
 // suite's, just above the summary line.
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { join, relative, resolve } from "node:path";
 
 const resultsDir = ".vitest-tmp";
 mkdirSync(resultsDir, { recursive: true });
 const resultsFile = join(resultsDir, "results.json");
 rmSync(resultsFile, { force: true });
+// test/cpu-accounting.ts writes each test file's CPU seconds here (Linux only).
+const cpuDir = resolve(resultsDir, "cpu");
+rmSync(cpuDir, { recursive: true, force: true });
 const typecheck = startTypecheck();
 const vitest = spawn(
   process.execPath,
   ["node_modules/vitest/vitest.mjs", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${resultsFile}`, ...process.argv.slice(2)],
-  { stdio: "inherit" },
+  { stdio: "inherit", env: { ...process.env, SEXTANT_TEST_CPU_DIR: cpuDir } },
 );
 const run = await new Promise((resolve) => {
   vitest.on("error", () => resolve({ status: 1 }));
@@ -36,6 +39,7 @@ if (existsSync(resultsFile)) {
   line = `${results.numPassedTests} passed, ${results.numFailedTests + brokenFiles + typeErrors} failed, ${skipped} skipped`;
   if (typeErrors > 0) line += " (type errors: see tsc's output above)";
 }
+printCpuLeaders();
 console.log(`\n${line}`);
 process.exit(typeErrors > 0 ? 1 : (run.status ?? 1));
 
@@ -49,4 +53,22 @@ function startTypecheck() {
     child.on("error", (error) => resolve({ status: 1, output: `${output}could not start tsc: ${error.message}\n` }));
     child.on("close", (status) => resolve({ status, output }));
   });
+}
+
+/**
+ * Prints the test files that cost the most CPU (their own and their children's), with the suite's
+ * total: on a 2-core machine the suite's wall time is about its CPU time over two, so these are the
+ * files to make cheaper. Prints nothing where no file was recorded (not Linux, or a filtered run of
+ * fewer than a few files).
+ */
+function printCpuLeaders() {
+  const records = existsSync(cpuDir) ? readdirSync(cpuDir).map((name) => JSON.parse(readFileSync(join(cpuDir, name), "utf8"))) : [];
+  if (records.length < 5) return;
+  const cpu = (record) => record.own + record.children;
+  const total = records.reduce((sum, record) => sum + cpu(record), 0);
+  records.sort((a, b) => cpu(b) - cpu(a));
+  console.log(`\nCPU seconds of the test files (own + the processes they started): ${total.toFixed(0)} in all; the most costly:`);
+  for (const record of records.slice(0, 12)) {
+    console.log(`  ${cpu(record).toFixed(1).padStart(7)}  (own ${record.own.toFixed(1)}, wall ${record.wall.toFixed(1)})  ${relative(process.cwd(), record.file)}`);
+  }
 }
