@@ -2,7 +2,7 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { FIXTURES, ROOT, type RunResult, sextant, tempDir } from "./fixtures/cli-run.js";
+import { FIXTURES, ROOT, sextant, tempDir } from "./fixtures/cli-run.js";
 
 let dir: string;
 let cleanup: () => void;
@@ -202,25 +202,13 @@ describe("config files", () => {
       ["command: [node]\nparams: {x: 'float:0:1'}\ncommand: [node]\n", "c.yaml:3:1: Map keys must be unique"],
       ["- just\n- a list\n", "c.yaml:1:1: a config file must be a mapping of fields"],
     ];
-    // Each case has a folder of its own, so that the runs go side by side (two at a time, beside the run
-    // for a missing file, so a loaded 2-core machine does not thrash) and every message still names c.yaml.
-    const runCase = (index: number) => {
-      const folder = join(dir, `case-${index}`);
-      mkdirSync(folder);
-      writeFileSync(join(folder, "c.yaml"), cases[index]![0]);
-      return sextant(["tune", "--config", "c.yaml"], { cwd: folder });
-    };
-    const results: RunResult[] = [];
-    let next = 0;
-    const lane = async () => {
-      for (let index = next++; index < cases.length; index = next++) results[index] = await runCase(index);
-    };
-    const [missing] = await Promise.all([run(["tune", "--config", "nope.yaml"]), lane(), lane()]);
-    cases.forEach(([yaml, message], index) => {
-      const result = results[index]!;
+    for (const [yaml, message] of cases) {
+      writeFileSync(join(dir, "c.yaml"), yaml);
+      const result = await run(["tune", "--config", "c.yaml"]);
       expect(result.code, yaml).toBe(2);
       expect(result.stderr.startsWith(`sextant: ${message}`), `${yaml}\n${result.stderr}`).toBe(true);
-    });
+    }
+    const missing = await run(["tune", "--config", "nope.yaml"]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toBe("sextant: config file nope.yaml does not exist\n");
   });
