@@ -2,10 +2,9 @@
 // Type-checks src/ and test/, runs the vitest suite, and ends with one plain summary line,
 // "N passed, N failed, N skipped", which CI reads. Vitest strips types without checking them, so
 // a type error in a test would otherwise go unnoticed; it counts as one failure, and the suite
-// still runs so its results are not hidden by it. The type check runs while the suite does (it
-// took half a minute of a 2-core machine before the suite started, while the suite leaves a core
-// idle for long stretches of child-process start-ups and timers); its output is printed after the
-// suite's, just above the summary line.
+// still runs so its results are not hidden by it. The type check runs while the suite does, in
+// the share of the two CI cores the suite leaves idle (about a quarter), instead of half a minute
+// before it; its output is printed after the suite's, just above the summary line.
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
@@ -23,9 +22,9 @@ const vitest = spawn(
   ["node_modules/vitest/vitest.mjs", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${resultsFile}`, ...process.argv.slice(2)],
   { stdio: "inherit", env: { ...process.env, SEXTANT_TEST_CPU_DIR: cpuDir } },
 );
-const run = await new Promise((resolve) => {
-  vitest.on("error", () => resolve({ status: 1 }));
-  vitest.on("close", (status) => resolve({ status }));
+const run = await new Promise((done) => {
+  vitest.on("error", () => done({ status: 1 }));
+  vitest.on("close", (status) => done({ status }));
 });
 const typecheckResult = await typecheck;
 if (typecheckResult.output.trim() !== "") process.stdout.write(`\ntsc -p tsconfig.json --noEmit:\n${typecheckResult.output}`);
@@ -49,17 +48,17 @@ function startTypecheck() {
   let output = "";
   child.stdout.on("data", (chunk) => (output += chunk));
   child.stderr.on("data", (chunk) => (output += chunk));
-  return new Promise((resolve) => {
-    child.on("error", (error) => resolve({ status: 1, output: `${output}could not start tsc: ${error.message}\n` }));
-    child.on("close", (status) => resolve({ status, output }));
+  return new Promise((done) => {
+    child.on("error", (error) => done({ status: 1, output: `${output}could not start tsc: ${error.message}\n` }));
+    child.on("close", (status) => done({ status, output }));
   });
 }
 
 /**
  * Prints the test files that cost the most CPU (their own and their children's), with the suite's
- * total: on a 2-core machine the suite's wall time is about its CPU time over two, so these are the
- * files to make cheaper. Prints nothing where no file was recorded (not Linux, or a filtered run of
- * fewer than a few files).
+ * total: the CI machine's two cores are busy most of the suite, so starting a file's processes side
+ * by side mostly takes CPU from the other file, and these are the files to make cheaper. Prints
+ * nothing where fewer than five files were recorded (not Linux, or a run of a few files).
  */
 function printCpuLeaders() {
   const records = existsSync(cpuDir) ? readdirSync(cpuDir).map((name) => JSON.parse(readFileSync(join(cpuDir, name), "utf8"))) : [];

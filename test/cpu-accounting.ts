@@ -2,8 +2,9 @@
  * Runs before every test file (vitest.config.ts `setupFiles`) when scripts/run-tests.mjs asks for it
  * with SEXTANT_TEST_CPU_DIR: records the CPU time the file cost, its own and that of every process
  * it started and waited for (the CLI runs, their trial commands, Python, Chromium), which Linux
- * adds to /proc/self/stat's cutime and cstime as each child is reaped. On the 2-core CI machine the
- * suite is bound by CPU, not by waiting, so this, not a file's wall time, says what to make cheaper.
+ * adds to /proc/self/stat's cutime and cstime as each child is reaped (a grandchild its parent did
+ * not wait for, and servers such as PostgreSQL, are not counted). The 2-core CI machine is busy for
+ * most of the suite, so a file's CPU, more than its wall time, says what to make cheaper.
  * Elsewhere (no /proc, or the variable unset) it does nothing.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
