@@ -412,8 +412,6 @@ describe("sextant tune and worker with a checkpoint folder they cannot write", (
           join(dir, "pbt.yaml"),
           ["study: file", "params:", "  lr: float:0.01:0.3:log", "scheduler:", "  name: pbt", "  options:", "    population: 2", `    checkpointDir: ${checkpoints}`, "command: [node, -e, 'console.log(1)']", ""].join("\n"),
         );
-        // One after the other: each refused run removes the SQLite file it created, which a run
-        // beside it may have opened too (it failed with SQLITE_IOERR_FSTAT when they ran at once).
         const flagged = await sextant(["tune", "--study", "flag", ...schedule(2, 2), "--scheduler-opt", `checkpoint_dir=${checkpoints}`, ...TRAIN], { cwd: dir });
         const configured = await sextant(["tune", "--config", "pbt.yaml"], { cwd: dir });
         const created = await sextant(["create", "--study", "fleet", ...schedule(2, 2), "--scheduler-opt", `checkpointDir=${checkpoints}`, ...TRAIN], { cwd: dir });

@@ -234,8 +234,6 @@ describe("sextant tune", () => {
   });
 
   it("refuses a command that does not exist before any trial", async () => {
-    // One after the other: a refused run removes the SQLite file it created, which a run refused
-    // beside it may have opened too (see withCliStorage).
     const missing = await sextant(["tune", "--study", "m", "--param", "x=float:0:1", "--", "no-such-program-sextant", "{x}"], { cwd: dir });
     expect(missing.code).toBe(2);
     expect(missing.stderr).toBe('sextant: command "no-such-program-sextant" not found on PATH; no trial was started\n');

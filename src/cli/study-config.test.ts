@@ -1,9 +1,10 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { UsageError, UserError } from "./errors.js";
-import { CLI_CONFIG_KEY, CLI_CREATING_KEY, buildPruner, checkProgram, deleteStudyCommand, halfMadeStudyRefusal, readCliConfig } from "./study-config.js";
+import { openStorage } from "../storage/index.js";
+import { CLI_CONFIG_KEY, CLI_CREATING_KEY, buildPruner, checkProgram, deleteStudyCommand, halfMadeStudyRefusal, readCliConfig, withCliStorage } from "./study-config.js";
 
 const valid = {
   version: 1,
@@ -123,5 +124,34 @@ describe("halfMadeStudyRefusal", () => {
     expect(deleteStudyCommand("my lr", "postgres://me:***@db/sextant")).toBe(`"sextant delete 'my lr' --storage 'postgres://me:***@db/sextant' --yes" (with your password in place of ***)`);
     expect(deleteStudyCommand("lr", "postgres://me@db/sextant?password=***")).toContain("(with your password in place of ***)");
     expect(deleteStudyCommand("lr", "postgres://me@db/sextant")).toBe(`"sextant delete lr --storage postgres://me@db/sextant --yes"`);
+  });
+});
+
+describe("withCliStorage", () => {
+  it("removes the SQLite file a refused run created, and keeps it while another connection has it open", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sextant-cli-storage-"));
+    try {
+      const alone = join(dir, "alone.db");
+      await expect(withCliStorage(`sqlite:${alone}`, async () => { throw new UserError("refused"); })).rejects.toThrow("refused");
+      expect(existsSync(alone)).toBe(false);
+
+      // A run started beside the refused one opened the file it created; it must go on using it.
+      const shared = join(dir, "shared.db");
+      let beside: Awaited<ReturnType<typeof openStorage>> | undefined;
+      await expect(
+        withCliStorage(`sqlite:${shared}`, async () => {
+          beside = await openStorage(`sqlite:${shared}`);
+          throw new UserError("refused");
+        }),
+      ).rejects.toThrow("refused");
+      expect(existsSync(shared)).toBe(true);
+      await beside!.createStudy("kept", ["minimize"]);
+      await beside!.close();
+      const reopened = await openStorage(`sqlite:${shared}`);
+      expect((await reopened.listStudies()).map((s) => s.name)).toEqual(["kept"]);
+      await reopened.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -3,7 +3,7 @@
  * settings (`cli:config`, from which a worker on any machine rebuilds the objective), and the
  * building of sampler, pruner and storage from those settings with user-facing errors.
  */
-import { accessSync, closeSync, constants, openSync, readSync, rmSync, statSync } from "node:fs";
+import { accessSync, closeSync, constants, existsSync, openSync, readSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { extname, resolve } from "node:path";
 import { z } from "zod";
@@ -282,7 +282,8 @@ export async function openCliStorage(url: string): Promise<Storage> {
  * Opens a storage for a command that makes or runs a study (`tune`, `create`), runs `use` on it and
  * closes it. A SQLite file the opening created is removed again when `use` throws before any study
  * was made in it: a refused run (`--warm-start` naming no study, a checkpoint folder it cannot
- * write) used to leave an empty sextant.db behind, which later commands took for a storage.
+ * write) used to leave an empty sextant.db behind, which later commands took for a storage. It is
+ * kept while another process has it open.
  *
  * @example
  * await withCliStorage("sqlite:./sextant.db", (storage) => runTune(settings, storage));
@@ -298,7 +299,11 @@ export async function withCliStorage<T>(url: string, use: (storage: Storage) => 
   } finally {
     const unused = refused && created !== null && (await storage.listStudies().catch(() => [null])).length === 0;
     await storage.close();
-    if (unused) for (const suffix of ["", "-wal", "-shm", "-journal"]) rmSync(created + suffix, { force: true });
+    // SQLite removes a database's -wal when its last connection closes. A -wal still there means
+    // another process (a run started beside this one) has the file open: removing it then left
+    // that process writing into a deleted file (SQLITE_IOERR_FSTAT, or its study lost), so the
+    // file stays, and the last run to close it removes it if it is still unused.
+    if (unused && !existsSync(`${created}-wal`)) for (const suffix of ["", "-wal", "-shm", "-journal"]) rmSync(created + suffix, { force: true });
   }
 }
 
