@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { packagePath } from "./package-root.js";
 
 /**
  * The installed package's version, from its package.json, or "unknown" if that cannot be read.
@@ -9,7 +10,7 @@ import { readFileSync } from "node:fs";
  */
 export function packageVersion(): string {
   try {
-    const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version?: string };
+    const pkg = JSON.parse(readFileSync(packagePath("package.json"), "utf8")) as { version?: string };
     return pkg.version ?? "unknown";
   } catch {
     return "unknown";

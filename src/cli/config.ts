@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, isAbsolute, relative, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { packageRoot } from "../package-root.js";
 import { LineCounter, isMap, isPair, isScalar, isSeq, parseDocument, type Node as YamlNode } from "yaml";
 import { z } from "zod";
 import { type Distribution, type Direction, InvalidDistributionError, didYouMean, optionsWithJsonText, reservedParamName, validateDistribution } from "../space/index.js";
@@ -285,8 +285,6 @@ function suggest(key: string, known: string[]): string {
   return known.length > 0 ? ` (allowed: ${known.join(", ")})` : "";
 }
 
-/** The package's own folder (this file is src/cli/config.ts, or dist/cli/config.js once built). */
-const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
 /**
  * `sextant --help`'s example, `--config examples/quickstart/sextant.yaml`, names a file in the
@@ -295,7 +293,7 @@ const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", ".."
  */
 function shippedExampleHint(file: string): string {
   if (isAbsolute(file)) return "";
-  const shipped = resolve(PACKAGE_ROOT, file);
+  const shipped = resolve(packageRoot(), file);
   if (shipped === resolve(file) || !existsSync(shipped)) return "";
   return `; the examples ship inside the sextant package: --config ${relative(process.cwd(), shipped)}`;
 }

@@ -15,7 +15,7 @@ export type PrunerOptions = RawOptions;
 /** A pruner as the registry knows it: its name, what it is for, its options, and how to build it from parsed options. */
 export type PrunerEntry<S extends OptionSchema = OptionSchema> = ComponentEntry<Pruner, void, S>;
 
-const PRUNERS = new ComponentRegistry<Pruner, void>("pruner");
+const PRUNERS = new ComponentRegistry<Pruner, void>("pruner", { shared: true });
 
 /**
  * Registers a pruner for {@link createPrunerByName}, `--pruner NAME` and config files; its options

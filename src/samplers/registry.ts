@@ -24,7 +24,7 @@ export interface SamplerContext {
 /** A sampler as the registry knows it: its name, what it is for, its options, and how to build it from parsed options. */
 export type SamplerEntry<S extends OptionSchema = OptionSchema> = ComponentEntry<Sampler, SamplerContext, S>;
 
-const SAMPLERS = new ComponentRegistry<Sampler, SamplerContext>("sampler");
+const SAMPLERS = new ComponentRegistry<Sampler, SamplerContext>("sampler", { shared: true });
 
 /**
  * Registers a sampler for {@link createSamplerByName}, `--sampler NAME` and config files. Its

@@ -6,7 +6,7 @@ import { PBTScheduler, PBT_OPTIONS } from "./pbt.js";
 /** A scheduler as the registry knows it: name, description, options, and how to build it. */
 export type SchedulerEntry<S extends OptionSchema = OptionSchema> = ComponentEntry<Scheduler, void, S>;
 
-const SCHEDULERS = new ComponentRegistry<Scheduler, void>("scheduler");
+const SCHEDULERS = new ComponentRegistry<Scheduler, void>("scheduler", { shared: true });
 
 /**
  * Registers a scheduler for {@link createSchedulerByName}, `--scheduler NAME` and config files.

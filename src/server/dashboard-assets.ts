@@ -5,8 +5,8 @@
  * for data goes to `/api/v1`, which does.
  */
 import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
-import { dirname, extname, join, relative, sep } from "node:path";
-import { fileURLToPath } from "node:url";
+import { extname, join, relative, sep } from "node:path";
+import { packagePath } from "../package-root.js";
 import { gzipSync } from "node:zlib";
 import type { Context, Hono } from "hono";
 
@@ -34,20 +34,9 @@ export interface DashboardAsset {
   readonly type: string;
 }
 
-/** The package's root: the nearest folder above this file with a package.json (works from `src/` and `dist/`). */
-function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, "package.json"))) {
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error("cannot find the sextant package root");
-    dir = parent;
-  }
-  return dir;
-}
-
 /** Where the built dashboard lives. */
 export function dashboardDir(): string {
-  return join(packageRoot(), "dist", "dashboard");
+  return packagePath("dist", "dashboard");
 }
 
 /**

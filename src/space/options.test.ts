@@ -92,6 +92,20 @@ describe("ComponentRegistry", () => {
     expect(() => registry.create("spring", { bogus: 1 }, "ctx")).toThrow('spring widget: unknown option "bogus"; valid options: nStartupTrials');
     expect(registry.names()).toEqual(["spring"]);
   });
+
+  it("shares a shared registry's entries with every other shared registry of its kind, and keeps a plain one to itself", () => {
+    const kind = `widget-${Math.random()}`;
+    const first = new ComponentRegistry<string, void>(kind, { shared: true });
+    const second = new ComponentRegistry<string, void>(kind, { shared: true });
+    const plain = new ComponentRegistry<string, void>(kind);
+    first.register({ name: "spring", description: "bouncy", options: {}, create: () => "first" });
+    second.register({ name: "lever", description: "long", options: {}, create: () => "second" });
+    expect(first.names()).toEqual(["spring", "lever"]);
+    expect(second.create("spring", {}, undefined)).toBe("first");
+    second.register({ name: "spring", description: "bouncier", options: {}, create: () => "again" });
+    expect(first.create("spring", {}, undefined)).toBe("again");
+    expect(plain.names()).toEqual([]);
+  });
 });
 
 describe("nullable options", () => {

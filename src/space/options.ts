@@ -498,10 +498,27 @@ export interface ComponentEntry<T, Context, S extends OptionSchema = OptionSchem
  * PRUNERS.create("none", {}, undefined);
  */
 export class ComponentRegistry<T, Context> {
-  private readonly entries = new Map<string, ComponentEntry<T, Context>>();
+  private readonly entries: Map<string, ComponentEntry<T, Context>>;
 
-  /** `kind` names the components in messages: "sampler", "pruner". */
-  constructor(readonly kind: string) {}
+  /**
+   * `kind` names the components in messages: "sampler", "pruner". A `shared` registry keeps its
+   * entries in one map per kind for the whole process, so that every copy of the package loaded
+   * in it sees the same components: the CLI runs from its own bundle, and a module preloaded into
+   * it (`NODE_OPTIONS=--import=./my-sampler.mjs sextant serve`) registers through the package's
+   * `dist/index.js`.
+   */
+  constructor(
+    readonly kind: string,
+    options: { shared?: boolean } = {},
+  ) {
+    if (!options.shared) {
+      this.entries = new Map();
+      return;
+    }
+    const key = Symbol.for(`sextant.registry.${kind}`);
+    const holder = globalThis as unknown as Record<symbol, Map<string, ComponentEntry<T, Context>> | undefined>;
+    this.entries = holder[key] ??= new Map();
+  }
 
   /** Adds a component, or replaces the one registered under the same name. */
   register<const S extends OptionSchema>(entry: ComponentEntry<T, Context, S>): void {

@@ -9,7 +9,8 @@
  * users report in optuna#4234. A thread keeps beating while the main loop is blocked.
  */
 import { existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { packagePath } from "../package-root.js";
 import { Worker } from "node:worker_threads";
 import { type FrozenTrial, type JsonValue, unknownKeysMessage } from "../space/index.js";
 import { type Storage, isMemoryUrl, redactPassword } from "../storage/index.js";
@@ -251,7 +252,7 @@ function threadScript(): URL {
   if (existsSync(fileURLToPath(sibling))) return sibling;
   // Running from the TypeScript sources (vitest): a plain worker thread cannot load .ts files,
   // so use the built copy, which `npm test` builds first.
-  const built = new URL("../../dist/study/heartbeat-thread.js", import.meta.url);
+  const built = pathToFileURL(packagePath("dist", "study", "heartbeat-thread.js"));
   if (existsSync(fileURLToPath(built))) return built;
   throw new Error(`heartbeat thread script not found at ${fileURLToPath(sibling)}; run "npm run build" first`);
 }

@@ -6,7 +6,7 @@
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
+import { packagePath } from "../../package-root.js";
 import type { Distribution, ParamValue } from "../../index.js";
 
 /** Which Python runs Optuna: `$SEXTANT_PYTHON`, else Debian's `/usr/bin/python3` (which has python3-optuna). */
@@ -14,8 +14,7 @@ export function optunaPython(): string {
   return process.env.SEXTANT_PYTHON ?? "/usr/bin/python3";
 }
 
-/** Same depth under src/ and dist/, so one relative path finds the script from either. */
-const DRIVER = fileURLToPath(new URL("../../../scripts/optuna-driver.py", import.meta.url));
+const DRIVER = packagePath("scripts", "optuna-driver.py");
 
 /**
  * Why Optuna cannot run here, or null when it can.

@@ -8,6 +8,7 @@ import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { packagePath } from "../../package-root.js";
 import { FolderNotWritableError, ensureWritableFolder } from "../../index.js";
 import { createLabProblem, isAsyncProblem, isFidelityProblem, labProblemNames } from "../problems/index.js";
 import { closeSharedOptunaProcess, optunaUnavailableReason } from "./optuna.js";
@@ -208,10 +209,15 @@ function recordSettings(outDir: string, options: BenchmarkOptions, specs: Optimi
   return settings;
 }
 
-/** The compiled worker, or null when running from TypeScript sources (tests), where runs stay in-process. */
+/**
+ * The compiled worker, or null when running from TypeScript sources (tests), where runs stay
+ * in-process. From the CLI's bundle (dist/cli-bundle/), the worker is dist/bench/lab/worker.js.
+ */
 function workerScript(): string | null {
-  const path = fileURLToPath(new URL("./worker.js", import.meta.url));
-  return existsSync(path) ? path : null;
+  const sibling = fileURLToPath(new URL("./worker.js", import.meta.url));
+  if (existsSync(sibling)) return sibling;
+  const built = packagePath("dist", "bench", "lab", "worker.js");
+  return !fileURLToPath(import.meta.url).endsWith(".ts") && existsSync(built) ? built : null;
 }
 
 type Finish = (job: Job, outcome: { result: RunResult } | { error: string }) => void;

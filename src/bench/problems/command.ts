@@ -4,7 +4,7 @@
  * a shell; the value read from a `sextant: {"value": v}` line or a bare number on the last line).
  */
 import { type ChildProcess, execFile } from "node:child_process";
-import { fileURLToPath } from "node:url";
+import { packagePath } from "../../package-root.js";
 import { checkCommandTemplate, parseReportLine, substitutePlaceholders } from "../../index.js";
 import type { Distribution, ParamValue } from "../../index.js";
 import { isActive, ProblemInputError, readChoice, readNumber, type AsyncProblem, type ParamCondition, type ProblemParams, type ProblemTag } from "./problem.js";
@@ -153,7 +153,7 @@ export function commandProblem(options: CommandProblemOptions): AsyncProblem {
 }
 
 /** The script of the scikit-learn problems, shipped in the package. */
-export const SKLEARN_SCRIPT = fileURLToPath(new URL("../../../data/commands/sklearn_problem.py", import.meta.url));
+export const SKLEARN_SCRIPT = packagePath("data", "commands", "sklearn_problem.py");
 
 /**
  * A Python that can import scikit-learn: `$SEXTANT_PYTHON` when set, else the first of

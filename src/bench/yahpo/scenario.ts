@@ -4,14 +4,14 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { packagePath } from "../../package-root.js";
 import type { SearchSpace } from "../../index.js";
 import { buildEncoder, encodeConfiguration, YahpoInputError, type EncodedConfiguration, type YahpoCondition, type YahpoEncoder, type YahpoFidelity } from "./encoding.js";
 import { SurrogateSession } from "./runtime.js";
 import { isYahpoScenarioName, YAHPO_SCENARIO_NAMES, YAHPO_SCENARIOS, type YahpoScenarioName } from "./scenarios.js";
 
 /** Where the package keeps the four scenarios (`data/yahpo/` at the package root). */
-export const DEFAULT_YAHPO_DATA_DIR = fileURLToPath(new URL("../../../data/yahpo/", import.meta.url));
+export const DEFAULT_YAHPO_DATA_DIR = `${packagePath("data", "yahpo")}/`;
 
 /** A scenario's description: what can be searched, on which instances, at which fidelities, for which targets. */
 export interface YahpoScenario {
