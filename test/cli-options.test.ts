@@ -2,6 +2,7 @@
 // `sextant samplers` / `sextant pruners` listings built from the same schemas.
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { FIXTURES, sextant, tempDir } from "./fixtures/cli-run.js";
 
@@ -149,6 +150,23 @@ describe("--sampler-opt and --pruner-opt", () => {
 });
 
 describe("sextant samplers / pruners", () => {
+  it("offers a sampler that a module preloaded into the CLI registered through the package's entry", async () => {
+    // The CLI runs from its own bundle (dist/cli-bundle), and the module imports dist/index.js:
+    // two copies of the registry code, which must share one registry.
+    const preload = pathToFileURL(join(FIXTURES, "breaks-on-suggest-sampler.mjs")).href;
+    const env = { NODE_OPTIONS: [process.env.NODE_OPTIONS, `--import=${preload}`].filter(Boolean).join(" ") };
+    const [listed, tuned] = await Promise.all([
+      sextant(["samplers", "--json"], { cwd: dir, env }),
+      sextant([...TUNE, "--sampler", "test-breaks-on-suggest", "--sampler-opt", "seed=3", ...NODE_CMD], { cwd: dir, env }),
+    ]);
+    expect(listed.code).toBe(0);
+    const names = (JSON.parse(listed.stdout) as { name: string }[]).map((l) => l.name);
+    expect(names).toContain("test-breaks-on-suggest");
+    expect(names).toContain("tpe");
+    expect(tuned.stderr).toBe("");
+    expect(tuned.code).toBe(0);
+  });
+
   it("lists every sampler's options with types and defaults, as a table and as JSON", async () => {
     const [table, json] = await Promise.all([run(["samplers"]), run(["samplers", "--json"])]);
     expect(table.code).toBe(0);

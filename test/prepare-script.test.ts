@@ -15,8 +15,8 @@ let cleanup: () => void;
 
 const BUILD = [
   "const fs = require('fs');",
-  "for (const d of ['dist/cli', 'dist/dashboard']) fs.mkdirSync(d, { recursive: true });",
-  "for (const f of ['dist/index.js', 'dist/cli/main.js', 'dist/dashboard/index.html']) fs.writeFileSync(f, '');",
+  "for (const d of ['dist/cli', 'dist/cli-bundle', 'dist/dashboard']) fs.mkdirSync(d, { recursive: true });",
+  "for (const f of ['dist/index.js', 'dist/cli/main.js', 'dist/cli-bundle/main.js', 'dist/dashboard/index.html']) fs.writeFileSync(f, '');",
   "fs.appendFileSync('builds', 'x');",
 ].join(" ");
 
