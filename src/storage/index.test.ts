@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { StorageUrlError, decodeWtf8, openStorage, redactPassword, sqlitePath, storageUrlProblem } from "./index.js";
+import { connectTimeoutSeconds } from "./postgres-url.js";
 
 describe("sqlitePath", () => {
   it("reads relative, absolute and sqlite:// forms the same way", () => {
@@ -54,7 +55,7 @@ describe("PostgreSQL URL parameters", () => {
   it("refuses one that neither Sextant nor the driver reads, before connecting, with a suggestion", async () => {
     // "?schma=runs" used to be dropped by the driver, and the public schema read and written.
     await expect(openStorage("postgres://me:secret@127.0.0.1:1/db?schma=runs")).rejects.toThrow(
-      /^cannot open postgres:\/\/me:\*\*\*@127\.0\.0\.1:1\/db\?schma=runs: unknown URL parameter "schma" \(did you mean "schema"\?\); Sextant reads schema and synchronous_commit/,
+      /^cannot open postgres:\/\/me:\*\*\*@127\.0\.0\.1:1\/db\?schma=runs: unknown URL parameter "schma" \(did you mean "schema"\?\); Sextant reads schema, synchronous_commit and connect_timeout/,
     );
   });
 
@@ -67,6 +68,19 @@ describe("PostgreSQL URL parameters", () => {
     expect(storageUrlProblem("postgres://me@db/x?schema=bad-name")).toMatch(/schema must be letters, digits and _ \(got "bad-name"\)/);
     expect(storageUrlProblem("postgres://me@db/x?schema=team_a&synchronous_commit=off&sslmode=disable")).toBeNull();
     expect(storageUrlProblem("postgresql://me@db/x")).toBeNull();
+  });
+
+  it("read connect_timeout as libpq does, whole seconds of at least 1 (1 read as 2), and refuse one that gives no limit", () => {
+    // It was accepted and ignored: every attempt waited 10 s whatever the URL said.
+    expect(connectTimeoutSeconds("postgres://me@db/x")).toBe(10);
+    expect(connectTimeoutSeconds("postgres://me@db/x?connect_timeout=3&schema=a")).toBe(3);
+    expect(connectTimeoutSeconds("postgres://me@db/x?connect_timeout=1")).toBe(2);
+    expect(storageUrlProblem("postgres://me@db/x?connect_timeout=45")).toBeNull();
+    for (const bad of ["0", "-5", "2.5", "soon", ""]) {
+      expect(storageUrlProblem(`postgres://me:secret@db/x?connect_timeout=${bad}`)).toBe(
+        `cannot open postgres://me:***@db/x?connect_timeout=${bad}: connect_timeout must be a whole number of seconds, 1 or more (got ${JSON.stringify(bad)}); Sextant gives up a connection attempt after it and retries`,
+      );
+    }
   });
 
   it("refuses white space at the end (a newline from a secret file), which made writers and readers use different files", () => {

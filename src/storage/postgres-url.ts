@@ -6,14 +6,45 @@
 import { didYouMean } from "../space/index.js";
 
 /** The URL query parameters Sextant reads itself. */
-export const SEXTANT_URL_PARAMETERS = ["schema", "synchronous_commit"];
+export const SEXTANT_URL_PARAMETERS = ["schema", "synchronous_commit", "connect_timeout"];
 /** Those node-postgres reads from a connection string (pg-connection-string and pg's ConnectionParameters). */
 export const DRIVER_URL_PARAMETERS = [
   "host", "port", "user", "password", "database", "db", "encoding", "client_encoding", "ssl", "sslmode", "sslcert", "sslkey",
   "sslrootcert", "sslnegotiation", "uselibpqcompat", "options", "application_name", "fallback_application_name",
   "statement_timeout", "query_timeout", "lock_timeout", "idle_in_transaction_session_timeout", "replication", "binary",
-  "connect_timeout", "keepalives", "keepalives_idle",
+  "keepalives", "keepalives_idle",
 ];
+
+/** How long one connection attempt waits for the server when the URL sets no `connect_timeout`. */
+export const DEFAULT_CONNECT_TIMEOUT_SECONDS = 10;
+
+/**
+ * How long, in seconds, one connection attempt to the URL's server waits before it is given up
+ * and retried: the URL's `connect_timeout` as libpq reads it (whole seconds, 1 read as 2), else
+ * {@link DEFAULT_CONNECT_TIMEOUT_SECONDS}. A URL that {@link urlParameterProblem} refuses for its
+ * `connect_timeout` gets the default.
+ *
+ * @example
+ * connectTimeoutSeconds("postgres://me@db/x?connect_timeout=3") // 3
+ */
+export function connectTimeoutSeconds(url: string): number {
+  const value = urlQuery(url)?.get("connect_timeout");
+  if (value === undefined || value === null || connectTimeoutProblem(url) !== null) return DEFAULT_CONNECT_TIMEOUT_SECONDS;
+  return Math.max(2, Number(value.trim()));
+}
+
+/** Why the URL's `connect_timeout` cannot be used, or null. libpq waits forever for 0; a worker that retries an unreachable server needs a limit. */
+function connectTimeoutProblem(url: string): string | null {
+  const value = urlQuery(url)?.get("connect_timeout");
+  if (value === undefined || value === null) return null;
+  if (/^\s*\d+\s*$/.test(value) && Number(value) >= 1) return null;
+  return `cannot open ${redactPassword(url)}: connect_timeout must be a whole number of seconds, 1 or more (got ${JSON.stringify(value)}); Sextant gives up a connection attempt after it and retries`;
+}
+
+function urlQuery(url: string): URLSearchParams | null {
+  const question = url.indexOf("?");
+  return question < 0 ? null : new URLSearchParams(url.slice(question + 1));
+}
 
 /** A schema name Sextant accepts: an unquoted PostgreSQL identifier of at most 63 characters. */
 export const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
@@ -180,6 +211,8 @@ export function postgresUrlProblem(url: string): string | null {
  * urlParameterProblem("postgres://me@db/x?schema=runs") // null
  */
 export function urlParameterProblem(url: string): string | null {
+  const timeout = connectTimeoutProblem(url);
+  if (timeout !== null) return timeout;
   const question = url.indexOf("?");
   if (question < 0) return null;
   const query = new URLSearchParams(url.slice(question + 1));
@@ -187,7 +220,7 @@ export function urlParameterProblem(url: string): string | null {
     if (SEXTANT_URL_PARAMETERS.includes(key) || DRIVER_URL_PARAMETERS.includes(key)) continue;
     return (
       `cannot open ${redactPassword(url)}: unknown URL parameter "${key}"${didYouMean(key, [...SEXTANT_URL_PARAMETERS, ...DRIVER_URL_PARAMETERS])}; ` +
-      `Sextant reads ${SEXTANT_URL_PARAMETERS.join(" and ")}, node-postgres ${DRIVER_URL_PARAMETERS.join(", ")}`
+      `Sextant reads ${SEXTANT_URL_PARAMETERS.slice(0, -1).join(", ")} and ${SEXTANT_URL_PARAMETERS.at(-1)}, node-postgres ${DRIVER_URL_PARAMETERS.join(", ")}`
     );
   }
   const synchronousCommit = query.get("synchronous_commit");

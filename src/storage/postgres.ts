@@ -26,7 +26,7 @@ import {
   SYSTEM_ATTRS_JSONB,
   systemAttrsJsonb,
 } from "./postgres-migrations.js";
-import { SCHEMA_NAME, redactPassword, urlParameterProblem } from "./postgres-url.js";
+import { SCHEMA_NAME, connectTimeoutSeconds, redactPassword, urlParameterProblem } from "./postgres-url.js";
 import {
   AggregateCache,
   type AggregateRow,
@@ -164,7 +164,11 @@ interface QueuedFinish {
   readonly reject: (error: unknown) => void;
 }
 
-/** Transient failures further apart than this belong to different outages (each gets a whole retry deadline); longer than a connect timeout (10 s) and the longest backoff, so one outage of a silent server stays one. */
+/**
+ * Transient failures further apart than this belong to different outages (each gets a whole retry
+ * deadline); at least three connect timeouts (10 s unless the URL sets `connect_timeout`) and far
+ * longer than the longest backoff, so one outage of a silent server stays one.
+ */
 const OUTAGE_QUIET_MS = 30_000;
 
 /** Most writes in one group commit, which keeps one statement's parameters and lock time bounded. */
@@ -230,6 +234,7 @@ export class PostgresStorage implements Storage {
     reopenUrl: string,
     private readonly schema: string,
     private readonly retryDeadlineMs: number,
+    private readonly outageQuietMs: number,
     private readonly onRetry?: (message: string) => void,
   ) {
     this.url = url;
@@ -261,10 +266,11 @@ export class PostgresStorage implements Storage {
       throw new StorageOpenError(`cannot open ${shownUrl}: maxConnections must be a positive integer (got ${String(maxConnections)})`);
     }
     useOperatingSystemUserByDefault();
+    const connectTimeoutMs = connectTimeoutSeconds(url) * 1000;
     const pool = new pg.Pool({
       connectionString,
       max: maxConnections,
-      connectionTimeoutMillis: 10_000,
+      connectionTimeoutMillis: connectTimeoutMs,
       idleTimeoutMillis: 10_000,
       keepAlive: true,
       allowExitOnIdle: true,
@@ -282,7 +288,7 @@ export class PostgresStorage implements Storage {
     // transaction (or a server restart) that dies emits its error on the client itself, which
     // with no listener ends the process; the next query on it fails instead, and is retried.
     pool.on("connect", (client) => client.on("error", () => undefined));
-    const storage = new PostgresStorage(pool, shownUrl, withSchema(url, options.schema), schema, options.retryDeadlineMs ?? 120_000, options.onRetry);
+    const storage = new PostgresStorage(pool, shownUrl, withSchema(url, options.schema), schema, options.retryDeadlineMs ?? 120_000, Math.max(OUTAGE_QUIET_MS, 3 * connectTimeoutMs), options.onRetry);
     try {
       await (options.readOnly ? storage.checkReadableWithoutMigrating() : storage.migrate(options.onSchemaUpgrade ?? emitSchemaUpgradeWarning, options.upgradeSchema !== false));
       return storage;
@@ -875,7 +881,7 @@ export class PostgresStorage implements Storage {
         const now = performance.now();
         // Told once per outage, not per call: a burst of dropped connections told each of a
         // worker's calls under way, 20 to 30 lines at once.
-        if (this.unreachableSince === null || (attempt === 0 && now - this.lastFailureAt > OUTAGE_QUIET_MS)) {
+        if (this.unreachableSince === null || (attempt === 0 && now - this.lastFailureAt > this.outageQuietMs)) {
           this.unreachableSince = now;
           this.onRetry?.(`${this.url}: ${errorText(error)}; retrying for up to ${Math.round(this.retryDeadlineMs / 1000)} s`);
         }
@@ -1427,6 +1433,7 @@ function splitUrl(url: string): { connectionString: string; schema?: string; syn
   query.delete("schema");
   query.delete("synchronous_commit");
   query.delete("options");
+  query.delete("connect_timeout"); // read by open() as the pool's connect timeout
   const rest = query.toString();
   return {
     connectionString: url.slice(0, question) + (rest ? `?${rest}` : ""),
