@@ -1,5 +1,13 @@
 #!/usr/bin/env node
-import { main } from "../dist/cli-bundle/main.js";
+// The CLI runs from a bundle (dist/cli-bundle, see scripts/bundle-cli.mjs). Under --debug or
+// SEXTANT_DEBUG, source maps are turned on before it loads, so a stack trace names the module of
+// dist/ and its line rather than a line of a bundled chunk.
+const ownArgs = process.argv.slice(2);
+const end = ownArgs.indexOf("--");
+const debugFlag = (end < 0 ? ownArgs : ownArgs.slice(0, end)).includes("--debug");
+const debugEnv = (process.env.SEXTANT_DEBUG ?? "").trim().toLowerCase();
+if (debugFlag || !["", "0", "false"].includes(debugEnv)) process.setSourceMapsEnabled(true);
+const { main } = await import("../dist/cli-bundle/main.js");
 
 main(process.argv).then(
   (code) => { process.exitCode = code ?? 0; },

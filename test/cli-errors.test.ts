@@ -43,6 +43,9 @@ describe("a damaged database", () => {
       expect(result.stderr).toContain("column params does not hold what Sextant writes");
       expect(result.stderr).toMatch(/^StorageDecodeError: .*\n\s+at /m);
       expect(result.stderr).toMatch(/^caused by: SyntaxError: .*\n\s+at /m);
+      // The CLI runs from a bundle; its source maps name the built modules and their lines.
+      expect(result.stderr).toMatch(/^\s+at .*dist\/storage\/sqlite\.js:\d+:\d+\)?$/m);
+      expect(result.stderr).not.toContain("cli-bundle");
     }
   });
 
@@ -50,6 +53,8 @@ describe("a damaged database", () => {
     const result = await sextant(["export", "demo", "--storage", `sqlite:${db}`], { cwd: dir, env: { SEXTANT_DEBUG: "1" } });
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^caused by: SyntaxError: .*\n\s+at /m);
+    expect(result.stderr).toMatch(/^\s+at .*dist\/storage\/sqlite\.js:\d+:\d+\)?$/m);
+    expect(result.stderr).not.toContain("cli-bundle");
   });
 });
 
