@@ -46,6 +46,22 @@ describe("nonDominatedSort", () => {
   });
 });
 
+describe("paretoFrontIndices", () => {
+  it("is the first front of a full non-dominated sort, whatever the order, ties and NaN losses", () => {
+    let state = 11;
+    const next = () => ((state = (state * 16807) % 2147483647) / 2147483647);
+    for (const [n, m] of [[1, 3], [2, 2], [40, 1], [150, 2], [300, 3], [80, 4]] as const) {
+      // Coarse values, so ties and equal points occur; now and then a NaN, which counts as +∞.
+      const losses = Array.from({ length: n }, () => Array.from({ length: m }, () => (next() < 0.03 ? Number.NaN : Math.round(next() * 12))));
+      const front = nonDominatedSort(losses).fronts[0] ?? [];
+      expect(paretoFrontIndices(losses)).toEqual(front);
+      const reversed = [...losses].reverse();
+      expect(paretoFrontIndices(reversed)).toEqual(front.map((i) => n - 1 - i).sort((a, b) => a - b));
+    }
+    expect(paretoFrontIndices([])).toEqual([]);
+  });
+});
+
 describe("leadingFrontIndices", () => {
   it("takes whole fronts of the hand-worked set until the count is reached", () => {
     const losses = [[3, 4], [1, 5], [6, 6], [2, 3], [5, 2], [4, 1], [2, 3]];

@@ -360,14 +360,20 @@ export function nonDominatedSort(losses: readonly ArrayLike<number>[], violation
  * paretoFrontIndices([[1, 4], [2, 2], [3, 3]]) // [0, 1]
  */
 export function paretoFrontIndices(losses: readonly ArrayLike<number>[]): number[] {
-  // Sorted by the objectives lexicographically, a point can only be dominated by one before it,
-  // and only by one already on the front (domination is transitive).
-  const order = losses.map((_, i) => i).sort((a, b) => lexicographic(losses[a]!, losses[b]!) || a - b);
-  const front: number[] = [];
-  for (const i of order) {
-    if (!front.some((j) => dominatesLosses(losses[j]!, losses[i]!))) front.push(i);
+  // One pass keeping the front of the points seen so far: a point that one of them dominates is
+  // left out, and one that is kept drops those it dominates. A point left out, or dropped, stays
+  // out: whatever dominated it is on the front or was dropped for a point that is (domination is
+  // transitive). Each point is compared with the current front only, which in the GP's MACE search
+  // (the hot caller, a few hundred points a call) holds a handful: sorting the points first cost
+  // more than the comparisons.
+  let front: number[] = [];
+  for (let i = 0; i < losses.length; i++) {
+    const point = losses[i]!;
+    if (front.some((j) => dominatesLosses(losses[j]!, point))) continue;
+    if (front.some((j) => dominatesLosses(point, losses[j]!))) front = front.filter((j) => !dominatesLosses(point, losses[j]!));
+    front.push(i);
   }
-  return front.sort((a, b) => a - b);
+  return front;
 }
 
 /**
@@ -390,15 +396,6 @@ export function leadingFrontIndices(losses: readonly ArrayLike<number>[], count:
     remaining = remaining.filter((i) => !inFront.has(i));
   }
   return taken.sort((a, b) => a - b);
-}
-
-function lexicographic(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  for (let k = 0; k < a.length; k++) {
-    const x = Number.isNaN(a[k]!) ? Infinity : a[k]!;
-    const y = Number.isNaN(b[k]!) ? Infinity : b[k]!;
-    if (x !== y) return x < y ? -1 : 1;
-  }
-  return 0;
 }
 
 /**
