@@ -7,15 +7,36 @@
 // external and load from node_modules as before. Runs after tsc, from its output. Each chunk has
 // a source map back to the modules of dist/, which bin/sextant.js turns on under --debug, so a
 // stack trace names dist/study/study.js:1234 as it did before the bundle, not a line of a chunk.
-import { rmSync } from "node:fs";
+// The licences of the packages copied into the bundle go beside it, in THIRD_PARTY_LICENSES.txt.
+import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { build } from "rolldown";
 
 const OUT = "dist/cli-bundle";
 rmSync(OUT, { recursive: true, force: true });
-await build({
+const result = await build({
   input: { main: "dist/cli/main.js", "heartbeat-thread": "dist/study/heartbeat-thread.js" },
   platform: "node",
   external: [/^node:/, "better-sqlite3", "pg", /^onnxruntime-/],
   logLevel: "warn",
   output: { dir: OUT, format: "esm", chunkFileNames: "[name]-[hash].js", sourcemap: true, sourcemapExcludeSources: true },
 });
+
+/** The folders under node_modules of the packages whose modules the bundle holds, by name. */
+const bundled = new Map();
+for (const chunk of result.output) {
+  for (const id of chunk.moduleIds ?? []) {
+    const match = /^(.*[\\/]node_modules[\\/])((?:@[^\\/]+[\\/])?[^\\/]+)[\\/]/.exec(id);
+    if (match) bundled.set(match[2].replace(/\\/g, "/"), match[1] + match[2]);
+  }
+}
+const notices = [...bundled].sort(([a], [b]) => a.localeCompare(b)).map(([name, folder]) => {
+  const manifest = JSON.parse(readFileSync(join(folder, "package.json"), "utf8"));
+  const licenseFile = readdirSync(folder).find((file) => /^(licen[cs]e|copying)(\.|$)/i.test(file));
+  const text = licenseFile && existsSync(join(folder, licenseFile)) ? readFileSync(join(folder, licenseFile), "utf8").trim() : `(no licence file; package.json says ${manifest.license})`;
+  return `${name}@${manifest.version} (${manifest.license})\n\n${text}\n`;
+});
+writeFileSync(
+  join(OUT, "THIRD_PARTY_LICENSES.txt"),
+  `The files of this folder hold copies of these packages, bundled with Sextant's CLI:\n\n${notices.join(`\n${"-".repeat(72)}\n\n`)}`,
+);

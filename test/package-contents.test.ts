@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 const ROOT = join(import.meta.dirname, "..");
 
 describe("the npm package", () => {
-  it("ships the license, the examples the help text runs, the Python client, and source maps that carry their sources", () => {
+  it("ships the license, the examples the help text runs, the Python client, source maps that carry their sources, and the CLI's bundle with the licences of what it copies", () => {
     const packed = spawnSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { cwd: ROOT, encoding: "utf8" });
     expect(packed.status, packed.stderr).toBe(0);
     const files = new Set((JSON.parse(packed.stdout) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path));
@@ -22,6 +22,13 @@ describe("the npm package", () => {
     // Maps pointed at ../src/*.ts, which the package does not ship.
     const map = JSON.parse(readFileSync(join(ROOT, "dist/index.js.map"), "utf8")) as { sourcesContent?: string[] };
     expect(map.sourcesContent?.[0]).toContain("export");
+    for (const path of ["bin/sextant.js", "dist/cli-bundle/main.js", "dist/cli-bundle/heartbeat-thread.js", "dist/cli-bundle/THIRD_PARTY_LICENSES.txt"]) expect(files.has(path), path).toBe(true);
+    const notices = readFileSync(join(ROOT, "dist/cli-bundle/THIRD_PARTY_LICENSES.txt"), "utf8");
+    for (const name of ["commander", "hono", "yaml", "zod"]) {
+      const version = (JSON.parse(readFileSync(join(ROOT, "node_modules", name, "package.json"), "utf8")) as { version: string }).version;
+      expect(notices).toContain(`${name}@${version} (`);
+    }
+    expect(notices).toMatch(/Permission is hereby granted/);
   }, 60_000);
 
   it("keeps internal helpers out of the package root, which exports what users may touch", async () => {
