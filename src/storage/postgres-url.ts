@@ -28,22 +28,17 @@ export const DEFAULT_CONNECT_TIMEOUT_SECONDS = 10;
  * connectTimeoutSeconds("postgres://me@db/x?connect_timeout=3") // 3
  */
 export function connectTimeoutSeconds(url: string): number {
-  const value = urlQuery(url)?.get("connect_timeout");
-  if (value === undefined || value === null || connectTimeoutProblem(url) !== null) return DEFAULT_CONNECT_TIMEOUT_SECONDS;
-  return Math.max(2, Number(value.trim()));
-}
-
-/** Why the URL's `connect_timeout` cannot be used, or null. libpq waits forever for 0; a worker that retries an unreachable server needs a limit. */
-function connectTimeoutProblem(url: string): string | null {
-  const value = urlQuery(url)?.get("connect_timeout");
-  if (value === undefined || value === null) return null;
-  if (/^\s*\d+\s*$/.test(value) && Number(value) >= 1) return null;
-  return `cannot open ${redactPassword(url)}: connect_timeout must be a whole number of seconds, 1 or more (got ${JSON.stringify(value)}); Sextant gives up a connection attempt after it and retries`;
-}
-
-function urlQuery(url: string): URLSearchParams | null {
   const question = url.indexOf("?");
-  return question < 0 ? null : new URLSearchParams(url.slice(question + 1));
+  const value = question < 0 ? null : new URLSearchParams(url.slice(question + 1)).get("connect_timeout");
+  return (value === null ? null : connectTimeoutOf(value)) ?? DEFAULT_CONNECT_TIMEOUT_SECONDS;
+}
+
+/**
+ * A `connect_timeout` value in seconds as libpq reads it, or null when Sextant cannot use it:
+ * libpq waits forever for 0, and a worker that retries an unreachable server needs a limit.
+ */
+function connectTimeoutOf(value: string): number | null {
+  return /^\s*\d+\s*$/.test(value) && Number(value) >= 1 ? Math.max(2, Number(value)) : null;
 }
 
 /** A schema name Sextant accepts: an unquoted PostgreSQL identifier of at most 63 characters. */
@@ -204,18 +199,20 @@ export function postgresUrlProblem(url: string): string | null {
 /**
  * What is wrong with a PostgreSQL URL's query parameters apart from the schema name (which
  * `PostgresStorage.open` checks after an option may have replaced it), or null: the first
- * parameter that neither Sextant nor node-postgres reads, or a `synchronous_commit` other than on
- * or off.
+ * parameter that neither Sextant nor node-postgres reads, a `connect_timeout` that is not a whole
+ * number of seconds of at least 1, or a `synchronous_commit` other than on or off.
  *
  * @example
  * urlParameterProblem("postgres://me@db/x?schema=runs") // null
  */
 export function urlParameterProblem(url: string): string | null {
-  const timeout = connectTimeoutProblem(url);
-  if (timeout !== null) return timeout;
   const question = url.indexOf("?");
   if (question < 0) return null;
   const query = new URLSearchParams(url.slice(question + 1));
+  const timeout = query.get("connect_timeout");
+  if (timeout !== null && connectTimeoutOf(timeout) === null) {
+    return `cannot open ${redactPassword(url)}: connect_timeout must be a whole number of seconds, 1 or more (got ${JSON.stringify(timeout)}); Sextant gives up a connection attempt after it and retries`;
+  }
   for (const key of query.keys()) {
     if (SEXTANT_URL_PARAMETERS.includes(key) || DRIVER_URL_PARAMETERS.includes(key)) continue;
     return (
