@@ -7,7 +7,6 @@ import { fork, type ChildProcess } from "node:child_process";
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { packagePath } from "../../package-root.js";
 import { FolderNotWritableError, ensureWritableFolder } from "../../index.js";
 import { createLabProblem, isAsyncProblem, isFidelityProblem, labProblemNames } from "../problems/index.js";
@@ -210,14 +209,13 @@ function recordSettings(outDir: string, options: BenchmarkOptions, specs: Optimi
 }
 
 /**
- * The compiled worker, or null when running from TypeScript sources (tests), where runs stay
- * in-process. From the CLI's bundle (dist/cli-bundle/), the worker is dist/bench/lab/worker.js.
+ * The compiled worker (dist/bench/lab/worker.js, whether this module runs from dist/ or from the
+ * CLI's bundle), or null when running from TypeScript sources (tests), where runs stay in-process.
  */
 function workerScript(): string | null {
-  const sibling = fileURLToPath(new URL("./worker.js", import.meta.url));
-  if (existsSync(sibling)) return sibling;
+  if (import.meta.url.endsWith(".ts")) return null;
   const built = packagePath("dist", "bench", "lab", "worker.js");
-  return !fileURLToPath(import.meta.url).endsWith(".ts") && existsSync(built) ? built : null;
+  return existsSync(built) ? built : null;
 }
 
 type Finish = (job: Job, outcome: { result: RunResult } | { error: string }) => void;
