@@ -1,6 +1,6 @@
 // CLI suite (spawns `node bin/sextant.js` against dist/, with a SQLite file per test): studies,
 // trials, best, export, delete.
-import { copyFileSync, existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -9,7 +9,7 @@ import { Rng } from "../src/math/rng.js";
 import { createOnlineTuner } from "../src/online/index.js";
 import { openStorage } from "../src/storage/index.js";
 import { TrialPruned, createStudy, loadStudy } from "../src/study/index.js";
-import { type RunResult, sextant, start, tempDir } from "./fixtures/cli-run.js";
+import { type RunResult, copySqliteDatabase, sextant, start, tempDir } from "./fixtures/cli-run.js";
 import { havePython, onTerminal } from "./fixtures/terminal.js";
 
 let dir: string;
@@ -47,10 +47,7 @@ afterAll(() => template.cleanup());
 beforeEach(() => {
   ({ dir, cleanup } = tempDir());
   db = join(dir, "runs.db");
-  // Closed, the storage has checkpointed its write-ahead log into the file; copy whatever is left of it too.
-  for (const suffix of ["", "-wal", "-shm"]) {
-    if (existsSync(join(template.dir, `runs.db${suffix}`))) copyFileSync(join(template.dir, `runs.db${suffix}`), `${db}${suffix}`);
-  }
+  copySqliteDatabase(join(template.dir, "runs.db"), db);
 });
 afterEach(() => cleanup());
 

@@ -1,5 +1,5 @@
 // CLI suite (spawns `node bin/sextant.js` against dist/): `sextant priors` and `sextant online`.
-import { copyFileSync, existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -7,7 +7,7 @@ import { shellWord } from "../src/cli/format.js";
 import { createOnlineTuner } from "../src/online/index.js";
 import { MINUS_INFINITE_COST } from "../src/online/tuner.js";
 import { openStorage } from "../src/storage/index.js";
-import { FIXTURES, sextant } from "./fixtures/cli-run.js";
+import { FIXTURES, copySqliteDatabase, sextant } from "./fixtures/cli-run.js";
 
 const dir = mkdtempSync(join(tmpdir(), "sextant-learning-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -508,9 +508,7 @@ describe("sextant tune --warm-start", () => {
   });
   /** A storage URL for `file`, a copy of the storage holding "may". */
   const withEarlierStudy = (file: string) => {
-    copyFileSync(earlierStudy, join(dir, file));
-    // The command closed the database, which checkpoints its write-ahead log; a log left behind goes along.
-    if (existsSync(`${earlierStudy}-wal`)) copyFileSync(`${earlierStudy}-wal`, join(dir, `${file}-wal`));
+    copySqliteDatabase(earlierStudy, join(dir, file));
     return `sqlite:${join(dir, file)}`;
   };
 
