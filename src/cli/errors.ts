@@ -68,17 +68,7 @@ export function describeUserError(error: unknown): { message: string; exitCode: 
   return null;
 }
 
-/**
- * Whether `--debug` output is asked for by the environment: `SEXTANT_DEBUG` set to anything but
- * empty, `0` or `false`.
- *
- * @example
- * debugFromEnv({ SEXTANT_DEBUG: "1" }) // true
- */
-export function debugFromEnv(env: Readonly<Record<string, string | undefined>> = process.env): boolean {
-  const value = env.SEXTANT_DEBUG?.trim().toLowerCase();
-  return value !== undefined && value !== "" && value !== "0" && value !== "false";
-}
+export { debugFromEnv } from "./debug-env.js";
 
 /**
  * An error's stack followed by the stacks of its causes, for `--debug`.
