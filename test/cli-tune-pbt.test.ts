@@ -482,6 +482,27 @@ describe("sextant create --scheduler pbt, then workers", () => {
     expect(trials.filter((t) => t.state === "complete")).toHaveLength(9);
   });
 
+  it("with keep_checkpoints=latest, two workers delete what no segment can start from, and requeue refuses a segment whose start is gone", async () => {
+    const created = await sextant(["create", "--study", "lean", "--storage", "sqlite:./runs.db", "--seed", "2", ...schedule(3, 4), "--scheduler-opt", "keep_checkpoints=latest", ...TRAIN], { cwd: dir });
+    expect(created.code, created.stderr).toBe(0);
+    const workers = await Promise.all([0, 1].map(() => sextant(["worker", "--study", "lean", "--storage", "sqlite:./runs.db", "--quiet"], { cwd: dir })));
+    for (const w of workers) expect(w.code, w.stderr).toBe(0);
+    const trials = await sqliteTrials(join(dir, "runs.db"), "lean");
+    // The fixture exits 3 when it restores the wrong state: every segment completing means every restore found its checkpoint.
+    expect(trials.map((t) => t.state)).toEqual(new Array(12).fill("complete"));
+    const lastOfMembers = trials.filter((t) => t.systemAttrs["pbt:segment"] === 3).map((t) => t.number);
+    const best = trials.reduce((a, b) => (b.values![0]! > a.values![0]! ? b : a));
+    const folders = readdirSync(join(dir, "runs.db-checkpoints", "lean")).filter((f) => f.startsWith("trial-")).sort();
+    expect(folders).toEqual([...new Set([...lastOfMembers, best.number])].map((n) => `trial-${n}`).sort());
+
+    const early = trials.find((t) => t.systemAttrs["pbt:segment"] === 1)!;
+    const refused = await sextant(["requeue", "lean", String(early.number), "--storage", "sqlite:./runs.db", "--json"], { cwd: dir });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`sextant: trial ${early.number} is a segment that started from checkpoint ${String(early.systemAttrs["pbt:checkpoint"])}, which`);
+    expect(JSON.parse(refused.stdout).trials).toEqual([{ number: early.number, outcome: "checkpoint gone", checkpoint: early.systemAttrs["pbt:checkpoint"] }]);
+    expect(await sqliteTrials(join(dir, "runs.db"), "lean")).toHaveLength(12);
+  });
+
   it("with synchronous=true, goes on past a segment held behind a SIGKILLed worker's once that one is reaped and retried", async () => {
     const storage = ["--storage", "sqlite:./runs.db"];
     const beats = ["--heartbeat-interval", "0.5", "--heartbeat-grace", "2"];

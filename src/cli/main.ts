@@ -269,7 +269,8 @@ of one member, and the command also gets SEXTANT_CHECKPOINT_DIR (an empty folder
 its checkpoint in), SEXTANT_RESTORE_FROM (the folder to load, unset for a first segment),
 SEXTANT_MEMBER, SEXTANT_SEGMENT, and the steps to train, SEXTANT_START_STEP to
 SEXTANT_END_STEP (exclusive). Checkpoints live next to the SQLite file
-(DB-checkpoints/STUDY) unless checkpoint_dir says otherwise.
+(DB-checkpoints/STUDY) unless checkpoint_dir says otherwise; keep_checkpoints=latest
+deletes each one no segment can start from again (each member's newest and the best stay).
   $ sextant tune --scheduler pbt --scheduler-opt population=8 --scheduler-opt segments=20 \\
       --scheduler-opt segment_steps=5 -p lr=float:1e-4:1:log --direction maximize -- node train.mjs
 

@@ -4,10 +4,12 @@
  * The study does the bookkeeping ({@link Study.requeueTrial}); this prints it.
  */
 import type { FrozenTrial } from "../space/index.js";
-import { type Study, TrialNotFinishedError, TrialNumberNotFoundError } from "../study/index.js";
+import { type Study, TrialNotFinishedError, TrialNumberNotFoundError, startingCheckpointGone } from "../study/index.js";
 import { formatParams, shellWord } from "./format.js";
+import { storageUrl } from "./inspect.js";
 import type { Io } from "./io.js";
 import { forEachNamedTrial } from "./named-trials.js";
+import { populationCheckpointStore } from "./study-config.js";
 
 export interface RequeueFlags {
   storage?: string;
@@ -19,12 +21,13 @@ type RequeueOutcome =
   | { number: number; outcome: "queued"; retry: number }
   | { number: number; outcome: "already queued"; queued: number }
   | { number: number; outcome: "not finished"; state: FrozenTrial["state"] }
+  | { number: number; outcome: "checkpoint gone"; checkpoint: string }
   | { number: number; outcome: "not found" };
 
 /**
  * `sextant requeue STUDY NUMBER...`. Every named trial is tried, in the order given; the exit code
  * is 0 when each was queued again or already was, 1 when any was not (running, waiting, no such
- * trial), which stderr says trial by trial.
+ * trial, a population's segment whose starting checkpoint is gone), which stderr says trial by trial.
  *
  * @example
  * await requeueCommand("fleet", [7, 9], {}, processIo());
@@ -33,6 +36,17 @@ export async function requeueCommand(name: string, numbers: readonly number[], f
   return forEachNamedTrial(name, numbers, flags, io, requeueOne, (o) => o.outcome === "queued" || o.outcome === "already queued");
 
   async function requeueOne(study: Study, number: number): Promise<RequeueOutcome> {
+    // Loaded without its scheduler, the study cannot tell: its folder is what the CLI stored.
+    const trial = study.trials[number];
+    const store = trial ? populationCheckpointStore(study, storageUrl(flags.storage)) : null;
+    const gone = store && trial ? startingCheckpointGone(store, trial) : null;
+    if (gone !== null) {
+      io.err(
+        `sextant: trial ${number} is a segment that started from checkpoint ${gone}, which ${store!.root} no longer holds ` +
+          "(keep_checkpoints=latest deletes one once no segment can start from it): not queued again",
+      );
+      return { number, outcome: "checkpoint gone", checkpoint: gone };
+    }
     try {
       const result = await study.requeueTrial(number);
       if (result.outcome === "already queued") {

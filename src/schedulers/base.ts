@@ -95,6 +95,12 @@ export interface Scheduler {
   /** Folder for checkpoints, or undefined for the default next to the study's storage. */
   readonly checkpointDir: string | undefined;
   /**
+   * Which segments' checkpoints to keep: every one (`all`, absent means so), or (`latest`) only
+   * those a segment may still start from, each member's newest and the best trial's (see
+   * `disposableCheckpoints`).
+   */
+  readonly keepCheckpoints?: "all" | "latest";
+  /**
    * Synchronous PBT: a member's undecided next segment waits until every other member that has not
    * ended has finished the segment before it, so each decision ranks the whole population. Absent
    * means false.

@@ -31,5 +31,6 @@ export {
 export { PBTScheduler, PBT_OPTIONS, type PBTOptions, perturbValue } from "./pbt.js";
 export { PB2Scheduler, PB2_OPTIONS, type PB2Options, explorationWeight } from "./pb2.js";
 export { TimeVaryingGP, timeVaryingKernel, type TimeVaryingKernel, type TimedObservations } from "./time-varying-gp.js";
+export { disposableCheckpoints, CHECKPOINT_RETENTIONS, type CheckpointRetention } from "./retention.js";
 export { populationLineage, type LineageSegment, type MemberLineage } from "./lineage.js";
 export { createSchedulerByName, registerScheduler, schedulerNames, schedulerEntries, type SchedulerEntry } from "./registry.js";

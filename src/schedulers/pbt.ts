@@ -36,6 +36,7 @@ import {
   snapToDistribution,
   refuseUnknownOptions,
 } from "../space/index.js";
+import { CHECKPOINT_RETENTIONS, type CheckpointRetention } from "./retention.js";
 import { type Scheduler, type SegmentPlace, type SegmentPlan, latestSegments, segmentPlace, segmentScore } from "./base.js";
 
 /** The option schema of `pbt` (and of `pb2`, which adds its own). */
@@ -47,6 +48,13 @@ export const PBT_OPTIONS = defineOptions({
   resampleProbability: { kind: "number", min: 0, max: 1, default: 0.25, description: "chance that explore draws a hyperparameter afresh instead of perturbing it" },
   perturbation: { kind: "number", min: 0, max: 1, exclusiveMin: true, exclusiveMax: true, default: 0.2, description: "explore multiplies a numeric hyperparameter by 1 − p or 1 + p" },
   checkpointDir: { kind: "string", default: "next to the storage", description: "folder for the members' checkpoints (default: <sqlite file>-checkpoints/<study>; on PostgreSQL the CLI fixes <folder of create or tune>/sextant-checkpoints/<study> for every worker)" },
+  keepCheckpoints: {
+    kind: "enum",
+    values: CHECKPOINT_RETENTIONS,
+    default: "all",
+    description:
+      "all keeps every segment's checkpoint; latest deletes one once no segment can start from it again, keeping each member's newest and the best trial's",
+  },
   synchronous: {
     kind: "boolean",
     default: false,
@@ -64,6 +72,7 @@ export interface PBTOptions {
   resampleProbability?: number;
   perturbation?: number;
   checkpointDir?: string;
+  keepCheckpoints?: CheckpointRetention;
   synchronous?: boolean;
   seed?: number;
 }
@@ -98,6 +107,7 @@ export class PBTScheduler implements Scheduler {
   readonly resampleProbability: number;
   readonly perturbation: number;
   readonly checkpointDir: string | undefined;
+  readonly keepCheckpoints: CheckpointRetention;
   readonly synchronous: boolean;
   readonly seed: number;
 
@@ -114,6 +124,10 @@ export class PBTScheduler implements Scheduler {
       throw new TypeError(`checkpointDir must be a folder path, got ${JSON.stringify(options.checkpointDir)}; leave it out for the folder next to the storage`);
     }
     this.checkpointDir = options.checkpointDir;
+    if (options.keepCheckpoints !== undefined && !CHECKPOINT_RETENTIONS.includes(options.keepCheckpoints)) {
+      throw new TypeError(`keepCheckpoints must be one of ${CHECKPOINT_RETENTIONS.join(", ")}, got ${shownOption(options.keepCheckpoints)}`);
+    }
+    this.keepCheckpoints = options.keepCheckpoints ?? "all";
     if (options.synchronous !== undefined && typeof options.synchronous !== "boolean") throw new TypeError(`synchronous must be true or false, got ${shownOption(options.synchronous)}`);
     this.synchronous = options.synchronous ?? false;
     this.seed = seedOrRandom(options.seed, "PBTScheduler");

@@ -16,7 +16,8 @@ import { createHash } from "node:crypto";
 import { cpSync, existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
-import { type JsonValue, jsonValueProblem } from "../space/index.js";
+import { segmentPlace } from "../schedulers/base.js";
+import { type FrozenTrial, type JsonValue, jsonValueProblem } from "../space/index.js";
 import { API_SPELLING, tagNonFinite, untagNonFinite } from "../space/non-finite-json.js";
 import { sqlitePath } from "../storage/index.js";
 import { FolderNotWritableError, ensureWritableFolder } from "./folders.js";
@@ -267,6 +268,21 @@ export class CheckpointStore {
     return this.nameFor(trialNumber);
   }
 
+  /** Trials whose checkpoint folder {@link remove} has deleted. */
+  private readonly removed = new Set<number>();
+
+  /**
+   * Deletes trial `trialNumber`'s checkpoint folder, here and where an earlier version saved it
+   * (`keepCheckpoints: "latest"`, once nothing can start from it). Gone already is as good as done.
+   */
+  remove(trialNumber: number): void {
+    if (this.removed.has(trialNumber)) return;
+    const name = this.nameFor(trialNumber);
+    rmSync(join(this.root, name), { recursive: true, force: true });
+    if (this.formerRoot !== null) rmSync(join(this.formerRoot, name), { recursive: true, force: true });
+    this.removed.add(trialNumber);
+  }
+
   /** Whether the checkpoint called `name` is here (or where an earlier version saved it). */
   has(name: string): boolean {
     return existsSync(join(this.root, name)) || (this.formerRoot !== null && existsSync(join(this.formerRoot, name)));
@@ -292,4 +308,17 @@ export class CheckpointStore {
       },
     };
   }
+}
+
+/**
+ * The checkpoint segment `trial` started from when `store` no longer holds it (deleted under
+ * `keepCheckpoints: "latest"`, or by hand), else null: run again, the segment would fail on
+ * "checkpoint … is missing" as it started.
+ *
+ * @example
+ * startingCheckpointGone(store, study.trials[7]!) // "trial-3"
+ */
+export function startingCheckpointGone(store: CheckpointStore, trial: Pick<FrozenTrial, "systemAttrs">): string | null {
+  const name = segmentPlace(trial)?.checkpoint ?? null;
+  return name === null || store.has(name) ? null : name;
 }

@@ -14,7 +14,7 @@ export {
   type StudyPages,
   type StudyTrial,
 } from "./copy.js";
-export { CheckpointStore, checkFolderOwner, defaultCheckpointRoot, type Checkpoint, type CheckpointInput } from "./checkpoints.js";
+export { CheckpointStore, checkFolderOwner, defaultCheckpointRoot, startingCheckpointGone, type Checkpoint, type CheckpointInput } from "./checkpoints.js";
 export { FolderNotWritableError, ensureWritableFolder } from "./folders.js";
 export {
   Study,

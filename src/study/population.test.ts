@@ -377,6 +377,40 @@ describe("a population in a study", () => {
     }
   });
 
+  it("with keepCheckpoints: latest, deletes the checkpoints no segment can start from, keeping each member's newest and the best trial's", async () => {
+    const options = { population: 4, segments: 5, segmentSteps: 2, seed: 11 };
+    const folders = (study: Awaited<ReturnType<typeof run>>) => readdirSync(study.segmentContext()!.store.root).filter((f) => f.startsWith("trial-")).sort();
+    const decisions = (study: Awaited<ReturnType<typeof run>>) => study.trials.map((t) => [t.params, t.systemAttrs["pbt:parent"], t.values]);
+    const all = await run(new PBTScheduler({ ...options, keepCheckpoints: "all" }));
+    expect(folders(all)).toHaveLength(20);
+    for (const concurrency of [1, 2]) {
+      const latest = await run(new PBTScheduler({ ...options, keepCheckpoints: "latest" }), concurrency);
+      // Every segment found the checkpoint it started from (a missing one fails the segment).
+      expect(latest.trials.map((t) => t.state)).toEqual(new Array(20).fill("complete"));
+      const newest = latest.lineage().map((m) => `trial-${m.segments.at(-1)!.trial}`);
+      expect(folders(latest)).toEqual([...new Set([...newest, `trial-${latest.bestTrial!.number}`])].sort());
+      // Deleting changes no decision.
+      if (concurrency === 1) expect(decisions(latest)).toEqual(decisions(all));
+    }
+  });
+
+  it("refuses to queue again a segment whose starting checkpoint keepCheckpoints: latest deleted", async () => {
+    const study = await run(new PBTScheduler({ population: 2, segments: 4, segmentSteps: 2, seed: 5, keepCheckpoints: "latest" }));
+    const early = study.trials.find((t) => t.systemAttrs["pbt:segment"] === 1)!;
+    const from = String(early.systemAttrs["pbt:checkpoint"]);
+    expect(existsSync(join(study.segmentContext()!.store.root, from))).toBe(false);
+    const before = study.trials.length;
+    await expect(study.requeueTrial(early.number)).rejects.toThrow(
+      `requeueTrial: trial ${early.number} (member ${String(early.systemAttrs["pbt:member"])}, segment 1) starts from checkpoint ${from}, which is no longer in ${study.segmentContext()!.store.root} ` +
+        `(keepCheckpoints: "latest" deletes a checkpoint once no segment can start from it); it cannot run again as it ran; nothing was queued`,
+    );
+    await study.refresh();
+    expect(study.trials).toHaveLength(before);
+    // A last segment's start is its member's newest but one; the member's newest is kept, and requeueing a last segment works.
+    const last = study.trials.find((t) => t.systemAttrs["pbt:segment"] === 3)!;
+    expect(last.systemAttrs["pbt:checkpoint"]).not.toBe(from);
+  });
+
   describe("synchronous", () => {
     /** The toy objective at equal speeds on many lanes: every segment yields once, as a real one awaits its training. */
     const yielding = (fail?: (member: number, segment: number) => boolean) => async (trial: Trial) => {

@@ -13,6 +13,7 @@ import {
   type MemberLineage,
   SCHEDULER_ATTR,
   describeSchedule,
+  disposableCheckpoints,
   type Scheduler,
   type SegmentPlace,
   type SegmentPlan,
@@ -45,7 +46,7 @@ import {
 } from "../space/index.js";
 import { CONSTRAINTS_ATTR, feasibilityRule, feasibleParetoFront, isConstrainedStudy, joinFront, readableConstraints, toLosses } from "../analysis/index.js";
 import { DuplicateStudyError, type SegmentOrderKeys, type Storage, compareAndSetStudySystemAttr, type StudyRecord, StudyNotFoundError, type TrialChanges, TrialNotRunningError, type TrialPatch, heldInSegmentOrder, isMemoryUrl, missingSqliteFile, onlineTunerRefusal, openStorage } from "../storage/index.js";
-import { CheckpointStore, defaultCheckpointRoot, formerCheckpointRoot } from "./checkpoints.js";
+import { CheckpointStore, defaultCheckpointRoot, formerCheckpointRoot, startingCheckpointGone } from "./checkpoints.js";
 import { IndependentSamplingWatch } from "./independent-sampling.js";
 import { DEFAULT_HEARTBEAT_GRACE_SECONDS, type HeartbeatOptions, HeartbeatThread, type HeartbeatTiming, OWNER_HEARTBEAT_ATTR, monotonicMs, ownerHeartbeatRecord, ownersGraceMs, resolveHeartbeat, silentTrials } from "./heartbeat.js";
 import { FixedParamOutOfRangeError, INTERRUPTED_REASON, type NumberList, Trial, type TrialHost, TrialPruned, checkAttr, constraintsProblem, isTypedArray, shownValue } from "./trial.js";
@@ -2455,7 +2456,11 @@ export class Study implements TrialHost {
   private async queueNextSegment(finished: FrozenTrial): Promise<void> {
     const scheduler = this.requireScheduler();
     const place = segmentPlace(finished);
-    if (finished.state === "failed" || place === undefined || place.segment + 1 >= scheduler.segments) return;
+    if (finished.state === "failed" || place === undefined || place.segment + 1 >= scheduler.segments) {
+      // A member's last segment frees its own newest but one, and may be the new best.
+      this.sweepCheckpoints();
+      return;
+    }
     if (finished.state === "complete" && typeof finished.systemAttrs[SAVED_CHECKPOINT_ATTR] !== "string" && !this.saidSegmentSavedNothing) {
       // Once per study: the segments that go on from it got no checkpoint, and exploiting it copied
       // its hyperparameters alone, without a word (a pruned segment is said when its successor is decided).
@@ -2476,6 +2481,21 @@ export class Study implements TrialHost {
     } finally {
       this.readyPoints--;
     }
+    this.sweepCheckpoints();
+  }
+
+  /**
+   * Under `keepCheckpoints: "latest"`, deletes the checkpoint folders no segment can start from
+   * any more ({@link disposableCheckpoints}), keeping the best trial's. Runs on what this process
+   * has read last: a decision written elsewhere since is seen as undecided, which keeps more.
+   */
+  private sweepCheckpoints(): void {
+    if (this.scheduler?.keepCheckpoints !== "latest") return;
+    const context = this.segmentContext();
+    if (!context) return;
+    const best = bestFeasibleTrial(this.trialCache, this.directions[0]!);
+    const keep = new Set(best ? [best.number] : []);
+    for (const number of disposableCheckpoints(this.trialCache, this.scheduler.population, keep)) context.store.remove(number);
   }
 
   /** {@link queueNextSegment}'s check and write, run while no other loop of this process queues one. */
@@ -2575,6 +2595,8 @@ export class Study implements TrialHost {
         },
       });
       this.absorb(record);
+      // The last member to pass a ready point frees the checkpoints of the segment before it.
+      this.sweepCheckpoints();
     }
     return record;
   }
@@ -3033,6 +3055,7 @@ export class Study implements TrialHost {
     const record = this.trialCache[number];
     if (!record || record.id < 0) throw new TrialNumberNotFoundError(this.name, number);
     if (record.state === "running" || record.state === "waiting") throw new TrialNotFinishedError(this.name, number, record.state);
+    this.refuseSegmentWithoutCheckpoint(record);
     const waitingCopy = (): FrozenTrial | undefined => this.trialCache.find((t) => t.state === "waiting" && isQueuedCopyOf(t, record));
     const copy = waitingCopy();
     if (copy) return { outcome: "already queued", trial: record, queued: copy };
@@ -3049,6 +3072,23 @@ export class Study implements TrialHost {
     const raced = waitingCopy() ?? [...this.trialCache].reverse().find((t) => t.systemAttrs.retryOf === number);
     if (!raced) throw new Error(`trial ${number} could not be queued again: another copy was queued meanwhile and is gone; run the command again`);
     return { outcome: "already queued", trial: record, queued: raced };
+  }
+
+  /**
+   * Refuses to queue again a segment whose starting checkpoint is gone (deleted under
+   * `keepCheckpoints: "latest"` once its member and every ready point had moved past it, or by
+   * hand): the copy would fail on "checkpoint … is missing" as it started.
+   */
+  private refuseSegmentWithoutCheckpoint(record: FrozenTrial): void {
+    const store = this.segmentContext()?.store;
+    const gone = store ? startingCheckpointGone(store, record) : null;
+    if (gone === null) return;
+    const place = segmentPlace(record)!;
+    const why = this.scheduler?.keepCheckpoints === "latest" ? ` (keepCheckpoints: "latest" deletes a checkpoint once no segment can start from it)` : "";
+    throw new Error(
+      `requeueTrial: trial ${record.number} (member ${place.member}, segment ${place.segment}) starts from checkpoint ${gone}, which is no longer in ${store!.root}${why}; ` +
+        "it cannot run again as it ran; nothing was queued",
+    );
   }
 
   /**
