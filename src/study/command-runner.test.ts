@@ -541,9 +541,14 @@ console.log("sextant: " + JSON.stringify({ value: 1 }));`;
 
   it("says that a timed-out command had reported its result and then did not exit", async () => {
     // "timed out after 0.5s" alone read as a program too slow to finish its work.
-    const code = 'console.log(\'sextant: {"value": 0.25}\'); setInterval(() => {}, 1000);';
+    // The limit is counted on a clock that starts once the program has reported and waited a little:
+    // on the wall clock, a loaded machine could take the whole 0.5 s to start Node, and the trial
+    // timed out before the report, which is the other message.
+    const reported = join(dir, "reported");
+    const code = `console.log('sextant: {"value": 0.25}'); setTimeout(() => require("node:fs").writeFileSync(${JSON.stringify(reported)}, "x"), 300); setInterval(() => {}, 1000);`;
+    const clock = (): number => (existsSync(reported) ? performance.now() + 1e6 : 0);
     const study = await createStudy({ sampler: new RandomSampler({ seed: 5 }) });
-    await study.optimize(commandObjective({ argv: ["node", "-e", code], space: X, timeoutSeconds: 0.5, killGraceSeconds: 0.5 }), { nTrials: 1 });
+    await study.optimize(commandObjective({ argv: ["node", "-e", code], space: X, timeoutSeconds: 0.5, killGraceSeconds: 0.5, clock }), { nTrials: 1 });
     expect(study.trials[0]!.state).toBe("failed");
     expect(study.trials[0]!.systemAttrs.failReason).toBe("timed out after 0.5s, but it had reported its result (0.25) and did not exit");
   });
