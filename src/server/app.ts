@@ -73,7 +73,7 @@ import { dashboardRoutes } from "./dashboard-routes.js";
 import { crossSiteProblem, normalizeCorsOrigins } from "./hosts.js";
 import { ParetoFrontSizes } from "./front-sizes.js";
 import { StudyIndexCache } from "./study-index.js";
-import { storedStudyName } from "./study-path.js";
+import { refuseTuner, storedStudyName } from "./study-path.js";
 import { StudyListQuery } from "./dashboard-schemas.js";
 import * as api from "./schemas.js";
 import { packageVersion } from "../version.js";
@@ -340,12 +340,6 @@ async function resumeAskedTrial(study: Study, number: string, query: { trialId?:
       ? `trial id ${query.trialId} is trial ${named.number} of another study; send it to the study that asked it`
       : "the study was deleted and created again since that trial was asked for; load the study again";
   throw new HttpError(409, `trial ${trial.number} of study "${study.name}" is not the trial ${query.trialId} this request is about: ${why}`, "query.trialId");
-}
-
-/** A study route given an online tuner's name answers 409 and points at the tuner's routes. */
-function refuseTuner(record: StudyRecord): void {
-  const tuner = onlineTunerRefusal(record);
-  if (tuner) throw new HttpError(409, `${tuner}; its routes are under /api/v1/online/${encodeURIComponent(record.name)}`, "path.study");
 }
 
 /** The sampler or pruner name `createStudy` recorded on the study, or "unknown" where it recorded none. */

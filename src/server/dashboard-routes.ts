@@ -27,6 +27,7 @@ import * as ui from "./dashboard-schemas.js";
 import { HttpError, type Route, route } from "./route.js";
 import * as api from "./schemas.js";
 import { type SortKey, type StudyIndex, StudyIndexCache, type TrialFilter, envelopeSample, evenlySpaced, stableSample } from "./study-index.js";
+import { refuseTuner } from "./study-path.js";
 
 type AnyRoute = Route<z.ZodObject | undefined, z.ZodObject | undefined, z.ZodType | undefined>;
 
@@ -139,6 +140,8 @@ export function dashboardRoutes(deps: DashboardRouteDeps): AnyRoute[] {
   async function open(name: string): Promise<StudyIndex> {
     const record = await storage.getStudy(name);
     if (!record) throw new HttpError(404, `no study named "${name}"`, "path.study");
+    // A tuner's row made up an empty study (sampler "unknown") where GET /studies/{study} answers 409.
+    refuseTuner(record);
     return indexes.get(record);
   }
 

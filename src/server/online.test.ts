@@ -121,6 +121,18 @@ describe("HTTP API: online tuners", () => {
     expect((await call(app, "GET", "/online/sor")).json.tuner.rounds).toBe(4);
   });
 
+  it("keeps tuners out of the dashboard's study routes too: 409 at path.study, as GET /studies/{study} answers", async () => {
+    const storage = new MemoryStorage();
+    const app = createServerApp({ storage, logError: () => undefined });
+    await call(app, "POST", "/online", { name: "sor", parameter: { low: 1, high: 1.9 }, seed: 1 });
+    // Each answered 200 with an empty "study" of sampler "unknown" made up from the tuner's row.
+    for (const path of ["summary", "table", "points", "curves", "pareto", "timeline", "importance", "ecdf", "hypervolume", "beliefs?x=omega", "contour?x=a&y=b", "trials/0/lineage"]) {
+      const answer = await call(app, "GET", `/studies/sor/${path}`);
+      expect([answer.status, answer.json.error?.field], path).toEqual([409, "path.study"]);
+      expect(answer.json.error.message, path).toMatch(/^"sor" is an online tuner, not a study .*its routes are under \/api\/v1\/online\/sor$/);
+    }
+  });
+
   it("keeps tuners out of the study routes: not listed, and 409 where a study is asked for under a tuner's name", async () => {
     const storage = new MemoryStorage();
     const app = createServerApp({ storage, logError: () => undefined });

@@ -6,7 +6,8 @@
  * surrogate's WTF-8 bytes (`a%ED%A0%80`); a name that names no study and holds percent escapes
  * is looked up once more with them decoded. A stored name is always found as it is first.
  */
-import { type Storage, decodeWtf8 } from "../storage/index.js";
+import { type Storage, type StudyRecord, decodeWtf8, onlineTunerRefusal } from "../storage/index.js";
+import { HttpError } from "./route.js";
 
 /**
  * The stored study a path's `study` names: itself when such a study exists, else the name its
@@ -40,4 +41,16 @@ export function decodeWtf8Escapes(text: string): string | null {
     out += decoded;
   }
   return out;
+}
+
+/**
+ * Refuses a study route (the API's and the dashboard's) given an online tuner's name: 409 pointing
+ * at the tuner's routes. Tuners share the studies' table of names but are no studies.
+ *
+ * @example
+ * refuseTuner(await storage.getStudy("sor")) // throws 409: "sor" is an online tuner, not a study …; its routes are under /api/v1/online/sor
+ */
+export function refuseTuner(record: StudyRecord): void {
+  const tuner = onlineTunerRefusal(record);
+  if (tuner) throw new HttpError(409, `${tuner}; its routes are under /api/v1/online/${encodeURIComponent(record.name)}`, "path.study");
 }
