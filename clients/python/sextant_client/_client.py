@@ -1190,10 +1190,35 @@ class Study(_Closable):
                 if error.status in (404, 409):
                     for study in studies:
                         study._forget_trial(number)
-                raise
+                stored = self._stored_as_told(number, body, trial_id) if error.status == 409 and error.field == "path.number" else None
+                if stored is None:
+                    raise
+                return stored
             for study in studies:
                 study._forget_trial(number)
         return FrozenTrial(answer["trial"], self._declared)
+
+    def _stored_as_told(self, number, body, trial_id):
+        """The trial as stored when it holds exactly the result `body` told, else None.
+
+        A tell whose answer was lost after the server had stored it (the connection broke, the server
+        restarted) is sent again, and that repeat meets the 409 of a trial no longer running: without
+        this, the client's own result read as one another client or a reaper had put in its place.
+        A failed trial counts only with the reason sent, since a reaper fails trials too.
+        """
+        if body["state"] == "failed" and "reason" not in body:
+            return None
+        try:
+            stored = self._stored_trial(number)
+        except SextantError:
+            return None
+        if trial_id is not None and stored._data.get("id") != trial_id:
+            return None
+        told = (stored.state.value == body["state"]
+                and ("values" not in body or stored.values == body["values"])
+                and ("constraints" not in body or stored.constraints == body["constraints"])
+                and ("reason" not in body or stored.system_attrs.get("failReason") == body["reason"]))
+        return stored if told else None
 
     def _note_failed_by_server(self, number, reason):
         self._failed_by_server_by_number[number] = reason

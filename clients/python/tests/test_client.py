@@ -1302,33 +1302,75 @@ class RecreatedStudyTest(ClientTestCase):
         self.assertEqual(old.best_value, 1.0)
 
 
+@contextlib.contextmanager
+def _answers_lost(lost):
+    """Within the block, the answer to the first request `lost(method, url)` picks is read and then lost, as by a
+    connection that breaks after the server acted; `rearm()` (what the block gets) loses the next such answer too."""
+    cls = sextant_client._client._ClosingHTTPConnection
+    real_request, real_getresponse = cls.request, cls.getresponse
+    state = {"last": None, "dropped": 0}
+
+    def request(self, method, url, *args, **kwargs):
+        state["last"] = (method, url)
+        return real_request(self, method, url, *args, **kwargs)
+
+    def getresponse(self):
+        response = real_getresponse(self)
+        if lost(*state["last"]) and state["dropped"] == 0:
+            state["dropped"] += 1
+            response.read()
+            raise http.client.RemoteDisconnected("the answer was lost after the server acted")
+        return response
+
+    with unittest.mock.patch.object(cls, "request", request), unittest.mock.patch.object(cls, "getresponse", getresponse):
+        yield lambda: state.update(dropped=0)
+
+
 class LostAnswerTest(ClientTestCase):
     def test_an_ask_whose_answer_is_lost_is_not_sent_again(self):
         # Re-sent on a kept-alive connection as if it had never arrived, the ask started a second
         # trial and left the first running (for good without heartbeats).
         study = sextant_client.create_study(URL, unique("lost"), sampler="random", heartbeat_interval=None)
         study.trials  # a kept-alive connection on this thread
-        cls = sextant_client._client._ClosingHTTPConnection
-        real_request, real_getresponse = cls.request, cls.getresponse
-        state = {"last": None, "dropped": 0}
-
-        def request(self, method, url, *args, **kwargs):
-            state["last"] = (method, url)
-            return real_request(self, method, url, *args, **kwargs)
-
-        def getresponse(self):
-            response = real_getresponse(self)
-            method, url = state["last"]
-            if method == "POST" and url.endswith("/trials") and state["dropped"] == 0:
-                state["dropped"] += 1
-                response.read()
-                raise http.client.RemoteDisconnected("the answer was lost after the server acted")
-            return response
-
-        with unittest.mock.patch.object(cls, "request", request), unittest.mock.patch.object(cls, "getresponse", getresponse):
+        with _answers_lost(lambda method, url: method == "POST" and url.endswith("/trials")):
             with self.assertRaises(ServerUnreachableError):
                 study.ask()
         self.assertEqual([t.state for t in study.trials], [TrialState.RUNNING])
+
+    def test_a_tell_whose_answer_is_lost_after_it_was_stored_is_not_taken_for_another_clients(self):
+        # Sent again, as a tell is safe to repeat, it met the 409 of a trial no longer running: a direct
+        # tell raised, and optimize warned that the trial "was finished elsewhere" and its result dropped,
+        # though the result stored was this client's own.
+        study = sextant_client.create_study(URL, unique("lost-tell"), sampler="random", heartbeat_interval=None)
+        told = []
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            with _answers_lost(lambda method, url: method == "POST" and "/tell" in url) as rearm:
+                trial = study.ask()  # its connection, kept alive, carries the tell, which is sent again once
+                told.append(study.tell(trial, 1.5, constraints=[-1.0]))
+                rearm()
+                trial = study.ask()
+                told.append(study.tell(trial, state=TrialState.PRUNED))
+                rearm()
+                study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=1, constraints_func=lambda t: [-1.0])
+                rearm()
+                with self.assertRaises(ZeroDivisionError):
+                    study.optimize(lambda t: 1 / 0, n_trials=1)
+        self.assertEqual([w.message for w in caught if "finished elsewhere" in str(w.message)], [])
+        self.assertEqual([(t.number, t.state, t.values, t.constraints) for t in told], [(0, TrialState.COMPLETE, [1.5], [-1.0]), (1, TrialState.PRUNED, None, None)])
+        trials = study.trials
+        self.assertEqual([t.state for t in trials], [TrialState.COMPLETE, TrialState.PRUNED, TrialState.COMPLETE, TrialState.FAIL])
+        self.assertEqual(trials[3].system_attrs["failReason"], "ZeroDivisionError: division by zero")
+
+    def test_a_tell_sent_again_still_raises_for_a_trial_another_client_finished_otherwise(self):
+        study = sextant_client.create_study(URL, unique("told-elsewhere"), sampler="random", heartbeat_interval=None)
+        trial = study.ask()
+        other = sextant_client.load_study(URL, study.study_name, heartbeat_interval=None)
+        other.tell(trial.number, 2.0)
+        for values, state in ((1.0, None), (None, TrialState.PRUNED)):
+            with self.assertRaises(SextantError) as caught:
+                study.tell(trial, values, state=state)
+            self.assertEqual((caught.exception.status, caught.exception.field), (409, "path.number"))
 
     def test_ctrl_c_does_not_wait_out_a_restart_window_to_fail_its_trial(self):
         study = sextant_client.create_study(URL, unique("ctrlc"), sampler="random", heartbeat_interval=None)
