@@ -174,9 +174,11 @@ class OnlineTuner(_Closable):
             round = self.round
         if round is not None:
             body["round"] = _integer(round, "observe: round")
-        # Not repeated after a 503: a first attempt the server stored would make the repeat a stale round.
+        # Never sent twice: a first attempt the server stored would make the repeat a stale round (reported as not
+        # counted), or, without a round, count the cost again for whatever choice waits by then. Not after a 503,
+        # nor on a kept-alive connection that broke before the answer, which the server may have taken (a new one).
         try:
-            answer = self._connection.request("POST", self._path("/observe"), body, repeatable=False)
+            answer = self._connection.request("POST", self._path("/observe"), body, repeatable=False, fresh=True)
         except SextantError as error:
             raise _online_error(error) from None
         return OnlineObservation(int(answer["rounds"]), bool(answer["clipped"]))

@@ -2085,6 +2085,23 @@ def as_saved_by_a_newer_sextant(test, name):
 class OnlineTunerTest(ClientTestCase):
     """The online tuner routes (`/online/...`) through create_online_tuner, load_online_tuner and OnlineTuner."""
 
+    def test_an_observe_whose_answer_is_lost_is_not_sent_again(self):
+        # Sent again on its kept-alive connection as if it had never arrived, the observe the server had
+        # counted raised OnlineTunerStaleRoundError ("this cost is not counted"); sent without a round,
+        # as a process that only reports costs sends it, the repeat counted for whatever choice waited.
+        name = unique("lost-observe")
+        chooser = sextant_client.create_online_tuner(URL, name, low=0, high=1, seed=1)
+        reporter = sextant_client.load_online_tuner(URL, name)
+        reporter.stats()  # a kept-alive connection on this thread for each
+        for tuner, rounds in ((chooser, 1), (reporter, 2)):
+            chooser.choose()
+            with _answers_lost(lambda method, url: method == "POST" and url.endswith("/observe")):
+                with self.assertRaises(ServerUnreachableError):
+                    tuner.observe(0.5)
+            self.assertEqual(chooser.stats().rounds, rounds)
+        chooser.close()
+        reporter.close()
+
     def test_an_online_tuner_is_created_loaded_chosen_from_and_told_costs_with_its_settings_read_back(self):
         name = unique("sor-omega")
         tuner = sextant_client.create_online_tuner(URL, name, low=1, high=1.9, arms=10, param_name="omega", cost_scale=120, seed=1)
