@@ -767,6 +767,29 @@ describe("HTTP API: trials", () => {
     expect(Object.keys(told.json.trial.params).sort()).toEqual(["a", "b", "x"]);
   });
 
+  it("answers the stored value to a suggest another server answered at the same moment, and reads the trial as stored", async () => {
+    const storage = new MemoryStorage();
+    const one = newApp({ storage }).app;
+    const two = newApp({ storage }).app;
+    // Unseeded, so the two servers' samplers draw different values for x.
+    await call(one, "POST", "/studies", { name: "s", sampler: { name: "random" } });
+    for (let number = 0; number < 5; number++) {
+      const { id } = (await call(one, "POST", "/studies/s/trials")).json.trial;
+      // The same name and distribution, as a client retrying through another server sends them: the
+      // server that wrote second answered 409 "parameter x is already set to …" (the value it should
+      // give), and then its GET of the trial answered its own draw, which storage never took.
+      const path = `/studies/s/trials/${number}/suggest?trialId=${id}`;
+      const answers = await Promise.all([one, two, one, two].map((app) => call(app, "POST", path, { name: "x", distribution: SPACE.x })));
+      const stored = (await storage.getTrial(id))!.params.x;
+      expect(answers.map((answer) => [answer.status, answer.json.value])).toEqual(answers.map(() => [200, stored]));
+      for (const app of [one, two]) expect((await call(app, "GET", `/studies/s/trials/${number}`)).json.trial.params.x).toBe(stored);
+    }
+    // Another distribution for the stored name is still a conflict, named as such.
+    const other = await call(two, "POST", "/studies/s/trials/4/suggest", { name: "x", distribution: { type: "float", low: 0, high: 2 } });
+    expect([other.status, other.json.error.field]).toEqual([409, "body.distribution"]);
+    expect(other.json.error.message).toMatch(/parameter "x" was suggested as .* and now as /);
+  });
+
   it("lets another server process continue a trial this one asked (suggest, report, tell)", async () => {
     const storage = new MemoryStorage();
     const one = newApp({ storage }).app;

@@ -880,22 +880,39 @@ export function createServerApp(options: ServerAppOptions): Hono {
    * sees it. A change that throws is answered once what it did is stored too: a suggest the study
    * cannot serve (a queued value outside the range, a grid that does not fit) has failed the trial,
    * and a client that reads or tells it after the error must find it failed, not still running.
+   * A change whose write finds a parameter stored by another server since this one read the trial
+   * is made once more on the trial as stored (see {@link writeTrialOnce}).
    */
   async function writeTrial<T>(params: { study: string; number: string }, query: { trialId?: string }, change: (trial: Trial, study: Study) => T): Promise<T> {
     return withStudy(params.study, async (study) => {
-      // Other servers on the same database may have written the trial since this one held it.
-      const trial = await resumeAskedTrial(study, params.number, query);
-      let answer: T;
       try {
-        answer = change(trial, study);
+        return await writeTrialOnce(study, params, query, change);
       } catch (error) {
-        // The error the client gets is the change's; a write that fails here fails again at its tell.
-        await study.flushTrial(trial).catch(() => undefined);
-        throw samplerFailure(study, error) ?? error;
+        // Another server stored the parameter between this one's read of the trial and its write (two
+        // clients, or one retrying through another server, suggesting the same name at once): this
+        // server's draw was refused. Resumed, the trial is read as stored, so the same name and
+        // distribution answer the stored value, as on any later request, and another distribution
+        // is the conflict it is. It answered 409 "already set to …" with the very value to give, and
+        // its reads of the trial showed the refused draw.
+        if (!(error instanceof ParamConflictError)) throw error;
+        return writeTrialOnce(study, params, query, change);
       }
-      await study.flushTrial(trial);
-      return answer;
     });
+  }
+
+  async function writeTrialOnce<T>(study: Study, params: { number: string }, query: { trialId?: string }, change: (trial: Trial, study: Study) => T): Promise<T> {
+    // Other servers on the same database may have written the trial since this one held it.
+    const trial = await resumeAskedTrial(study, params.number, query);
+    let answer: T;
+    try {
+      answer = change(trial, study);
+    } catch (error) {
+      // The error the client gets is the change's; a write that fails here fails again at its tell.
+      await study.flushTrial(trial).catch(() => undefined);
+      throw samplerFailure(study, error) ?? error;
+    }
+    await study.flushTrial(trial);
+    return answer;
   }
 
   const routes = [
