@@ -1,6 +1,7 @@
 // CLI suite (spawns `node bin/sextant.js` against dist/): usage errors exit 2 and runtime failures
 // 1, conflicting flags are refused, flags after the command are warned of, and tune's summary
 // counts every trial.
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { RandomSampler } from "../src/samplers/index.js";
@@ -33,6 +34,10 @@ describe("exit codes", () => {
       // A storage URL that is no URL, given as a flag or in the environment, exited 1.
       { args: ["studies", "--storage", "bogus:"], stderr: /^sextant: --storage: unknown storage URL "bogus:"/ },
       { args: ["studies"], env: { SEXTANT_STORAGE: "sqlite:" }, stderr: /^sextant: SEXTANT_STORAGE: storage URL "sqlite:" has no file path/ },
+      // A path ending in "/" names a folder: tune made a database file named like the folder
+      // ("runs"), which studies, trials and best, given the same URL, then said did not exist.
+      { args: ["tune", "--storage", "sqlite:./runs/", "-n", "1", "-p", "x=float:0:1", "--", ...QUADRATIC], stderr: /^sextant: --storage: storage URL "sqlite:\.\/runs\/" ends in "\/", which names a folder; give the database file, e.g\. sqlite:\.\/runs\/sextant\.db\n$/ },
+      { args: ["studies", "--storage", "sqlite:./runs/"], stderr: /^sextant: --storage: storage URL "sqlite:\.\/runs\/" ends in "\/"/ },
       // A PostgreSQL URL parameter nothing reads, or a bad value of one Sextant reads, exited 1 (refused only when opened).
       { args: ["studies", "--storage", "postgres://me@127.0.0.1:1/db?schma=runs"], stderr: /^sextant: --storage: cannot open postgres:\/\/me@127\.0\.0\.1:1\/db\?schma=runs: unknown URL parameter "schma" \(did you mean "schema"\?\)/ },
       { args: ["studies"], env: { SEXTANT_STORAGE: "postgres://me@127.0.0.1:1/db?synchronous_commit=maybe" }, stderr: /^sextant: SEXTANT_STORAGE: cannot open postgres:\/\/me@127\.0\.0\.1:1\/db\?synchronous_commit=maybe: synchronous_commit must be on or off/ },
@@ -58,6 +63,7 @@ describe("exit codes", () => {
     const opened = await openStorage(storage);
     expect((await opened.listStudies()).map((s) => s.name)).toEqual(["demo"]);
     await opened.close();
+    expect(existsSync(join(dir, "runs"))).toBe(false);
   }, 60_000);
 
   it("keeps runtime failures at 1, and agreeing flags work", async () => {

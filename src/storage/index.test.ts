@@ -88,6 +88,12 @@ describe("PostgreSQL URL parameters", () => {
     expect(storageUrlProblem("postgres://me:secret@db/x\n")).toBe('storage URL "postgres://me:***@db/x" ends with white space ("\\n"); remove it');
     expect(storageUrlProblem("sqlite:./runs.db")).toBeNull();
   });
+
+  it("refuses a SQLite path ending in a slash, which SQLite opened as a file named like the folder", () => {
+    expect(storageUrlProblem("sqlite:./runs/")).toBe('storage URL "sqlite:./runs/" ends in "/", which names a folder; give the database file, e.g. sqlite:./runs/sextant.db');
+    expect(storageUrlProblem("sqlite:///tmp/runs/")).toMatch(/^storage URL "sqlite:\/\/\/tmp\/runs\/" ends in "\/"/);
+    expect(storageUrlProblem("sqlite:./runs/sextant.db")).toBeNull();
+  });
 });
 
 describe("redactPassword", () => {

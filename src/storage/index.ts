@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs";
+import { sep } from "node:path";
 import { loadPostgres } from "./load-postgres.js";
 import { MemoryStorage } from "./memory.js";
 import { postgresUrlProblem, redactPassword } from "./postgres-url.js";
@@ -59,6 +60,7 @@ export function missingSqliteFile(url: string): string | null {
  *
  * @example
  * storageUrlProblem("sqlite:") // 'storage URL "sqlite:" has no file path (e.g. sqlite:./sextant.db)'
+ * storageUrlProblem("sqlite:./runs/") // 'storage URL "sqlite:./runs/" ends in "/", which names a folder; …'
  * storageUrlProblem("postgres://me@db/x?schma=runs") // 'cannot open postgres://me@db/x?schma=runs: unknown URL parameter "schma" (did you mean "schema"?); …'
  */
 export function storageUrlProblem(url: string): string | null {
@@ -67,7 +69,13 @@ export function storageUrlProblem(url: string): string | null {
   if (url !== url.trimEnd()) return `storage URL "${redactPassword(url.trimEnd())}" ends with white space (${JSON.stringify(url.slice(url.trimEnd().length))}); remove it`;
   if (isMemoryUrl(url)) return null;
   const path = sqlitePath(url);
-  if (path !== null) return path === "" ? `storage URL "${url}" has no file path (e.g. sqlite:./sextant.db)` : null;
+  if (path === "") return `storage URL "${url}" has no file path (e.g. sqlite:./sextant.db)`;
+  // SQLite drops the slash and makes a file named like the folder ("runs"), where the commands
+  // that only look, given the same URL, find nothing.
+  if (path !== null && (path.endsWith("/") || path.endsWith(sep))) {
+    return `storage URL "${url}" ends in "${path.slice(-1)}", which names a folder; give the database file, e.g. ${url}sextant.db`;
+  }
+  if (path !== null) return null;
   if (url.startsWith("postgres://") || url.startsWith("postgresql://")) return postgresUrlProblem(url);
   return `unknown storage URL "${redactPassword(url)}": use sqlite:PATH, postgres://USER@HOST:PORT/DB or memory:`;
 }
