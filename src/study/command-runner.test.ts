@@ -242,6 +242,23 @@ else console.log("-Infinity");`;
     expect(d!.systemAttrs.failReason).toMatch(/"abc" is not a finite number/);
   });
 
+  it("says that the result went to stderr, which is not read, where the failure said only that stdout was empty", async () => {
+    const study = await createStudy({ sampler: new RandomSampler({ seed: 2 }) });
+    // Python's print(loss, file=sys.stderr) and logging write there.
+    const code = `const n = Number(process.env.SEXTANT_TRIAL_NUMBER);
+if (n === 0) console.error("0.25");
+else if (n === 1) { console.error('sextant: {"value": 0.5}'); console.error("done"); }
+else if (n === 2) { console.log("all done"); console.error("1.5"); }
+else console.error("loss went down");`;
+    await study.optimize(commandObjective({ argv: ["node", "-e", code], space: X }), { nTrials: 4, concurrency: 2 });
+    const [bare, line, both, neither] = study.trials.map((t) => t.systemAttrs.failReason as string);
+    const noValue = `no value reported: print 'sextant: {"value": <number>}' (several objectives: 'sextant: {"values": [<number>, ...]}') or a number on the last line of stdout`;
+    expect(bare).toBe(`${noValue} (stdout was empty); stderr has it (0.25), but only stdout is read: print the result there`);
+    expect(line).toBe(`${noValue} (stdout was empty); stderr has it (sextant: {"value": 0.5}), but only stdout is read: print the result there`);
+    expect(both).toBe(`${noValue} (last line: all done); stderr has it (1.5), but only stdout is read: print the result there`);
+    expect(neither).toBe(`${noValue} (stdout was empty)`);
+  });
+
   it("names the objective whose reported value is not a number, and where a list of several values goes", async () => {
     const study = await createStudy({ directions: ["minimize", "maximize"], sampler: new RandomSampler({ seed: 2 }) });
     const code = `const n = Number(process.env.SEXTANT_TRIAL_NUMBER);

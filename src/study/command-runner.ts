@@ -933,6 +933,7 @@ async function runCommandTrial(
       // Both forms: the runner does not know the study's objectives, and a study of two was told to print one value.
       `no value reported: print 'sextant: {"value": <number>}' (several objectives: 'sextant: {"values": [<number>, ...]}') or a number on the last line of stdout` +
         (outcome.lastStdoutLine ? ` (last line: ${clip(outcome.lastStdoutLine.trim(), 60)})` : " (stdout was empty)") +
+        resultOnStderr(outcome.stderrTail) +
         why,
     );
   }
@@ -1019,6 +1020,19 @@ function stderrHint(stderrTail: string): string {
   while (last > 0 && lines[last]!.startsWith("- ")) last--;
   if (last > 0 && lines[last] === "Require stack:") last--;
   return last >= 0 ? `: ${clip(lines[last]!, 120)}` : "";
+}
+
+/**
+ * Where a program that reported nothing on stdout printed its result on stderr (Python's
+ * `print(loss, file=sys.stderr)`, a logger): a `sextant:` result line, else a number as the last
+ * line. "stdout was empty" alone left the user looking at a result they saw printed.
+ */
+function resultOnStderr(stderrTail: string): string {
+  const lines = stderrTail.split("\n").map((l) => stripVTControlCharacters(l).trim()).filter((l) => l !== "");
+  const report = [...lines].reverse().find((line) => parseReportLine(line)?.kind === "final");
+  const last = lines[lines.length - 1];
+  const shown = report ?? (last !== undefined && parseBareNumber(last) !== null ? last : undefined);
+  return shown === undefined ? "" : `; stderr has it (${clip(shown, 60)}), but only stdout is read: print the result there`;
 }
 
 const NODE_VERSION_FOOTER = /^Node\.js v\d+\.\d+\.\d+$/;
