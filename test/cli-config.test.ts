@@ -178,6 +178,27 @@ describe("config files", () => {
     expect(result.stderr).not.toContain("another type");
   });
 
+  it("says that YAML reads an unquoted {name} as a mapping, where it said only 'expected string, got a mapping'", async () => {
+    const quote = (name: string) => `got a mapping (YAML reads an unquoted {${name}} as one: quote it, "{${name}}")`;
+    const cases: [string, string[]][] = [
+      ["command: [node, x.mjs, --lr, {lr}]\nparams:\n  lr: 'float:0:1'\n", [`c.yaml:1:30: command[3]: expected string, ${quote("lr")}`]],
+      [
+        "command:\n  - node\n  - x.mjs\n  - {lr}\nparams:\n  lr: 'float:0:1'\nenv:\n  RUN: {lr}\n",
+        [`c.yaml:4:5: command[2]: expected string, ${quote("lr")}`, `c.yaml:8:8: env.RUN: expected string, ${quote("lr")}`],
+      ],
+      ["command: {lr}\nparams:\n  lr: 'float:0:1'\n", [`c.yaml:1:10: command: expected a list of strings or a string, ${quote("lr")}`]],
+    ];
+    for (const [yaml, messages] of cases) {
+      writeFileSync(join(dir, "c.yaml"), yaml);
+      const result = await run(["tune", "--config", "c.yaml"]);
+      expect(result.code, yaml).toBe(2);
+      expect(result.stderr.trim().split("\n"), yaml).toEqual(messages.map((message) => `sextant: ${message}`));
+    }
+    // A mapping that is no lone placeholder gets no such advice.
+    writeFileSync(join(dir, "c.yaml"), "command: [node, x.mjs, {lr: 1}]\nparams:\n  lr: 'float:0:1'\n");
+    expect((await run(["tune", "--config", "c.yaml"])).stderr).toBe("sextant: c.yaml:1:24: command[2]: expected string, got a mapping\n");
+  });
+
   it("points at lines of JSON configs too", async () => {
     writeFileSync(
       join(dir, "c.json"),

@@ -188,7 +188,13 @@ function describeValue(value: unknown): string {
   if (typeof value === "number" && !Number.isFinite(value)) return Number.isNaN(value) ? "not-a-number (.nan)" : value > 0 ? "infinity (.inf)" : "minus infinity (-.inf)";
   if (value === null) return "null";
   if (Array.isArray(value)) return "a list";
-  if (typeof value === "object") return "a mapping";
+  if (typeof value === "object") {
+    // `command: [python, train.py, {lr}]` reads {lr} as the mapping { lr: null }: the placeholder
+    // must be quoted, which "got a mapping" alone did not say.
+    const entries = Object.entries(value);
+    const placeholder = entries.length === 1 && entries[0]![1] === null ? `{${entries[0]![0]}}` : null;
+    return placeholder === null ? "a mapping" : `a mapping (YAML reads an unquoted ${placeholder} as one: quote it, "${placeholder}")`;
+  }
   const text = JSON.stringify(value);
   return `${typeof value} ${text.length > 40 ? `${text.slice(0, 39)}…` : text}`;
 }
