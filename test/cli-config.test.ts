@@ -199,6 +199,21 @@ describe("config files", () => {
     expect((await run(["tune", "--config", "c.yaml"])).stderr).toBe("sextant: c.yaml:1:24: command[2]: expected string, got a mapping\n");
   });
 
+  it("points a config's cwd: that is no folder at its line, as its other fields", async () => {
+    // It said "working directory … does not exist", which names neither the field nor the file.
+    writeFileSync(join(dir, "notes.txt"), "");
+    for (const [cwd, problem] of [["nosuch", "does not exist"], ["notes.txt", "is not a folder"]] as const) {
+      writeFileSync(join(dir, "c.yaml"), `command: [node, x.mjs, '{x}']\nparams:\n  x: 'float:0:1'\ncwd: ${cwd}\n`);
+      const result = await run(["tune", "--config", "c.yaml"]);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toBe(`sextant: c.yaml:4:6: cwd: working directory ${join(dir, cwd)} ${problem}; no trial was started\n`);
+    }
+    // --cwd is a flag, not the file's: its message names the flag's folder alone, as before.
+    const flagged = await run(["tune", "--config", "c.yaml", "--cwd", "nosuch"]);
+    expect(flagged.stderr).toBe(`sextant: working directory ${join(dir, "nosuch")} does not exist; no trial was started\n`);
+    expect(existsSync(join(dir, "sextant.db"))).toBe(false);
+  });
+
   it("points at lines of JSON configs too", async () => {
     writeFileSync(
       join(dir, "c.json"),

@@ -785,7 +785,11 @@ export async function tuneCommand(flags: TuneFlags, commandArgs: string[], io: I
   const { settings, source, warnings } = await resolveSettings(flags, commandArgs);
   for (const warning of warnings) io.err(`sextant: warning: ${warning}`);
   const cwdProblem = workingDirectoryProblem(settings.cwd);
-  if (cwdProblem !== null) throw new UsageError(`working directory ${settings.cwd} ${cwdProblem}; no trial was started`);
+  if (cwdProblem !== null) {
+    const message = `working directory ${settings.cwd} ${cwdProblem}; no trial was started`;
+    // Without --cwd it is the config's cwd: (its folder by default, which exists): point at that line.
+    throw flags.cwd === undefined && source !== null ? source.error(["cwd"], message) : new UsageError(message);
+  }
   checkProgram(settings.command, settings.cwd, { ...process.env, ...settings.env });
   let sampler = buildSampler(settings.sampler, settings.space, settings.samplerSource);
   const pruner = buildPruner(settings.pruner, settings.prunerSource);
