@@ -4,6 +4,7 @@ import { execFileSync } from "node:child_process";
 import {
   chmodSync,
   closeSync,
+  existsSync,
   fstatSync,
   lstatSync,
   mkdirSync,
@@ -125,6 +126,34 @@ describe("writeOutputFile", () => {
     writeFileSync(notSqlite, longer);
     await writeOutputFile("--output", notSqlite, good);
     expect(readFileSync(notSqlite, "utf8")).toBe(good);
+  });
+
+  it("refuses to write over a SQLite database's -wal, -shm or -journal file, which holds or guards its latest writes", async () => {
+    const path = join(scratch, "live.db");
+    const writer = new Database(path);
+    writer.pragma("journal_mode = WAL");
+    writer.exec("CREATE TABLE trials (n INTEGER); INSERT INTO trials VALUES (1), (2)");
+    try {
+      for (const suffix of ["-wal", "-shm", "-journal"]) {
+        const companion = `${path}${suffix}`;
+        const before = existsSync(companion) ? readFileSync(companion) : null;
+        const refused = writeOutputFile("--output", companion, good);
+        await expect(refused).rejects.toThrow(UserError);
+        await expect(refused).rejects.toThrow(
+          `--output ${companion} belongs to the SQLite database ${path} (a Sextant storage, perhaps), which writing there would corrupt; give another file name`,
+        );
+        expect(existsSync(companion) ? readFileSync(companion) : null).toEqual(before);
+      }
+      // A reader still finds the rows the log held.
+      expect(new Database(path, { readonly: true }).prepare("SELECT count(*) AS n FROM trials").get()).toEqual({ n: 2 });
+    } finally {
+      writer.close();
+    }
+    // Beside a file that is no SQLite database, such a name is written as any other.
+    const plain = join(scratch, "notes.txt-wal");
+    writeFileSync(join(scratch, "notes.txt"), longer);
+    await writeOutputFile("--output", plain, good);
+    expect(readFileSync(plain, "utf8")).toBe(good);
   });
 
   it("replaces a file whole and keeps its mode", async () => {

@@ -101,6 +101,13 @@ export async function writeOutputFile(flag: string, path: string, text: string |
   if (await holdsSqliteDatabase(path)) {
     throw new UserError(`${flag} ${path} is a SQLite database (a Sextant storage, perhaps), which writing there would replace; give another file name, or delete that file first`);
   }
+  // The write-ahead log holds the latest commits until a checkpoint (a running tune's trials), and
+  // the -shm and -journal files guard them: written over, readers failed with SQLITE_IOERR and the
+  // commits could be lost.
+  const companion = SQLITE_COMPANION_SUFFIXES.find((suffix) => path.endsWith(suffix));
+  if (companion !== undefined && (await holdsSqliteDatabase(path.slice(0, -companion.length)))) {
+    throw new UserError(`${flag} ${path} belongs to the SQLite database ${path.slice(0, -companion.length)} (a Sextant storage, perhaps), which writing there would corrupt; give another file name`);
+  }
   try {
     const target = await replaceableTarget(path);
     if (target === undefined || !(await writeByRename(path, target, text))) await writeFile(path, text);
@@ -112,6 +119,9 @@ export async function writeOutputFile(flag: string, path: string, text: string |
     throw new UserError(`cannot write ${flag} ${path}: ${writeFailure(error as NodeJS.ErrnoException)}`, { cause: error });
   }
 }
+
+/** The files SQLite keeps beside a database, named by a suffix to its name. */
+const SQLITE_COMPANION_SUFFIXES = ["-wal", "-shm", "-journal"];
 
 /** Whether `path` is a regular file (or a link to one) that starts with SQLite's header. */
 async function holdsSqliteDatabase(path: string): Promise<boolean> {
