@@ -2,6 +2,7 @@
 // 1, conflicting flags are refused, flags after the command are warned of, and tune's summary
 // counts every trial.
 import { existsSync } from "node:fs";
+import { homedir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { RandomSampler } from "../src/samplers/index.js";
@@ -38,6 +39,8 @@ describe("exit codes", () => {
       // ("runs"), which studies, trials and best, given the same URL, then said did not exist.
       { args: ["tune", "--storage", "sqlite:./runs/", "-n", "1", "-p", "x=float:0:1", "--", ...QUADRATIC], stderr: /^sextant: --storage: storage URL "sqlite:\.\/runs\/" ends in "\/", which names a folder; give the database file, e.g\. sqlite:\.\/runs\/sextant\.db\n$/ },
       { args: ["studies", "--storage", "sqlite:./runs/"], stderr: /^sextant: --storage: storage URL "sqlite:\.\/runs\/" ends in "\/"/ },
+      // No shell expands a ~ after "sqlite:": tune said to create a folder named "~" first.
+      { args: ["tune", "--storage", "sqlite:~/runs.db", "-n", "1", "-p", "x=float:0:1", "--", ...QUADRATIC], stderr: new RegExp(`^sextant: --storage: storage URL "sqlite:~/runs\\.db" starts with ~, which no shell expands there: write the home folder out, e\\.g\\. sqlite:${homedir().replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}/runs\\.db\n$`) },
       // A PostgreSQL URL parameter nothing reads, or a bad value of one Sextant reads, exited 1 (refused only when opened).
       { args: ["studies", "--storage", "postgres://me@127.0.0.1:1/db?schma=runs"], stderr: /^sextant: --storage: cannot open postgres:\/\/me@127\.0\.0\.1:1\/db\?schma=runs: unknown URL parameter "schma" \(did you mean "schema"\?\)/ },
       { args: ["studies"], env: { SEXTANT_STORAGE: "postgres://me@127.0.0.1:1/db?synchronous_commit=maybe" }, stderr: /^sextant: SEXTANT_STORAGE: cannot open postgres:\/\/me@127\.0\.0\.1:1\/db\?synchronous_commit=maybe: synchronous_commit must be on or off/ },
@@ -64,6 +67,7 @@ describe("exit codes", () => {
     expect((await opened.listStudies()).map((s) => s.name)).toEqual(["demo"]);
     await opened.close();
     expect(existsSync(join(dir, "runs"))).toBe(false);
+    expect(existsSync(join(dir, "~"))).toBe(false);
   }, 60_000);
 
   it("keeps runtime failures at 1, and agreeing flags work", async () => {

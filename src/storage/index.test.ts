@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { StorageUrlError, decodeWtf8, openStorage, redactPassword, sqlitePath, storageUrlProblem } from "./index.js";
@@ -93,6 +93,14 @@ describe("PostgreSQL URL parameters", () => {
     expect(storageUrlProblem("sqlite:./runs/")).toBe('storage URL "sqlite:./runs/" ends in "/", which names a folder; give the database file, e.g. sqlite:./runs/sextant.db');
     expect(storageUrlProblem("sqlite:///tmp/runs/")).toMatch(/^storage URL "sqlite:\/\/\/tmp\/runs\/" ends in "\/"/);
     expect(storageUrlProblem("sqlite:./runs/sextant.db")).toBeNull();
+  });
+
+  it("refuses a SQLite path starting with ~, which no shell expands after sqlite:, and names the home folder", () => {
+    expect(storageUrlProblem("sqlite:~/runs.db")).toBe(`storage URL "sqlite:~/runs.db" starts with ~, which no shell expands there: write the home folder out, e.g. sqlite:${join(homedir(), "runs.db")}`);
+    expect(storageUrlProblem("sqlite://~/runs.db")).toMatch(/^storage URL "sqlite:\/\/~\/runs\.db" starts with ~/);
+    // A file whose name only starts with ~ is no home folder.
+    expect(storageUrlProblem("sqlite:~runs.db")).toBeNull();
+    expect(storageUrlProblem("sqlite:./~/runs.db")).toBeNull();
   });
 });
 

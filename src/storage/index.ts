@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
-import { sep } from "node:path";
+import { homedir } from "node:os";
+import { join, sep } from "node:path";
 import { loadPostgres } from "./load-postgres.js";
 import { MemoryStorage } from "./memory.js";
 import { postgresUrlProblem, redactPassword } from "./postgres-url.js";
@@ -61,6 +62,7 @@ export function missingSqliteFile(url: string): string | null {
  * @example
  * storageUrlProblem("sqlite:") // 'storage URL "sqlite:" has no file path (e.g. sqlite:./sextant.db)'
  * storageUrlProblem("sqlite:./runs/") // 'storage URL "sqlite:./runs/" ends in "/", which names a folder; …'
+ * storageUrlProblem("sqlite:~/runs.db") // 'storage URL "sqlite:~/runs.db" starts with ~, which no shell expands there: …'
  * storageUrlProblem("postgres://me@db/x?schma=runs") // 'cannot open postgres://me@db/x?schma=runs: unknown URL parameter "schma" (did you mean "schema"?); …'
  */
 export function storageUrlProblem(url: string): string | null {
@@ -74,6 +76,11 @@ export function storageUrlProblem(url: string): string | null {
   // that only look, given the same URL, find nothing.
   if (path !== null && (path.endsWith("/") || path.endsWith(sep))) {
     return `storage URL "${url}" ends in "${path.slice(-1)}", which names a folder; give the database file, e.g. ${url}sextant.db`;
+  }
+  // A shell expands ~ only at the start of a word: "--storage sqlite:~/runs.db" reached SQLite as
+  // a folder named "~", which the message then said to create.
+  if (path !== null && (path === "~" || path.startsWith("~/") || path.startsWith(`~${sep}`))) {
+    return `storage URL "${url}" starts with ~, which no shell expands there: write the home folder out, e.g. sqlite:${join(homedir(), path.slice(1))}`;
   }
   if (path !== null) return null;
   if (url.startsWith("postgres://") || url.startsWith("postgresql://")) return postgresUrlProblem(url);
