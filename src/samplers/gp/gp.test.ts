@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import {
   type Distribution,
   type FrozenTrial,
+  type JsonValue,
   type ParamValue,
   type SearchSpace,
   type StudySnapshot,
@@ -914,5 +915,21 @@ describe("GPSampler's observations of pruned trials with constraints", () => {
     );
     expect(observations.feasible).toEqual([true, false, true, true]);
     expect(observations.constraints).toEqual([[-1], [3], [-2], null]);
+  });
+
+  it("judge a pruned trial whose stored constraints are not a list of numbers infeasible, as a complete one", () => {
+    // Written through the storage API or the HTTP service: NaN travels through JSON as null.
+    const X: Distribution = { type: "float", low: 0, high: 1 };
+    const trial = (number: number, state: "complete" | "pruned", constraints: JsonValue) =>
+      makeTrial({ number, state, values: [number], params: { x: number / 10 }, distributions: { x: X }, systemAttrs: { constraints } });
+    const snapshot = makeSnapshot([trial(0, "complete", [null]), trial(1, "pruned", [null]), trial(2, "pruned", "x"), trial(3, "pruned", { a: 1 }), trial(4, "pruned", [-1])]);
+    const sampler = new GPSampler({ seed: 1 });
+    const observations = (sampler as unknown as { collectObservations(s: StudySnapshot, e: SpaceEncoder, n: number): { feasible: boolean[]; constraints: (readonly number[] | null)[] } }).collectObservations(
+      snapshot,
+      new SpaceEncoder({ x: X }),
+      5,
+    );
+    expect(observations.feasible).toEqual([false, false, false, false, true]);
+    expect(observations.constraints).toEqual([null, null, null, null, [-1]]);
   });
 });

@@ -641,13 +641,13 @@ export class GPSampler implements Sampler {
       vectors.push(values.map((v, i) => (directions[i] === "maximize" ? -v : v)));
       // A pruned trial's constraints count as a complete one's (Optuna 3.1 evaluates
       // constraints_func for both); one without them is taken as feasible, as before they existed.
-      const complete = t.state === "complete";
       const readable = readableConstraints(t);
       constraints.push(readable);
       // Stored constraints that are not a list of numbers make the trial infeasible (as every
       // reader of stored trials judges it), though they give its constraint models nothing:
-      // isFeasible judges only a trial whose constraints could not be read as numbers.
-      feasible.push(readable !== null ? meetsConstraints(readable) : !complete || isFeasible(t));
+      // isFeasible judges only a trial whose constraints could not be read as numbers. A pruned
+      // trial too: one with [null] (NaN sent as JSON) counted feasible, and could be the incumbent.
+      feasible.push(readable !== null ? meetsConstraints(readable) : isFeasible(t));
     }
     const values =
       directions.length === 1 ? vectors.map((v) => v[0]!) : scalarizeParEgo(vectors, new Rng(deriveSeed(this.seed, number, "parego")));
