@@ -20,3 +20,18 @@ export function latestEarlier<T>(snapshot: StudySnapshot, number: number, read: 
   }
   return undefined;
 }
+
+/**
+ * Orders finished trials by the time the storage stamped their finish, ties by number: an order
+ * that a copy of the study (`sextant copy`, export and import) keeps, unlike the storage sequence,
+ * which a copy renumbers in trial order. Trials without a finish time (a storage of one's own,
+ * hand-made histories) come after, by storage sequence. A sampler whose state follows the order
+ * trials finished (CMA-ES's generations, CEM's batches) sorts by it rather than taking
+ * `snapshot.finished` as it comes: that is the order this process saw, and a resumed process or
+ * another worker sees another.
+ */
+export function byFinish(a: FrozenTrial, b: FrozenTrial): number {
+  if (a.finishedAt !== null && b.finishedAt !== null) return a.finishedAt - b.finishedAt || a.number - b.number;
+  if (a.finishedAt === null && b.finishedAt === null) return a.seq - b.seq || a.number - b.number;
+  return a.finishedAt === null ? 1 : -1;
+}

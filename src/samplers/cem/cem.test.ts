@@ -4,11 +4,13 @@ import {
   type Distribution,
   type FrozenTrial,
   type ParamValue,
+  type StudySnapshot,
   containsValue,
   makeSamplingTrial,
   makeSnapshot,
   makeTrial,
 } from "../../space/index.js";
+import { Rng } from "../../math/rng.js";
 import { createStudy } from "../../study/index.js";
 import { RandomSampler } from "../random.js";
 import { SamplerOptionError } from "../index.js";
@@ -107,6 +109,32 @@ describe("CemSampler", () => {
     const warm = new CemSampler({ seed: 5 });
     for (let n = 0; n < 40; n += 7) suggest(warm, first.slice(0, n), n, space);
     expect(suggest(fresh, first, 40, space)).toEqual(suggest(warm, first, 40, space));
+  });
+
+  it("fits the same distribution whatever order this process read the finishes in, as a resumed process or another worker does", () => {
+    const space: Record<string, Distribution> = { x: { type: "float", low: 0, high: 1 }, y: { type: "float", low: -1, high: 1 } };
+    // Trials finish out of number order (4 before 3, 7 before 6, ...), as concurrent trials do.
+    const finishOrder = [0, 1, 2, 4, 3, 5, 7, 6, 8, 10, 9, 11, 13, 12];
+    const rng = new Rng(4);
+    const trials = finishOrder.map((_, number) => {
+      const params = { x: rng.uniform(), y: 2 * rng.uniform() - 1 };
+      return makeTrial({ number, params, distributions: space, values: [(params.x - 0.3) ** 2 + params.y ** 2], finishedAt: 1000 + finishOrder.indexOf(number) });
+    });
+    // This process also read trial 3's finish late, after trial 5's, as a worker of a fleet may.
+    const readOrder = [0, 1, 2, 4, 5, 3, 7, 6, 8, 10, 9, 11, 13, 12];
+    const afterReading = (count: number): StudySnapshot => {
+      const finished = readOrder.slice(0, count).map((number) => trials[number]!);
+      return { ...makeSnapshot(finished), finished };
+    };
+    const options = { seed: 7, nStartupTrials: 4, batchSize: 3 };
+    const live = new CemSampler(options);
+    for (let count = 1; count <= readOrder.length; count++) live.inspect(afterReading(count));
+    // A process that loads the study reads the same trials by number.
+    const resumed = new CemSampler(options);
+    const loaded = makeSnapshot(trials);
+    expect(live.inspect(afterReading(readOrder.length))).toEqual(resumed.inspect(loaded));
+    const next = (sampler: CemSampler, snapshot: StudySnapshot) => sampler.sampleRelative(snapshot, makeSamplingTrial(14), sampler.inferRelativeSpace(snapshot));
+    expect(next(live, afterReading(readOrder.length))).toEqual(next(resumed, loaded));
   });
 
   it("keeps every suggestion inside its distribution on random mixed spaces", async () => {

@@ -14,6 +14,7 @@ import {
   type SearchSpace,
   SpaceEncoder,
   type StudySnapshot,
+  type FrozenTrial,
   FinishedCursor,
   decodeValue,
   effectiveStep,
@@ -25,6 +26,7 @@ import {
   type ComponentSpec,
 } from "../../space/index.js";
 import type { IndependentSampling, Sampler } from "../base.js";
+import { byFinish } from "../history.js";
 import { sampleUniform } from "../random.js";
 
 /** Options of {@link CemSampler}. */
@@ -66,8 +68,10 @@ interface CemState {
   spaceHash: string;
   encoder: SpaceEncoder;
   readCount: number;
-  /** Encoded points and values (to minimize) of the complete trials, in the order they finished. */
-  points: { x: Float64Array; value: number; order: number }[];
+  /** The complete trials, encoded, with their values to minimize, in the order they finished (see {@link byFinish}). */
+  points: { trial: FrozenTrial; x: Float64Array; value: number }[];
+  /** How many of the first `points` the fit has used: one that finished before the last of them makes it replay. */
+  fitted: number;
   nextUpdateAt: number;
   iterations: number;
   mean: Float64Array;
@@ -93,9 +97,10 @@ const UNIFORM_SIGMA = Math.sqrt(1 / 12);
  *   probabilities).
  * - σ never falls below `minSigma`, nor below a quarter of a grid cell for ints and stepped floats,
  *   so the search never freezes; draws outside [0, 1] are redrawn, then clipped.
- * - The distribution is a function of the complete trials in the order they finished, replayed and
- *   cached per study; each draw comes from a stream seeded by (seed, trial number, parameter), so the
- *   same seed and history give the same suggestion. Failed and pruned trials are ignored.
+ * - The distribution is a function of the complete trials in the order they finished (by the finish
+ *   time the storage stamped, then number), replayed and cached per study; each draw comes from a
+ *   stream seeded by (seed, trial number, parameter), so the same seed and history give the same
+ *   suggestion, in this process, a resumed one or another worker. Failed and pruned trials are ignored.
  * - Single objective only.
  *
  * @example
@@ -216,6 +221,7 @@ export class CemSampler implements Sampler {
         encoder: new SpaceEncoder({}),
         readCount: 0,
         points: [],
+        fitted: 0,
         nextUpdateAt: 0,
         iterations: 0,
         mean: new Float64Array(0),
@@ -233,13 +239,7 @@ export class CemSampler implements Sampler {
       state.encoder = encoder;
       state.readCount = 0;
       state.points = [];
-      state.nextUpdateAt = Math.max(2, this.nStartupTrials);
-      state.iterations = 0;
-      state.mean = new Float64Array(encoder.dimension).fill(0.5);
-      state.sigma = new Float64Array(encoder.dimension).fill(UNIFORM_SIGMA);
-      state.probabilities = encoder.distributions.map((d) =>
-        d.type === "categorical" ? new Float64Array(d.choices.length).fill(1 / d.choices.length) : null,
-      );
+      this.startFit(state);
     }
     state.cursor.markRead(snapshot);
     if (state.encoder.dimension === 0) {
@@ -247,25 +247,49 @@ export class CemSampler implements Sampler {
       return state;
     }
     const sign = snapshot.directions[0] === "maximize" ? -1 : 1;
+    let late = false;
     for (; state.readCount < finished.length; state.readCount++) {
       const trial = finished[state.readCount]!;
       const value = trialValue(trial);
       if (trial.state !== "complete" || value === undefined) continue;
       if (state.encoder.names.some((n) => trial.params[n] === undefined)) continue;
-      state.points.push({ x: state.encoder.encode(trial.params), value: sign * value, order: state.points.length });
-      if (state.points.length >= state.nextUpdateAt) {
-        this.update(state);
-        state.nextUpdateAt += this.batchSize;
-      }
+      // Placed by when it finished, not when this process read it: concurrent trials finish out of
+      // number order, and a resumed process or another worker reads them in another order, so
+      // taking them as read made its batches, and so its suggestions, differ from this one's.
+      let at = state.points.length;
+      while (at > 0 && byFinish(state.points[at - 1]!.trial, trial) > 0) at--;
+      if (at < state.fitted) late = true;
+      state.points.splice(at, 0, { trial, x: state.encoder.encode(trial.params), value: sign * value });
+    }
+    // It belongs in a fit already made without it: replayed, as a fresh process would make it.
+    if (late) this.startFit(state);
+    while (state.points.length >= state.nextUpdateAt) {
+      this.update(state, state.nextUpdateAt);
+      state.fitted = state.nextUpdateAt;
+      state.nextUpdateAt += this.batchSize;
     }
     return state;
   }
 
-  /** One smoothed CEM iteration on the elite of all points so far. */
-  private update(state: CemState): void {
-    const sorted = [...state.points].sort((a, b) => a.value - b.value || a.order - b.order);
-    const eliteCount = Math.min(sorted.length, Math.max(2, Math.ceil(this.eliteFraction * sorted.length)));
-    const elite = sorted.slice(0, eliteCount);
+  /** Back to the uniform distribution, before any fit. */
+  private startFit(state: CemState): void {
+    const encoder = state.encoder;
+    state.fitted = 0;
+    state.nextUpdateAt = Math.max(2, this.nStartupTrials);
+    state.iterations = 0;
+    state.mean = new Float64Array(encoder.dimension).fill(0.5);
+    state.sigma = new Float64Array(encoder.dimension).fill(UNIFORM_SIGMA);
+    state.probabilities = encoder.distributions.map((d) =>
+      d.type === "categorical" ? new Float64Array(d.choices.length).fill(1 / d.choices.length) : null,
+    );
+  }
+
+  /** One smoothed CEM iteration on the elite of the first `count` points (all there were when it was due). */
+  private update(state: CemState, count: number): void {
+    const used = state.points.slice(0, count);
+    const order = used.map((_, i) => i).sort((i, j) => used[i]!.value - used[j]!.value || i - j);
+    const eliteCount = Math.min(used.length, Math.max(2, Math.ceil(this.eliteFraction * used.length)));
+    const elite = order.slice(0, eliteCount).map((i) => used[i]!);
     const alpha = this.smoothing;
     const t = state.iterations + 1;
     const beta = this.sigmaSmoothingPower > 0 ? alpha * (1 - (1 - 1 / t) ** this.sigmaSmoothingPower) : alpha;

@@ -29,6 +29,7 @@ import {
   type ComponentSpec,
 } from "../../space/index.js";
 import type { IndependentSampling, Sampler } from "../base.js";
+import { byFinish } from "../history.js";
 import { sampleUniform } from "../random.js";
 import type { DiscreteCoordinate } from "./margin.js";
 import { CmaStrategy, type TerminationOptions, defaultPopulationSize } from "./strategy.js";
@@ -460,18 +461,6 @@ export class CmaEsSampler implements Sampler {
     }
     return strategy.rawPoint(encoder.encode(trial.params));
   }
-}
-
-/**
- * Orders finished trials by the time the storage stamped their finish, ties by number: an order
- * that a copy of the study (`sextant copy`, export and import) keeps, unlike the storage sequence,
- * which a copy renumbers in trial order. Trials without a finish time (a storage of one's own,
- * hand-made histories) come after, by storage sequence.
- */
-function byFinish(a: FrozenTrial, b: FrozenTrial): number {
-  if (a.finishedAt !== null && b.finishedAt !== null) return a.finishedAt - b.finishedAt || a.number - b.number;
-  if (a.finishedAt === null && b.finishedAt === null) return a.seq - b.seq || a.number - b.number;
-  return a.finishedAt === null ? 1 : -1;
 }
 
 /**
