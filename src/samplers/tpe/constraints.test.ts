@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Rng } from "../../math/rng.js";
-import { type Distribution, type FrozenTrial, makeSnapshot, makeTrial } from "../../space/index.js";
+import { type Distribution, type FrozenTrial, type StudySnapshot, makeSamplingTrial, makeSnapshot, makeTrial } from "../../space/index.js";
 import { constraintBelowCount, logRelativeRatio } from "./constraints.js";
 import { TPESampler } from "./tpe.js";
 
@@ -54,6 +54,26 @@ describe("c-TPE", () => {
     const sampler = new TPESampler({ seed: 9, multivariate: false });
     expect(Object.keys(sampler.inferRelativeSpace(makeSnapshot(trials))).sort()).toEqual(["x", "y"]);
     expect(proposals(sampler, trials, 5)).toEqual(proposals(new TPESampler({ seed: 9, multivariate: false }), trials, 5));
+  });
+
+  it("splits tied constraint values by trial number, so the order this process saw the trials finish in changes nothing", () => {
+    const space: Record<string, Distribution> = { x: { type: "float", low: 0, high: 1 }, n: { type: "int", low: 0, high: 4 } };
+    const rng = new Rng(11);
+    // An integer parameter's constraint takes few values, so many trials tie at the split.
+    const trials = Array.from({ length: 30 }, (_, number) => {
+      const x = rng.uniform();
+      const n = Math.floor(rng.uniform() * 5);
+      return makeTrial({ number, state: "complete", params: { x, n }, distributions: space, values: [x + n], systemAttrs: { constraints: [2 - n] } });
+    });
+    const snapshot = makeSnapshot(trials);
+    // As a process that saw them finish in another order lists them (a resumed one lists them by number).
+    const seenOtherwise: StudySnapshot = { ...snapshot, finished: [...snapshot.finished].reverse() };
+    const next = (seed: number, view: StudySnapshot) => {
+      const sampler = new TPESampler({ seed });
+      const trial = makeSamplingTrial(30);
+      return sampler.sampleRelative(view, trial, sampler.inferRelativeSpace(view, trial));
+    };
+    for (const seed of [1, 3, 4, 5]) expect(next(seed, seenOtherwise)).toEqual(next(seed, snapshot));
   });
 
   it("a constraint every observation satisfies contributes nothing", () => {

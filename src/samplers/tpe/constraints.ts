@@ -56,11 +56,13 @@ export class ConstraintDensities {
 
   /**
    * Builds the densities of every constraint that does not already hold everywhere, over the
-   * rows that have every parameter of the group (`complete`) and constraint values. `values` is
-   * the group's row-major coordinate matrix. Returns the number of active constraint factors.
+   * rows that have every parameter of the group (`complete`) and constraint values. `byNumber`
+   * lists the rows in trial-number order; `values` is the group's row-major coordinate matrix.
+   * Returns the number of active constraint factors.
    */
   build(
     rows: readonly HistoryRow[],
+    byNumber: readonly number[],
     values: Float64Array,
     complete: Uint8Array,
     dimensions: readonly Dimension[],
@@ -71,7 +73,9 @@ export class ConstraintDensities {
     const used: number[] = [];
     const constraintValues: (readonly number[])[] = [];
     let count = -1;
-    for (let row = 0; row < rows.length; row++) {
+    // In trial-number order: `rows` are in the order this process saw the trials finish, which
+    // another worker or a resumed process sees otherwise, and ties below kept that order.
+    for (const row of byNumber) {
       if (complete[row] === 0) continue;
       // Malformed stored constraints give no values to model (the split ranks such a row infeasible).
       const c = readableConstraints(rows[row]!.trial);

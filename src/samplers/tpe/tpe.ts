@@ -1291,7 +1291,7 @@ export class TPESampler implements Sampler {
     const rng = relativeRng(this.seed, trial.number, members);
     const size = this.nEiCandidates;
     const factors = ConstraintDensities.applies(rows)
-      ? this.constraintDensities.build(rows, values, complete, dimensions, split.belowCount / rows.length, this.parzen)
+      ? this.constraintDensities.build(rows, history.byNumber, values, complete, dimensions, split.belowCount / rows.length, this.parzen)
       : 0;
     if (this.candidates.length < size * (1 + factors) * d) this.candidates = new Float64Array(size * (1 + factors) * d);
     const candidates = this.candidates;
