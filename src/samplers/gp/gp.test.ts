@@ -932,4 +932,20 @@ describe("GPSampler's observations of pruned trials with constraints", () => {
     expect(observations.feasible).toEqual([false, false, false, false, true]);
     expect(observations.constraints).toEqual([null, null, null, null, [-1]]);
   });
+
+  it("models the constraints of the other trials when a stored constraint value is not finite, instead of falling back to random points", () => {
+    // Storage writes (a memory store, a copy of one) keep what tell refuses: NaN, ±Infinity.
+    const X: Distribution = { type: "float", low: 0, high: 1 };
+    const history = (odd: number[]) =>
+      Array.from({ length: 12 }, (_, number) => {
+        const x = (number * 0.37) % 1;
+        return makeTrial({ number, state: "complete", values: [x], params: { x }, distributions: { x: X }, systemAttrs: { constraints: number === 0 ? odd : [0.5 - x] } });
+      });
+    for (const odd of [[Number.POSITIVE_INFINITY], [Number.NEGATIVE_INFINITY], [Number.NaN]]) {
+      const { params, notes } = suggest(new GPSampler({ seed: 1 }), history(odd), 12);
+      expect(notes["gp:fallback"]).toBeUndefined();
+      // Feasible from 0.5 up, where x is smallest at 0.5; with −∞, trial 0 (x = 0) is feasible and the best.
+      if (odd[0] !== Number.NEGATIVE_INFINITY) expect(params.x as number).toBeCloseTo(0.5, 2);
+    }
+  });
 });

@@ -642,7 +642,10 @@ export class GPSampler implements Sampler {
       // A pruned trial's constraints count as a complete one's (Optuna 3.1 evaluates
       // constraints_func for both); one without them is taken as feasible, as before they existed.
       const readable = readableConstraints(t);
-      constraints.push(readable);
+      // NaN or ±Infinity (kept by storage writes that tell would refuse) made every standardized
+      // target of its constraint NaN, and each later suggestion a random fallback: modelled without
+      // it, though it still decides the trial's feasibility below.
+      constraints.push(readable !== null && readable.every(Number.isFinite) ? readable : null);
       // Stored constraints that are not a list of numbers make the trial infeasible (as every
       // reader of stored trials judges it), though they give its constraint models nothing:
       // isFeasible judges only a trial whose constraints could not be read as numbers. A pruned
@@ -1523,7 +1526,7 @@ interface Observations {
   running: Float64Array[];
   /** Failed trials' points: no value, but a place where the objective failed. */
   failed: Float64Array[];
-  /** Per point, its constraint values, or null (unconstrained, a pruned trial without them, or stored constraints that are not a list of numbers). */
+  /** Per point, its constraint values, or null (unconstrained, a pruned trial without them, or stored constraints that are not a list of finite numbers). */
   constraints: (readonly number[] | null)[];
   /** Per point, whether it is feasible: one with constraints when they are all <= 0; a pruned one without them is; a complete one when its stored violation is 0. */
   feasible: boolean[];
