@@ -84,6 +84,24 @@ describe("ranks and Friedman", () => {
     expect(friedmanTest(Array.from({ length: 12 }, () => [1, 2, 3])).imanDavenportPValue).toBeLessThan(1e-6);
   });
 
+  it("finds a unanimous ranking when rounding leaves χ² a hair below its maximum", () => {
+    // Two problems, four optimizers in two tied pairs (TPE and random share their startup, and so
+    // do sobol and gp), both problems ranking the pairs alike: χ² is n(k − 1) = 6 in exact
+    // arithmetic, 5.999999999999999 in floating point, and F came out 6.8e15 with p = 3e-24,
+    // "significant" on two problems. The exact chance is 1/6: 4!/(2!·2!) arrangements.
+    const pairs = friedmanTest([
+      [1, 1, 2, 2],
+      [3, 3, 4, 4],
+    ]);
+    expect(pairs.imanDavenportF).toBe(Infinity);
+    expect(pairs.imanDavenportPValue).toBeCloseTo(1 / 6, 12);
+    // Untied, the same rounding struck 11 optimizers on 3 problems: (1/11!)² by the same count.
+    const eleven = Array.from({ length: 11 }, (_, i) => i);
+    const untied = friedmanTest([eleven, eleven, eleven]);
+    expect(untied.imanDavenportF).toBe(Infinity);
+    expect(untied.imanDavenportPValue).toBeCloseTo(1 / 39916800 ** 2, 30);
+  });
+
   it("groups treatments closer than the critical difference", () => {
     expect(cliques([1.2, 1.5, 3.0], 0.5)).toEqual([[0, 1]]);
     expect(cliques([1, 2, 3, 4], 1.5)).toEqual([
