@@ -283,6 +283,29 @@ describe("sextant bench", () => {
     expect(reported.stderr).toMatch(/^sextant: out: cannot write to .*a-file\/report-figures: ENOTDIR: not a directory/);
   });
 
+  it("refuses a run.json it cannot read with its line and field, not as an internal error or a misreading", async () => {
+    mkdirSync(join(dir, "torn"), { recursive: true });
+    writeFileSync(join(dir, "torn", "run.json"), '{\n  "trials": 5,\n  "problems": ["branin-2d"');
+    mkdirSync(join(dir, "typed"), { recursive: true });
+    writeFileSync(join(dir, "typed", "run.json"), JSON.stringify({ trials: "5", problems: ["branin-2d"], optimizers: ["tpe", "random"], seeds: [0] }, null, 2));
+    const [report, defaults, subset, ran] = await Promise.all([
+      run(["bench", "report", "torn"]),
+      run(["bench", "defaults", "torn", "--candidates", "tpe,random"]),
+      run(["bench", "subset", "typed", "--references", "tpe,random", "--size", "1"]),
+      // It said "typed holds runs of 5 trials, not 5".
+      run(["bench", "run", "--suite", "branin-2d", "--optimizers", "tpe", "--trials", "5", "--seeds", "1", "--out", "typed"]),
+    ]);
+    for (const refused of [report, defaults]) {
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toMatch(/^sextant: torn\/run\.json:3: not JSON \(/);
+      expect(refused.stderr).not.toContain("internal error");
+    }
+    for (const refused of [subset, ran]) {
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toBe('sextant: typed/run.json:2: trials: expected a positive integer, got string "5"\n');
+    }
+  });
+
   it("shows in its help's and the README's examples only optimizers and options that exist", async () => {
     // bench defaults' example, in its help and the README, offered "tpe:gamma=0.1", which the command refuses: TPE's option is gammaBeta.
     const examples: string[] = [];

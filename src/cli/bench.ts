@@ -530,7 +530,12 @@ export async function benchSubsetCommand(dir: string, flags: { references: strin
 }
 
 function storedRun(dir: string): { results: RunResult[]; settings: RunSettings } {
-  const settings = readRunSettings(dir);
+  let settings: RunSettings | null;
+  try {
+    settings = readRunSettings(dir);
+  } catch (error) {
+    return asUsageError(error);
+  }
   if (settings === null) throw new UsageError(`dir: ${noRunMessage(dir)}`);
   return { results: readResults(dir), settings };
 }

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { PROBLEM_REFERENCES } from "../problems/index.js";
-import { BenchmarkInputError, RESULTS_FILE, makeWritableFolder, readResults, runBenchmark, type BenchmarkProgress } from "./runner.js";
+import { BenchmarkInputError, RESULTS_FILE, RUN_FILE, makeWritableFolder, readResults, readRunSettings, runBenchmark, type BenchmarkProgress } from "./runner.js";
 import { NO_INCUMBENT_REGRET, runKey } from "./run-one.js";
 import { useStandInPython, writeStandInPython } from "../../../test/fixtures/stand-in-python.js";
 import { lockedFolder, readOnlyMount } from "../../../test/fixtures/unwritable-folder.js";
@@ -117,6 +117,35 @@ describe("runBenchmark", () => {
     const other = runBenchmark({ ...grid, trials: 20, problems: ["branin-2d"], optimizers: ["random"], seeds: [0], outDir: dir });
     await expect(other).rejects.toBeInstanceOf(BenchmarkInputError);
     await expect(other).rejects.toThrow(/trials: .* holds runs of 12 trials, not 20/);
+  });
+
+  it("names the file, line and field of a run.json it cannot read, rather than crash or misread it", async () => {
+    const dir = tempDir();
+    const file = join(dir, RUN_FILE);
+    const refusal = (): string => {
+      try {
+        readRunSettings(dir);
+      } catch (error) {
+        expect(error).toBeInstanceOf(BenchmarkInputError);
+        return (error as Error).message;
+      }
+      return "read";
+    };
+    // Torn (a crash as it was written, a copy cut short): JSON.parse's SyntaxError reached the CLI as an internal error.
+    writeFileSync(file, '{\n  "trials": 12,\n  "problems": ["branin-2d"\n');
+    expect(refusal()).toMatch(new RegExp(`^${file}:4: not JSON \\(.*\\); `));
+    // Hand-written with a string for a number: the trials check read it as "holds runs of 12 trials, not 12".
+    writeFileSync(file, JSON.stringify({ trials: "12", problems: ["branin-2d"], optimizers: ["random"], seeds: [0] }, null, 2));
+    expect(refusal()).toBe(`${file}:2: trials: expected a positive integer, got string "12"`);
+    await expect(runBenchmark({ ...grid, problems: ["branin-2d"], optimizers: ["random"], seeds: [0], outDir: dir })).rejects.toThrow(`${file}:2: trials: expected a positive integer`);
+    writeFileSync(file, JSON.stringify({ trials: 12, problems: ["branin-2d"], optimizers: "random", seeds: [0] }, null, 2));
+    expect(refusal()).toBe(`${file}:6: optimizers: expected a list of optimizer labels, got string "random"`);
+    writeFileSync(file, JSON.stringify({ trials: 12, problems: ["branin-2d"], optimizers: ["random"] }));
+    expect(refusal()).toBe(`${file}:1: seeds: expected a list of non-negative integers, got nothing`);
+    writeFileSync(file, JSON.stringify({ trials: 12, problems: ["branin-2d"], optimizers: ["random"], seeds: [0, -1] }, null, 2));
+    expect(refusal()).toBe(`${file}:9: seeds[1]: expected a list of non-negative integers, got number -1`);
+    writeFileSync(file, "[]");
+    expect(refusal()).toBe(`${file}:1: expected an object with trials, problems, optimizers and seeds, got a list`);
   });
 
   it("refuses one optimizer spelled two ways, in one list or beside the runs a directory holds", async () => {

@@ -7,6 +7,7 @@ import { fork, type ChildProcess } from "node:child_process";
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
+import { z } from "zod";
 import { packagePath } from "../../package-root.js";
 import { FolderNotWritableError, ensureWritableFolder } from "../../index.js";
 import { createLabProblem, isAsyncProblem, isFidelityProblem, labProblemNames } from "../problems/index.js";
@@ -139,10 +140,69 @@ export function readResults(outDir: string): RunResult[] {
   return results;
 }
 
-/** Reads `OUT/run.json`, or null when the directory holds no run. */
+const runSettingsSchema = z.object({
+  trials: z.number().int().positive(),
+  problems: z.array(z.string()),
+  optimizers: z.array(z.string()),
+  seeds: z.array(z.number().int().nonnegative()),
+});
+/** What each field of run.json must hold, as its refusal says it. */
+const RUN_SETTINGS_EXPECTED: Readonly<Record<keyof RunSettings, string>> = {
+  trials: "a positive integer",
+  problems: "a list of problem names",
+  optimizers: "a list of optimizer labels",
+  seeds: "a list of non-negative integers",
+};
+
+function describeJsonValue(value: unknown): string {
+  if (value === undefined) return "nothing";
+  if (Array.isArray(value)) return "a list";
+  if (value !== null && typeof value === "object") return "an object";
+  const text = JSON.stringify(value);
+  return value === null ? "null" : `${typeof value} ${text.length > 40 ? `${text.slice(0, 39)}…` : text}`;
+}
+
+/** The 1-based line of character `offset` in `text`. */
+function lineAt(text: string, offset: number): number {
+  return text.slice(0, offset).split("\n").length;
+}
+
+/**
+ * Reads `OUT/run.json`, or null when the directory holds no run. A file that is not the settings
+ * of a run (torn by a crash as it was written, cut short in a copy, edited by hand) is refused with
+ * its line and field: parsed as it was, a torn file was an internal error, and `"trials": "12"`
+ * read as "holds runs of 12 trials, not 12".
+ *
+ * @example
+ * readRunSettings("lab")?.trials; // 100
+ */
 export function readRunSettings(outDir: string): RunSettings | null {
   const file = join(outDir, RUN_FILE);
-  return existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as RunSettings) : null;
+  if (!existsSync(file)) return null;
+  const text = readFileSync(file, "utf8");
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    // Node gives the offset ("at position 40") but not, before Node 22, the line; a file cut short has none.
+    const position = /at position (\d+)/.exec((error as Error).message);
+    throw new BenchmarkInputError(
+      `${file}:${lineAt(text, position ? Number(position[1]) : text.length)}: not JSON (${(error as Error).message}); mend it (its runs in ${RESULTS_FILE} are untouched) or give another folder`,
+      { cause: error },
+    );
+  }
+  if (data === null || typeof data !== "object" || Array.isArray(data)) {
+    throw new BenchmarkInputError(`${file}:1: expected an object with trials, problems, optimizers and seeds, got ${describeJsonValue(data)}`);
+  }
+  const parsed = runSettingsSchema.safeParse(data);
+  if (parsed.success) return parsed.data;
+  const path = parsed.error.issues[0]!.path;
+  const field = String(path[0]) as keyof RunSettings;
+  const value = path.reduce<unknown>((node, key) => (node as Record<PropertyKey, unknown>)?.[key as PropertyKey], data);
+  // The line of the field's key, where run.json as the runner writes it has one field per line.
+  const key = new RegExp(`"${field}"\\s*:`).exec(text);
+  const where = path.map((key, i) => (i === 0 ? String(key) : typeof key === "number" ? `[${key}]` : `.${String(key)}`)).join("");
+  throw new BenchmarkInputError(`${file}:${key ? lineAt(text, key.index) : 1}: ${where}: expected ${RUN_SETTINGS_EXPECTED[field]}, got ${describeJsonValue(value)}`);
 }
 
 function checkOptions(options: BenchmarkOptions): OptimizerSpec[] {
