@@ -71,6 +71,22 @@ describe("runBenchmark", () => {
     expect(readResults(dir)).toHaveLength(8);
   });
 
+  it("reads a run that two bench runs into one folder both appended once, so the report does not count it twice", async () => {
+    const dir = tempDir();
+    await runBenchmark({ ...grid, seeds: [0], outDir: dir });
+    const lines = readFileSync(join(dir, RESULTS_FILE), "utf8").trim().split("\n");
+    // The second of two runs started together appends every run the first did: each was read twice,
+    // and the report said "8 runs: 2 problems × 2 optimizers × seeds 0" with a seed counted twice.
+    appendFileSync(join(dir, RESULTS_FILE), `${lines.slice(0, 3).join("\n")}\n`);
+    const results = readResults(dir);
+    expect(results).toHaveLength(4);
+    expect(results.map((r) => JSON.stringify(r))).toEqual(lines);
+    // A run of another budget is not the same run: the folder's readers filter by trials.
+    const longer = { ...(JSON.parse(lines[0]!) as { trials: number }), trials: 13 };
+    appendFileSync(join(dir, RESULTS_FILE), `${JSON.stringify(longer)}\n`);
+    expect(readResults(dir)).toHaveLength(5);
+  });
+
   it("records the incumbent's noiseless regret, which never increases on noiseless problems", async () => {
     const dir = tempDir();
     const { results } = await runBenchmark({ ...grid, problems: ["branin-2d"], seeds: [3], outDir: dir });

@@ -121,6 +121,9 @@ export function makeWritableFolder(option: string, path: string): void {
 
 /**
  * Reads `OUT/results.jsonl`. A torn last line (a crash mid-write) is ignored: that run is redone.
+ * A run found twice is read once, as first written: two `bench run`s started into one folder
+ * each append every run of the grid, and the report, `bench defaults` and `bench subset` counted
+ * those runs twice (a seed weighing double in medians and means).
  *
  * @example
  * const results = readResults("bench-out");
@@ -129,13 +132,21 @@ export function readResults(outDir: string): RunResult[] {
   const file = join(outDir, RESULTS_FILE);
   if (!existsSync(file)) return [];
   const results: RunResult[] = [];
+  const seen = new Set<string>();
   for (const line of readFileSync(file, "utf8").split("\n")) {
     if (line.trim() === "") continue;
+    let result: RunResult;
     try {
-      results.push(JSON.parse(line) as RunResult);
+      result = JSON.parse(line) as RunResult;
     } catch {
       // Only the last line can be torn; anything else unreadable is also better redone than trusted.
+      continue;
     }
+    // Per budget: a folder's readers keep the runs of its trials.
+    const key = `${runKey(result.problem, result.optimizer, result.seed)}\u0000${result.trials}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    results.push(result);
   }
   return results;
 }
