@@ -106,7 +106,7 @@ describe("sextant bench", () => {
   ] as const) {
     it(`says on ${signal} during bench tune where its runs are and how to continue (it exited without a word)`, async () => {
       const out = `tune-stopped-${signal}`;
-      const running = start(["bench", "tune", "--suite", "branin-2d", "--candidates", "random,gp", "--trials", "300", "--tuning-seeds", "1-1", "--test-seeds", "2-2", "--out", out, "--jobs", "2"], { cwd: dir });
+      const running = start(["bench", "tune", "--suite", "branin-2d", "--candidates", "random,gp", "--trials", "300", "--tuning-seeds", "1-1", "--test-seeds", "2-2", "--out", out, "--jobs", "2", "--json"], { cwd: dir });
       const results = join(dir, out, "tuning", "results.jsonl");
       const deadline = Date.now() + 60_000;
       while (!(existsSync(results) && readFileSync(results, "utf8").includes("\n")) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
@@ -116,6 +116,8 @@ describe("sextant bench", () => {
         const stopped = await running.done;
         expect([stopped.code, stopped.signal], stopped.stderr).toEqual([exitCode, null]);
         expect(stopped.stderr).toContain(`sextant: interrupted (${signal}); the finished runs are in ${join(out, "tuning")} and ${join(out, "test")}: run the same command again to continue`);
+        // --json printed nothing to parse, where bench run --json says "interrupted".
+        expect(JSON.parse(stopped.stdout)).toMatchObject({ out: join(dir, out), interrupted: true, signal });
         const gone = Date.now() + 10_000;
         while (workers.some(alive) && Date.now() < gone) await new Promise((r) => setTimeout(r, 100));
         expect(workers.filter(alive)).toEqual([]);

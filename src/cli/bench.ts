@@ -409,9 +409,12 @@ export async function benchTuneCommand(flags: BenchTuneFlags, io: Io): Promise<n
   const problems = resolveSuite(flags.suite);
   const testProblems = flags.testSuite === undefined ? undefined : resolveSuite(flags.testSuite, "--test-suite");
   const candidates = candidateList(flags.candidates);
+  const started = Date.now();
   // As bench run says it: an interrupted tune keeps its finished runs, and the same command goes on (it exited silently).
   const lab = labSignals((signal) => {
     io.err(`\nsextant: interrupted (${signal}); the finished runs are in ${join(flags.out, TUNING_FOLDER)} and ${join(flags.out, TEST_FOLDER)}: run the same command again to continue`);
+    // A script reading --json got nothing to parse; bench run --json says "interrupted" the same way.
+    if (flags.json) io.out(JSON.stringify({ out: resolve(flags.out), interrupted: true, signal, seconds: (Date.now() - started) / 1000 }, null, 2));
   });
   const outcome = await tuneThenTest({
     problems,
@@ -429,7 +432,7 @@ export async function benchTuneCommand(flags: BenchTuneFlags, io: Io): Promise<n
     .catch(asFlagError(TUNE_FLAGS))
     .finally(lab.release);
   if (flags.json) {
-    io.out(JSON.stringify({ ...outcome, tuningScores: Object.fromEntries(outcome.tuningScores) }, null, 2));
+    io.out(JSON.stringify({ ...outcome, tuningScores: Object.fromEntries(outcome.tuningScores), interrupted: false }, null, 2));
     return 0;
   }
   // Not the report's "mean normalized score" (a mean over every run): here each problem counts once.
