@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { type Trial, TrialPruned, createStudy } from "../study/index.js";
 import { SamplerExhaustedError } from "./base.js";
-import { GRID_INDEX_ATTR, GridSampler, createGridSamplerFromOptions, gridFromSpace } from "./grid.js";
+import { GRID_INDEX_ATTR, GridMismatchError, GridSampler, createGridSamplerFromOptions, gridFromSpace } from "./grid.js";
 import { containsValue, makeSamplingTrial, makeSnapshot, makeTrial, type SearchSpace } from "../space/index.js";
 
 const space = { a: [1, 2, 3], b: ["x", "y"] } as const;
@@ -28,19 +28,29 @@ describe("GridSampler", () => {
     expect(study.trials.map((t) => t.params.lr).sort()).toEqual([0.001, 0.01, 0.1]);
 
     const bad = await createStudy({ sampler: new GridSampler({ searchSpace: { lr: [0.5, 2] }, shuffle: false }) });
-    await bad.optimize((trial) => trial.suggestFloat("lr", 0, 1), { nTrials: 2 });
-    expect(bad.trials[0]!.state).toBe("complete");
-    expect(bad.trials[1]!.state).toBe("failed");
+    // The run stops on the mismatch: with no budget, the point given back was drawn again without end.
+    await expect(bad.optimize((trial) => trial.suggestFloat("lr", 0, 1))).rejects.toThrow(GridMismatchError);
+    expect(bad.trials.map((t) => t.state)).toEqual(["complete", "failed"]);
     expect(String(bad.trials[1]!.systemAttrs.failReason)).toMatch(/grid value 2 of parameter "lr" is not inside/);
+  });
+
+  it("stops a run on a parameter the grid lacks, with no budget, after the one trial that met it", async () => {
+    const study = await createStudy({ sampler: new GridSampler({ searchSpace: { lr: [0.5, 2, 3] }, seed: 4 }) });
+    // It failed 4,236 trials in 2 s, each taking back the point the last one gave back.
+    await expect(study.optimize((trial) => trial.suggestFloat("lr", 0, 9) + trial.suggestFloat("momentum", 0, 1), { timeoutSeconds: 2 })).rejects.toThrow(
+      /parameter "momentum" is not in the grid/,
+    );
+    expect(study.trials.map((t) => t.state)).toEqual(["failed"]);
   });
 
   it("gives back the points of trials it could not serve, so fixing the objective still runs the whole grid", async () => {
     const study = await createStudy({ sampler: new GridSampler({ searchSpace: { lr: [0.5, 2, 3] }, seed: 4 }) });
-    // A range that leaves every grid value out, then a parameter the grid lacks: each trial fails.
-    await study.optimize((trial) => trial.suggestFloat("lr", 5, 9), { nTrials: 3 });
-    await study.optimize((trial) => trial.suggestFloat("lr", 0, 9) + trial.suggestFloat("momentum", 0, 1), { nTrials: 2 });
-    expect(study.trials.map((t) => t.state)).toEqual(["failed", "failed", "failed", "failed", "failed"]);
-    // These five trials took three points and two of them again, and the grid was spent with none run.
+    // A range that leaves every grid value out, then a parameter the grid lacks: each run stops on
+    // its first trial, which fails.
+    await expect(study.optimize((trial) => trial.suggestFloat("lr", 5, 9), { nTrials: 3 })).rejects.toThrow(GridMismatchError);
+    await expect(study.optimize((trial) => trial.suggestFloat("lr", 0, 9) + trial.suggestFloat("momentum", 0, 1), { nTrials: 2 })).rejects.toThrow(GridMismatchError);
+    expect(study.trials.map((t) => t.state)).toEqual(["failed", "failed"]);
+    // These trials took points, and had the grid kept them it would be spent with none run.
     await study.optimize((trial) => trial.suggestFloat("lr", 0, 9), { nTrials: 10 });
     const ran = study.trials.filter((t) => t.state === "complete");
     expect(ran.map((t) => t.params.lr).sort()).toEqual([0.5, 2, 3]);

@@ -2,7 +2,7 @@ import { isDeepStrictEqual } from "node:util";
 import type { Pruner } from "../pruners/index.js";
 import { NopPruner, PrunerObjectivesError, createPrunerByName } from "../pruners/index.js";
 import type { Sampler } from "../samplers/index.js";
-import { RandomSampler, SamplerExhaustedError, type Recommendation, createSamplerByName } from "../samplers/index.js";
+import { GridMismatchError, RandomSampler, SamplerExhaustedError, type Recommendation, createSamplerByName } from "../samplers/index.js";
 import { bestFeasibleTrial, leastViolatingTrial, recommendedTrial } from "./best.js";
 import {
   MEMBER_ATTR,
@@ -3154,10 +3154,13 @@ export class Study implements TrialHost {
       result = pipeline ? await pipeline.serially(async () => pipeline.timeObjective(objective, trial)) : await objective(trial);
     } catch (error) {
       result = isA(error, TrialPruned) ? { state: "pruned" } : { state: "failed", reason: errorMessage(error) };
-      if (isA(error, InvalidDistributionError)) {
+      if (isA(error, InvalidDistributionError) || isA(error, GridMismatchError)) {
         // A search space the code cannot define (log with step, low above high, a misspelt option)
         // fails every trial the same way: stop the run with it, as Optuna does, instead of storing
-        // failed trials without a word until the budget (or, with none, forever).
+        // failed trials without a word until the budget (or, with none, forever). So does a grid
+        // that cannot serve the objective (a parameter it lacks, a value outside the range): the
+        // grid takes back the point each such trial failed on, so the next trial drew it again,
+        // thousands of failed trials a second, and with no budget without end.
         await (pipeline ? pipeline.timeWrite(() => this.finish(trial, result, {}, null)) : this.finish(trial, result, {}, null));
         throw error;
       }
