@@ -318,6 +318,30 @@ describe("sextant tune", () => {
     expect(existsSync(pwned)).toBe(false);
   });
 
+  it("stops starting trials once the run's first ones have all failed the same way, and runs through with --max-initial-failures 0", async () => {
+    // A mistyped script: every trial failed alike, 20 times over, before the run said so.
+    const mistyped = ["--param", "x=float:0:1", "--", "node", join(dir, "trian.mjs"), "{x}"];
+    const stopped = await sextant(["tune", "--study", "typo", "--trials", "20", ...mistyped], { cwd: dir });
+    expect(stopped.code).toBe(1);
+    expect(stopped.stderr).toMatch(/sextant: stopped after the first 5 trial\(s\) of this run all failed the same way \(exit code 1.*; -v shows their stderr\): the command looks broken whatever the parameters; fix it and run the same command again/);
+    expect((await trialsOf("typo")).map((t) => t.state)).toEqual(new Array(5).fill("failed"));
+    // The config's key, and the flag over it.
+    writeFileSync(join(dir, "c.yaml"), ["study: typo", "maxInitialFailures: 2", ""].join("\n"));
+    const fromConfig = await sextant(["tune", "--config", "c.yaml", "--trials", "20", ...mistyped], { cwd: dir });
+    expect(fromConfig.stderr).toContain("stopped after the first 2 trial(s)");
+    const through = await sextant(["tune", "--config", "c.yaml", "--trials", "7", "--max-initial-failures", "0", ...mistyped], { cwd: dir });
+    expect(through.code).toBe(1);
+    expect(through.stderr).toContain("sextant: all 7 trial(s) failed; last reason: exit code 1");
+    expect(await trialsOf("typo")).toHaveLength(14);
+  });
+
+  it("goes on when its first trials fail in different ways, as bad hyperparameters make them", async () => {
+    const code = "const x = Number(process.argv[1]); if (x < 0.9) { console.error(`diverged at x=${x}`); process.exit(1); } console.log(x);";
+    const result = await sextant(["tune", "--study", "diverging", "--trials", "8", "--sampler", "random", "--seed", "1", "--param", "x=float:0:1", "--", "node", "-e", code, "{x}"], { cwd: dir });
+    expect(result.stderr).not.toContain("stopped after the first");
+    expect(await trialsOf("diverging")).toHaveLength(8);
+  });
+
   it("kills a command that outlives --trial-timeout, children included, and fails its trial", async () => {
     const pids = join(dir, "pids");
     const started = Date.now();

@@ -53,6 +53,7 @@ export const configSchema = z.strictObject({
   timeout: z.number().positive().max(MAX_SECONDS).optional(),
   trialTimeout: z.number().positive().max(MAX_SECONDS).optional(),
   killGrace: z.number().nonnegative().max(MAX_SECONDS).optional(),
+  maxInitialFailures: z.number().int().nonnegative().optional(),
   sampler: namedComponent.optional(),
   pruner: namedComponent.optional(),
   scheduler: namedComponent.optional(),
@@ -89,6 +90,8 @@ export interface TuneConfig {
   timeout?: number;
   trialTimeout?: number;
   killGrace?: number;
+  /** Stop starting trials once this many of a run's first trials have all failed the same way (0: never). */
+  maxInitialFailures?: number;
   sampler?: NamedComponent;
   pruner?: NamedComponent;
   /** A population-based scheduler (pbt, pb2), if any. */
@@ -395,7 +398,7 @@ function normalizeConfig(raw: RawConfig, source: ConfigSource): TuneConfig {
   }
   if (raw.direction !== undefined) config.directions = [raw.direction];
   if (raw.directions !== undefined) config.directions = raw.directions;
-  for (const key of ["trials", "jobs", "timeout", "trialTimeout", "killGrace", "seed"] as const) {
+  for (const key of ["trials", "jobs", "timeout", "trialTimeout", "killGrace", "maxInitialFailures", "seed"] as const) {
     if (raw[key] !== undefined) config[key] = raw[key];
   }
   if (raw.sampler !== undefined) config.sampler = namedOf(raw.sampler);

@@ -23,6 +23,7 @@ import type { ReportFlags } from "./report.js";
 import type { BenchRunFlags, BenchTuneFlags } from "./bench.js";
 import type { ServeFlags } from "./serve.js";
 import type { TuneFlags } from "./tune.js";
+import { DEFAULT_MAX_INITIAL_FAILURES } from "./initial-failures.js";
 import type { CreateFlags, WorkerFlags } from "./worker.js";
 import type { FailTrialFlags } from "./fail-trial.js";
 import type { RequeueFlags } from "./requeue.js";
@@ -227,6 +228,11 @@ Exit codes:
     .option("--timeout <seconds>", "start no new trial after this many seconds (a Ctrl-Z pause does not count)", seconds("--timeout"))
     .option("--trial-timeout <seconds>", "stop a command and fail its trial after this many seconds of running (a Ctrl-Z pause does not count)", seconds("--trial-timeout"))
     .option("--kill-grace <seconds>", "seconds between SIGTERM and SIGKILL when stopping a command (default 5; a Ctrl-Z pause does not count)", seconds("--kill-grace", true))
+    .option(
+      "--max-initial-failures <n>",
+      `start no new trial once the run's first N trials have all failed the same way, same reason and same stderr (a mistyped script, a missing module; default ${DEFAULT_MAX_INITIAL_FAILURES}; 0 never stops)`,
+      nonNegativeInt("--max-initial-failures"),
+    )
     .option("--storage <url>", STORAGE_HELP, storageFlag)
     .option("-s, --study <name>", "study name (default: the config's study:, else the config file's name or the command's script, plus a hash of the command; rerun to resume)")
     .option("--sampler <name>", `sampler: ${samplerNames().join(", ")} (default "auto")`)

@@ -22,6 +22,7 @@ import { parseEnqueueFlag, parseOptionFlag, parseParamFlag } from "./params.js";
 import { UsageError, UserError } from "./errors.js";
 import { ProgressLine, bar, commandLine, formatDuration, formatNumber, formatParam, formatParams, formatValues, renderTable, shellWord } from "./format.js";
 import { type Io, initProcessWarning, pauseCommandsWithRun, releaseTerminalAtExit, runningClock, signalCommandGroups } from "./io.js";
+import { DEFAULT_MAX_INITIAL_FAILURES, InitialFailureWatch } from "./initial-failures.js";
 import { storageUrl } from "./inspect.js";
 import {
   CLI_CONFIG_KEY,
@@ -58,6 +59,7 @@ export interface TuneFlags {
   timeout?: number;
   trialTimeout?: number;
   killGrace?: number;
+  maxInitialFailures?: number;
   storage?: string;
   study?: string;
   sampler?: string;
@@ -87,6 +89,8 @@ export interface TuneSettings {
   timeout: number | undefined;
   trialTimeout: number | undefined;
   killGrace: number;
+  /** Start no new trial once this many of the run's first trials have all failed the same way (0: never). */
+  maxInitialFailures: number;
   sampler: NamedComponent;
   pruner: NamedComponent;
   /** The population-based scheduler (pbt, pb2), or null. */
@@ -406,6 +410,7 @@ export async function resolveSettings(
       timeout,
       trialTimeout: flags.trialTimeout ?? config.trialTimeout,
       killGrace: flags.killGrace ?? config.killGrace ?? 5,
+      maxInitialFailures: flags.maxInitialFailures ?? config.maxInitialFailures ?? DEFAULT_MAX_INITIAL_FAILURES,
       sampler,
       pruner,
       scheduler,
@@ -1067,12 +1072,22 @@ async function runTune(
   });
 
   let bestSoFar = bestSoFarText(study);
+  const initialFailures = new InitialFailureWatch(settings.maxInitialFailures);
+  /** The reason the run's first trials all failed with, once they have (see --max-initial-failures). */
+  let failingAlike: string | null = null;
   const onTrial = (trial: FrozenTrial): void => {
     stats.finished++;
-    if (interrupted !== null && trial.state === "failed" && trial.systemAttrs.failReason === INTERRUPTED_REASON) stats.interrupted++;
+    const stoppedBySignal = interrupted !== null && trial.state === "failed" && trial.systemAttrs.failReason === INTERRUPTED_REASON;
+    if (stoppedBySignal) stats.interrupted++;
     const state = trial.state as "complete" | "pruned" | "failed";
     stats.counts[state]++;
     if (state === "failed") stats.lastFailReason = String(trial.systemAttrs.failReason ?? "failed");
+    if (!stoppedBySignal && failingAlike === null) {
+      const stderrTail = trial.systemAttrs.stderrTail;
+      failingAlike = initialFailures.see({ state, reason: String(trial.systemAttrs.failReason ?? "failed"), stderrTail: typeof stderrTail === "string" ? stderrTail : "" });
+      // Trials already running finish; none starts after them.
+      if (failingAlike !== null) study.stop();
+    }
     if (!chatty) return;
     // Once per trial: it scans every trial (and finds the whole Pareto front with several
     // objectives), and was asked three times for one line.
@@ -1160,6 +1175,14 @@ async function runTune(
     const stopped = stats.interrupted > 0 ? `, ${stats.interrupted} stopped by it` : "";
     if (!flags.json) io.err(`sextant: interrupted by ${interrupted}; ${stats.finished - stats.interrupted} trial(s) finished in this run${stopped}. ${next}`);
     return signalExitCode(interrupted);
+  }
+  if (failingAlike !== null && stats.counts.complete === 0 && stats.counts.pruned === 0) {
+    io.err(
+      `sextant: stopped after the first ${settings.maxInitialFailures} trial(s) of this run all failed the same way (${failingAlike}${flags.verbose ? "" : "; -v shows their stderr"}): ` +
+        `the command looks broken whatever the parameters; fix it and run the same command again (the study keeps these trials), ` +
+        `or give --max-initial-failures 0 to run the whole budget regardless`,
+    );
+    return 1;
   }
   if (stats.finished > 0 && stats.counts.complete === 0 && stats.counts.pruned === 0) {
     io.err(`sextant: all ${stats.finished} trial(s) failed; last reason: ${stats.lastFailReason}`);
