@@ -108,6 +108,19 @@ describe("sextant create + sextant worker (sqlite)", { timeout: 120_000 }, () =>
     expect(JSON.parse(result.stdout)).toMatchObject({ run: { trials: 2, failed: 2 } });
   });
 
+  it("stops once its first trials have all failed the same way, leaving the rest of the budget, and goes on with --max-initial-failures 0", async () => {
+    const made = await sextant(["create", "--storage", `sqlite:${db}`, "--study", "typo", "-p", "x=float:0:1", "--trials", "20", "--", "node", join(dir, "trian.mjs"), "{x}"], { cwd: dir });
+    expect(made.code, made.stderr).toBe(0);
+    // A module missing on this machine spent the fleet's whole budget on failed trials.
+    const stopped = await worker("typo", ["--max-initial-failures", "3"]).done;
+    expect(stopped.code).toBe(1);
+    expect(stopped.stderr).toMatch(/sextant: stopped after this worker's first 3 trial\(s\) all failed the same way \(exit code 1.*\): the command looks broken on this machine/);
+    expect(JSON.parse(stopped.stdout)).toMatchObject({ run: { trials: 3, failed: 3 } });
+    const through = await worker("typo", ["--max-initial-failures", "0", "--trials", "6"]).done;
+    expect(through.stderr).toContain("all 6 trial(s) of this worker failed");
+    expect((await trialsOf(db, "typo")).filter((t) => t.state === "failed")).toHaveLength(9);
+  });
+
   it.skipIf(!existsSync("/usr/bin/script"))("draws a progress line on a terminal, and none when stderr is not one", async () => {
     const made = await sextant(["create", "--storage", `sqlite:${db}`, "--study", "tty", "-p", "x=float:0:1", "--trials", "2", "-q", "--", "node", SLOW, "{x}"], { cwd: dir });
     expect(made.code, made.stderr).toBe(0);

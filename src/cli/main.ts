@@ -574,6 +574,11 @@ Examples:
       .option("-n, --trials <n>", "run at most this many trials in this worker", positiveInt("--trials"))
       .option("-j, --jobs <n>", "commands this worker runs at the same time (default 1)", positiveInt("--jobs")),
   )
+    .option(
+      "--max-initial-failures <n>",
+      `start no new trial once this worker's first N trials have all failed the same way, same reason and same stderr (a mistyped script, a module missing on this machine; default ${DEFAULT_MAX_INITIAL_FAILURES}; 0 never stops)`,
+      nonNegativeInt("--max-initial-failures"),
+    )
     .option("--cwd <dir>", "working directory of the command on this machine (default: the one stored with the study)")
     .option("--json", "print a JSON summary on stdout")
     .option("-q, --quiet", "no progress output")

@@ -14,6 +14,8 @@ import { type OptimizeOptions, REAPED_REASON_PREFIX, type Study, loadStudy, prun
 import { createStudyWithSystemAttrs, studyHeartbeatGraceSeconds } from "../study/study.js";
 import { UsageError, UserError, describeUserError } from "./errors.js";
 import { ProgressLine, bar, formatDuration, formatNumber, shellWord } from "./format.js";
+import { INTERRUPTED_REASON } from "../study/trial.js";
+import { DEFAULT_MAX_INITIAL_FAILURES, InitialFailureWatch } from "./initial-failures.js";
 import { type Io, initProcessWarning, pauseCommandsWithRun, releaseTerminalAtExit, runningClock, signalCommandGroups } from "./io.js";
 import { storageUrl } from "./inspect.js";
 import {
@@ -81,6 +83,8 @@ export interface WorkerFlags extends RecoveryFlags {
   study?: string;
   trials?: number;
   jobs?: number;
+  /** Start no new trial once this worker's first trials have all failed the same way (default 5; 0 never stops). */
+  maxInitialFailures?: number;
   cwd?: string;
   json?: boolean;
   quiet?: boolean;
@@ -416,6 +420,9 @@ async function runWorker(flags: WorkerFlags, studyName: string, storage: Storage
   const counts: Record<"complete" | "pruned" | "failed", number> = { complete: 0, pruned: 0, failed: 0 };
   let lastFailReason = "";
   let reapedElsewhere = 0;
+  const initialFailures = new InitialFailureWatch(flags.maxInitialFailures ?? DEFAULT_MAX_INITIAL_FAILURES);
+  /** The reason this worker's first trials all failed with, once they have (see --max-initial-failures). */
+  let failingAlike: string | null = null;
   // commandObjective listens for the abort once, however many commands run: no listener limit to raise.
   const controller = new AbortController();
   let interrupted: NodeJS.Signals | null = null;
@@ -511,7 +518,16 @@ async function runWorker(flags: WorkerFlags, studyName: string, storage: Storage
         counts[trial.state as keyof typeof counts]++;
         if (trial.state === "failed") lastFailReason = String(trial.systemAttrs.failReason ?? "unknown");
         // Reaped by another worker while this one was suspended or cut off: it runs elsewhere.
-        if (trial.state === "failed" && lastFailReason.startsWith(REAPED_REASON_PREFIX)) reapedElsewhere++;
+        const reaped = trial.state === "failed" && lastFailReason.startsWith(REAPED_REASON_PREFIX);
+        if (reaped) reapedElsewhere++;
+        // Neither a trial reaped elsewhere nor one a signal stopped says anything of the command.
+        if (!reaped && failingAlike === null && !(interrupted !== null && trial.state === "failed" && trial.systemAttrs.failReason === INTERRUPTED_REASON)) {
+          const stderrTail = trial.systemAttrs.stderrTail;
+          const state = trial.state as "complete" | "pruned" | "failed";
+          failingAlike = initialFailures.see({ state, reason: String(trial.systemAttrs.failReason ?? "failed"), stderrTail: typeof stderrTail === "string" ? stderrTail : "" });
+          // Trials already running finish; none starts after them.
+          if (failingAlike !== null) study.stop();
+        }
         // A worker stopped from outside (preemption, scale-down, Ctrl-C) hands its trials back:
         // the budget is the study's, and another worker can run them.
         await handBackInterruptedTrial(study, trial, interrupted, recovery.maxRetries, chatty ? log : null);
@@ -534,6 +550,13 @@ async function runWorker(flags: WorkerFlags, studyName: string, storage: Storage
   // As tune: a worker none of whose trials succeeded fails, so that a batch system (Slurm, a
   // Kubernetes Job) reports a broken command instead of a finished one.
   // Trials other workers reaped are no sign of a broken command (a suspended machine, a lost link).
+  if (failingAlike !== null && counts.complete === 0 && counts.pruned === 0) {
+    io.err(
+      `sextant: stopped after this worker's first ${flags.maxInitialFailures ?? DEFAULT_MAX_INITIAL_FAILURES} trial(s) all failed the same way (${failingAlike}${flags.verbose ? "" : "; -v shows their stderr"}): ` +
+        "the command looks broken on this machine whatever the parameters; fix it and start the worker again, or give --max-initial-failures 0 to go on regardless",
+    );
+    return 1;
+  }
   if (counts.failed > reapedElsewhere && counts.complete === 0 && counts.pruned === 0) {
     io.err(`sextant: all ${counts.failed} trial(s) of this worker failed; last reason: ${lastFailReason}`);
     return 1;
