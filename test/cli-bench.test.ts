@@ -228,6 +228,21 @@ describe("sextant bench", () => {
     expect(ran.stderr.split("\n").filter((line) => line.includes('parameter "scale" is sampled at random, not jointly by the cmaes sampler'))).toHaveLength(1);
   });
 
+  it("refuses an optimizer of one objective on a problem of several before any run (exit 2), where every run failed and it said to rerun them", async () => {
+    const [ran, tuned] = await Promise.all([
+      run(["bench", "run", "--suite", "zdt1-6d", "--optimizers", "nsga2,cmaes", "--trials", "4", "--seeds", "1", "--out", "lab-one-objective", "--jobs", "1"]),
+      run(["bench", "tune", "--suite", "zdt1-6d", "--candidates", "nsga2,optuna-cmaes", "--trials", "4", "--tuning-seeds", "0-0", "--test-seeds", "1-1", "--out", "tune-one-objective", "--jobs", "1"]),
+    ]);
+    expect([ran.code, ran.stdout]).toEqual([2, ""]);
+    expect(ran.stderr).toBe(
+      'sextant: --optimizers: "cmaes" takes one objective, and problem "zdt1-6d" has 2 objectives, so every run of it there would fail; ' +
+        "optimizers that take several objectives: auto, random, tpe, gp, nsga2, nsga3, sobol, halton, optuna-tpe, optuna-tpe-mv, optuna-random, optuna-qmc, optuna-nsga2, optuna-motpe\n",
+    );
+    expect(tuned.code).toBe(2);
+    expect(tuned.stderr).toMatch(/^sextant: --candidates: "optuna-cmaes" takes one objective, and problem "zdt1-6d" has 2 objectives, so every run of it there would fail; optimizers that take several objectives: /);
+    expect(existsSync(join(dir, "lab-one-objective")) || existsSync(join(dir, "tune-one-objective"))).toBe(false);
+  });
+
   it("run, tune and report take --output as well as --out, and their help says so", async () => {
     // The tune run shares no folder with the run and its reports: it goes on beside them.
     const tuneArgs = ["bench", "tune", "--suite", "branin-2d", "--candidates", "random,sobol", "--trials", "3", "--tuning-seeds", "0-0", "--test-seeds", "5-5", "--jobs", "1", "--json"];

@@ -24,6 +24,12 @@ import {
 export const OPTUNA_OPTIMIZERS = ["optuna-tpe", "optuna-tpe-mv", "optuna-random", "optuna-qmc", "optuna-cmaes", "optuna-nsga2", "optuna-motpe"] as const;
 export type OptunaOptimizerName = (typeof OPTUNA_OPTIMIZERS)[number];
 
+/**
+ * The Optuna samplers of one objective: on a study of several, Optuna 3.1's CmaEsSampler raises
+ * "If the study is being used for multi-objective optimization, CmaEsSampler cannot be used".
+ */
+const OPTUNA_SINGLE_OBJECTIVE: ReadonlySet<OptunaOptimizerName> = new Set(["optuna-cmaes"]);
+
 /** Optuna pruners the lab can drive (MedianPruner, SuccessiveHalvingPruner, HyperbandPruner). */
 export const OPTUNA_PRUNERS = ["optuna-median", "optuna-asha", "optuna-hyperband"] as const;
 export type OptunaPrunerName = (typeof OPTUNA_PRUNERS)[number];
@@ -245,6 +251,40 @@ export function parseOptimizerList(text: string): OptimizerSpec[] {
   if (specs.length === 0) throw new OptimizerSpecError("optimizers: give at least one optimizer");
   refuseDuplicateOptimizers(specs);
   return specs;
+}
+
+/**
+ * Whether the optimizer a spec names takes one objective only: a Sextant sampler that says so
+ * (`Sampler.singleObjective`: CMA-ES, CEM, TuRBO-1), or Optuna's CMA-ES.
+ *
+ * @example
+ * takesOneObjective(parseOptimizerSpec("cmaes")); // true
+ * takesOneObjective(parseOptimizerSpec("nsga2")); // false
+ */
+export function takesOneObjective(spec: OptimizerSpec): boolean {
+  if (spec.kind === "optuna") return OPTUNA_SINGLE_OBJECTIVE.has(spec.sampler);
+  return createSextantSampler(spec, 0).singleObjective === true;
+}
+
+/**
+ * The optimizers that take several objectives, by the names a spec gives them: the registered
+ * Sextant samplers that do, then the Optuna references that do. A sampler that cannot be built
+ * from its name alone (grid, which needs its grid) is left out: the lab cannot run it so either.
+ *
+ * @example
+ * severalObjectiveOptimizers(); // ["auto", "random", "tpe", "gp", "nsga2", …, "optuna-motpe"]
+ */
+export function severalObjectiveOptimizers(): string[] {
+  const sextant = samplerNames().filter((name) => {
+    let sampler: Sampler;
+    try {
+      sampler = createSamplerByName(name, { seed: 0 });
+    } catch {
+      return false;
+    }
+    return sampler.singleObjective !== true;
+  });
+  return [...sextant, ...OPTUNA_OPTIMIZERS.filter((name) => !OPTUNA_SINGLE_OBJECTIVE.has(name))];
 }
 
 /** The Sextant pruner a spec names; seeded where the pruner draws random numbers. */

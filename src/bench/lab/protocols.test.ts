@@ -173,13 +173,18 @@ describe("tuneThenTest with failed runs", () => {
     const { tmpdir } = await import("node:os");
     const { join } = await import("node:path");
     const { BenchmarkRunsFailedError, tuneThenTest } = await import("./protocols.js");
+    const { useStandInPython, writeStandInPython } = await import("../../../test/fixtures/stand-in-python.js");
     const dir = mkdtempSync(join(tmpdir(), "sextant-tune-failed-"));
     try {
-      // CMA-ES takes one objective, so every one of its runs on ZDT1 fails. The choice used to be
-      // made from the other candidates' runs, with an exit code of 0.
-      const attempt = tuneThenTest({ problems: ["zdt1-6d"], candidates: ["cmaes", "nsga2"], trials: 6, tuningSeeds: [0], testSeeds: [1], outDir: dir });
+      // A stand-in for the scikit-learn problems' Python that never gives a value, so every run of
+      // sklearn-gbt-wine fails. The choice used to be made from the runs that finished (those on
+      // branin-2d), with an exit code of 0.
+      const program = join(dir, "python");
+      writeStandInPython(program, ["console.log('nan');"]);
+      await useStandInPython(program);
+      const attempt = tuneThenTest({ problems: ["branin-2d", "sklearn-gbt-wine"], candidates: ["cmaes", "nsga2"], trials: 6, tuningSeeds: [0], testSeeds: [1], outDir: join(dir, "out") });
       await expect(attempt).rejects.toBeInstanceOf(BenchmarkRunsFailedError);
-      await expect(attempt).rejects.toThrow(/^1 tuning run\(s\) failed \(first: cmaes on zdt1-6d, seed 0: .*\); no choice is made from incomplete runs/);
+      await expect(attempt).rejects.toThrow(/^3 tuning run\(s\) failed \(first: cmaes on sklearn-gbt-wine, seed 0: .*\); no choice is made from incomplete runs/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -201,6 +206,12 @@ describe("tuneThenTest's errors", () => {
       await expect(tuneThenTest({ ...base, problems: ["augmented-branin-2d-fidelity"], candidates: ["tpe+median", "random"], testProblems: ["branin-2d"] })).rejects.toThrow(
         /^candidates: "tpe\+median" has a pruner, but problem "branin-2d" has no fidelity/,
       );
+      // A candidate of one objective failed every run on a problem of several, and the tune said "rerun the same command to retry them".
+      await expect(tuneThenTest({ ...base, problems: ["zdt1-6d"], candidates: ["nsga2", "cmaes"] })).rejects.toThrow(
+        /^candidates: "cmaes" takes one objective, and problem "zdt1-6d" has 2 objectives, so every run of it there would fail; optimizers that take several objectives: auto, random, tpe, /,
+      );
+      // Any candidate may be chosen: one of one objective is refused on test problems of several before the tuning runs.
+      await expect(tuneThenTest({ ...base, candidates: ["tpe", "turbo"], testProblems: ["dtlz2-6d-3obj"] })).rejects.toThrow(/^candidates: "turbo" takes one objective, and problem "dtlz2-6d-3obj" has 3 objectives/);
       expect(existsSync(join(dir, "tuning"))).toBe(false);
       await expect(tuneThenTest({ ...base, tuningSeeds: [0, 1], testSeeds: [1] })).rejects.toThrow(/^testSeeds: must be disjoint from tuningSeeds; both hold 1/);
       await expect(tuneThenTest({ ...base, candidates: ["tpe", "sobl"] })).rejects.toThrow(/^candidates: unknown optimizer "sobl"/);

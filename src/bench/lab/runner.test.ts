@@ -1,7 +1,7 @@
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { PROBLEM_REFERENCES } from "../problems/index.js";
 import { BenchmarkInputError, RESULTS_FILE, RUN_FILE, makeWritableFolder, readResults, readRunSettings, runBenchmark, type BenchmarkProgress } from "./runner.js";
 import { NO_INCUMBENT_REGRET, runKey } from "./run-one.js";
@@ -224,37 +224,73 @@ describe("runBenchmark", () => {
   it("refuses a pruner on a problem without a fidelity, naming the optimizer", async () => {
     await expect(runBenchmark({ ...grid, optimizers: ["tpe+asha"], seeds: [0], outDir: tempDir() })).rejects.toThrow(/optimizers: "tpe\+asha" has a pruner, but problem "branin-2d" has no fidelity/);
   });
+
+  it("refuses an optimizer of one objective on a problem of several before any run, naming both and the optimizers that take several", async () => {
+    // Every such run failed at its first trial, and bench run said "rerun the same command to retry them".
+    const severalObjectives = "auto, random, tpe, gp, nsga2, nsga3, sobol, halton, optuna-tpe, optuna-tpe-mv, optuna-random, optuna-qmc, optuna-nsga2, optuna-motpe";
+    const dir = tempDir();
+    const problems = ["branin-2d", "zdt1-6d", "dtlz2-6d-3obj"];
+    const optimizers = ["random", "cmaes", "cem:eliteFraction=0.3", "turbo", "nsga2", "optuna-cmaes:sigma0=0.5", "optuna-motpe"];
+    const attempt = runBenchmark({ problems, optimizers, trials: 4, seeds: [0], outDir: dir, jobs: 1 });
+    await expect(attempt).rejects.toBeInstanceOf(BenchmarkInputError);
+    await expect(attempt).rejects.toThrow(
+      'optimizers: "cmaes", "cem:eliteFraction=0.3", "turbo", "optuna-cmaes:sigma0=0.5" take one objective, and problems "zdt1-6d" (2 objectives), "dtlz2-6d-3obj" (3 objectives) have several, ' +
+        `so every run of them there would fail; optimizers that take several objectives: ${severalObjectives}`,
+    );
+    expect(existsSync(join(dir, RUN_FILE))).toBe(false);
+    expect(readResults(dir)).toEqual([]);
+    await expect(runBenchmark({ problems: ["zdt1-6d"], optimizers: ["nsga2", "cmaes"], trials: 4, seeds: [0], outDir: dir, jobs: 1 })).rejects.toThrow(
+      `optimizers: "cmaes" takes one objective, and problem "zdt1-6d" has 2 objectives, so every run of it there would fail; optimizers that take several objectives: ${severalObjectives}`,
+    );
+    // The same optimizers on problems of one objective run.
+    const { failures } = await runBenchmark({ problems: ["branin-2d"], optimizers, trials: 4, seeds: [0], outDir: dir, jobs: 1 });
+    expect(failures).toEqual([]);
+  });
+});
+
+/**
+ * A stand-in for the scikit-learn problems' Python, one for this file: they look for their Python
+ * once per process, so a second stand-in would never be called, and the first would be called
+ * after its test had deleted it. On knn-iris it crashes for few neighbours, prints "nan" for many
+ * and a value otherwise; on gbt-wine it never gives a value, so every run of gbt-wine fails.
+ */
+let standInFolder: string | undefined;
+async function useStandInSklearnPython(): Promise<void> {
+  if (standInFolder !== undefined) return;
+  standInFolder = mkdtempSync(join(tmpdir(), "sextant-lab-python-"));
+  const program = join(standInFolder, "python");
+  writeStandInPython(program, [
+    "if (key === 'gbt-wine' || p.n_neighbors > 30) console.log('nan');",
+    "else if (p.n_neighbors < 4) { console.error('crashed'); process.exit(2); }",
+    "else console.log('sextant: ' + JSON.stringify({ value: p.n_neighbors / 100 }));",
+  ]);
+  // The Optuna driver keeps the real Python.
+  await useStandInPython(program);
+}
+afterAll(() => {
+  if (standInFolder !== undefined) rmSync(standInFolder, { recursive: true, force: true });
 });
 
 describe("a report on runs some of which failed", () => {
   it("names the optimizer with no finished run instead of leaving it out silently", async () => {
     const { writeReport } = await import("./report.js");
     const dir = tempDir();
-    // CMA-ES takes one objective: every one of its runs on ZDT1 fails.
-    const outcome = await runBenchmark({ problems: ["zdt1-6d"], optimizers: ["random", "nsga2", "cmaes"], trials: 8, seeds: [0, 1], outDir: dir, jobs: 1 });
+    await runBenchmark({ problems: ["branin-2d"], optimizers: ["random", "nsga2"], trials: 8, seeds: [0, 1], outDir: dir, jobs: 1 });
+    // Every run of gbt-wine fails under the stand-in: cmaes, run there alone into the same folder, has no finished run.
+    await useStandInSklearnPython();
+    const outcome = await runBenchmark({ problems: ["sklearn-gbt-wine"], optimizers: ["cmaes"], trials: 8, seeds: [0, 1], outDir: dir, jobs: 1 });
     expect(outcome.failures.map((f) => f.optimizer)).toEqual(["cmaes", "cmaes"]);
     const written = await writeReport(dir);
     const markdown = readFileSync(written.markdown, "utf8");
-    expect(markdown).toContain("**Not in this comparison:** 2 of the 6 runs of this folder's grid (1 problem × 3 optimizers × seeds 0, 1) have no result, failed or not run yet");
+    expect(markdown).toContain("**Not in this comparison:** 8 of the 12 runs of this folder's grid (2 problems × 3 optimizers × seeds 0, 1) have no result, failed or not run yet");
     expect(markdown).toContain("; `cmaes`, with no finished run.");
   });
 });
 
 describe("a command problem whose program fails on some trials", () => {
   it("fails those trials only: the run goes on, its regret is that of the best finished trial, and the failures are counted", async () => {
-    // A stand-in for the scikit-learn problems' Python: on knn-iris it crashes for few neighbours,
-    // prints "nan" for many and a value otherwise; on gbt-wine it never gives a value.
-    const dir = tempDir();
-    const program = join(dir, "python");
-    writeStandInPython(program, [
-      "if (key === 'gbt-wine' || p.n_neighbors > 30) console.log('nan');",
-      "else if (p.n_neighbors < 4) { console.error('crashed'); process.exit(2); }",
-      "else console.log('sextant: ' + JSON.stringify({ value: p.n_neighbors / 100 }));",
-    ]);
-    // The Optuna driver keeps the real Python.
-    await useStandInPython(program);
-
-    const out = join(dir, "out");
+    await useStandInSklearnPython();
+    const out = join(tempDir(), "out");
     const { results, failures } = await runBenchmark({ problems: ["sklearn-knn-iris", "sklearn-gbt-wine"], optimizers: ["random", "optuna-random"], trials: 8, seeds: [0], outDir: out, jobs: 1 });
     // A run with no finished trial has nothing to score: it fails, saying why.
     expect(failures.map((f) => [f.problem, f.optimizer])).toEqual([["sklearn-gbt-wine", "random"], ["sklearn-gbt-wine", "optuna-random"]]);

@@ -10,9 +10,9 @@ import { join } from "node:path";
 import { z } from "zod";
 import { packagePath } from "../../package-root.js";
 import { FolderNotWritableError, ensureWritableFolder } from "../../index.js";
-import { createLabProblem, isAsyncProblem, isFidelityProblem, labProblemNames } from "../problems/index.js";
+import { createLabProblem, isAsyncProblem, isFidelityProblem, isMultiObjectiveProblem, labProblemNames } from "../problems/index.js";
 import { closeSharedOptunaProcess, optunaUnavailableReason } from "./optuna.js";
-import { OptimizerSpecError, optimizerIdentity, parseOptimizerSpec, refuseDuplicateOptimizers, type OptimizerSpec } from "./optimizers.js";
+import { OptimizerSpecError, optimizerIdentity, parseOptimizerSpec, refuseDuplicateOptimizers, severalObjectiveOptimizers, takesOneObjective, type OptimizerSpec } from "./optimizers.js";
 import { runJob, runKey, type Job, type RunResult } from "./run-one.js";
 import type { WorkerReply, WorkerRequest } from "./worker.js";
 
@@ -381,9 +381,30 @@ async function runInWorkers(
 }
 
 /**
+ * Refuses optimizers of one objective (CMA-ES, CEM, TuRBO-1, Optuna's CMA-ES) on problems of
+ * several: each of those runs failed at its first trial, and the lab said to rerun them, which
+ * could never succeed. `objectives` gives each problem's count of objectives.
+ */
+function refuseOneObjectiveOptimizers(specs: readonly OptimizerSpec[], objectives: ReadonlyMap<string, number>): void {
+  const several = [...objectives].filter(([, count]) => count > 1);
+  if (several.length === 0) return;
+  const single = specs.filter(takesOneObjective).map((s) => `"${s.label}"`);
+  if (single.length === 0) return;
+  const problems =
+    several.length === 1
+      ? `problem "${several[0]![0]}" has ${several[0]![1]} objectives`
+      : `problems ${several.map(([name, count]) => `"${name}" (${count} objectives)`).join(", ")} have several`;
+  throw new BenchmarkInputError(
+    `optimizers: ${single.join(", ")} ${single.length === 1 ? "takes" : "take"} one objective, and ${problems}, so every run of ${single.length === 1 ? "it" : "them"} there would fail; ` +
+      `optimizers that take several objectives: ${severalObjectiveOptimizers().join(", ")}`,
+  );
+}
+
+/**
  * Refuses, before any run, a problem that is unknown or cannot run here (its program or data is
- * missing), or that has no fidelity where an optimizer of `specs` has a pruner; answers whether
- * some problem runs a real program. Errors start with `problems:` or `optimizers:`.
+ * missing), that has no fidelity where an optimizer of `specs` has a pruner, or that has several
+ * objectives where an optimizer of `specs` takes one; answers whether some problem runs a real
+ * program. Errors start with `problems:` or `optimizers:`.
  *
  * @example
  * await refuseProblemsThatCannotRun(["branin-2d", "sklearn-knn-iris"], [parseOptimizerSpec("tpe")]);
@@ -395,8 +416,10 @@ export async function refuseProblemsThatCannotRun(problems: readonly string[], s
   }
   let runsPrograms = false;
   const pruned = specs.find((s) => s.pruner !== undefined);
+  const objectives = new Map<string, number>();
   for (const name of problems) {
     const problem = createLabProblem(name);
+    objectives.set(name, isMultiObjectiveProblem(problem) ? problem.objectives : 1);
     if (problem.tags.includes("real-command")) runsPrograms = true;
     const reason = isAsyncProblem(problem) || isFidelityProblem(problem) ? await problem.unavailableReason() : undefined;
     if (reason !== undefined) throw new BenchmarkInputError(`problems: "${name}" cannot run here: ${reason}`);
@@ -404,6 +427,7 @@ export async function refuseProblemsThatCannotRun(problems: readonly string[], s
       throw new BenchmarkInputError(`optimizers: "${pruned.label}" has a pruner, but problem "${name}" has no fidelity to prune over`);
     }
   }
+  refuseOneObjectiveOptimizers(specs, objectives);
   return runsPrograms;
 }
 
