@@ -133,7 +133,7 @@ describe("sextant bench protocols", { timeout: 180_000 }, () => {
     expect(some.code).toBe(0);
     expect(readFileSync(join(dir, "some.md"), "utf8")).toContain("| problem | tpe | random |");
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toMatch(/optimizers: lab holds no runs of "gp"/);
+    expect(unknown.stderr).toMatch(/^sextant: --optimizers: lab holds no runs of "gp"/);
   });
 
   it("runs the pruning suite with budgets in fidelity units and the multi-objective suite with hypervolume regret", async () => {

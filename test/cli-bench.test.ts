@@ -56,9 +56,10 @@ describe("sextant bench", () => {
     expect(focusedMarkdown).toMatch(/^\| random \| \d+ \/ \d+ \/ \d+ \([^)]+\) \|$/m);
     // A budget past the runs' 15 trials is refused rather than read at trial 15 and printed as 40.
     expect(beyond.code).toBe(2);
-    expect(beyond.stderr).toMatch(/budgets: 40 exceeds the 15 trials of the runs in lab/);
+    // Named by their flags, as bench run names its own ("budgets:" and "focus:" were the library's option names).
+    expect(beyond.stderr).toMatch(/^sextant: --budgets: 40 exceeds the 15 trials of the runs in lab/);
     expect(unknownFocus.code).toBe(2);
-    expect(unknownFocus.stderr).toMatch(/focus: the report holds no runs of "gp"; it holds tpe, random, sobol/);
+    expect(unknownFocus.stderr).toMatch(/^sextant: --focus: the report holds no runs of "gp"; it holds tpe, random, sobol/);
     for (const figure of written.figures) {
       expect(existsSync(figure)).toBe(true);
       expect(readFileSync(figure, "utf8")).toMatch(/^<svg [^]*<\/svg>$/);
@@ -297,7 +298,13 @@ describe("sextant bench", () => {
     expect(ran.stderr).toMatch(/^sextant: --out: cannot write to a-file\/lab: ENOTDIR: not a directory/);
     expect(ran.stderr).not.toContain("internal error");
     const reported = await run(["bench", "report", "lab-output", "--out", "a-file/report.md", "--budgets", "3"]);
-    expect(reported.stderr).toMatch(/^sextant: out: cannot write to .*a-file\/report-figures: ENOTDIR: not a directory/);
+    expect(reported.stderr).toMatch(/^sextant: --out: cannot write to .*a-file\/report-figures: ENOTDIR: not a directory/);
+    // Without --out the figures go into DIR, which the refusal names as the command's argument.
+    mkdirSync(join(dir, "figures-blocked"), { recursive: true });
+    for (const file of ["run.json", "results.jsonl"]) writeFileSync(join(dir, "figures-blocked", file), readFileSync(join(dir, "lab-output", file)));
+    writeFileSync(join(dir, "figures-blocked", "report-figures"), "");
+    const inDir = await run(["bench", "report", "figures-blocked", "--budgets", "3"]);
+    expect([inDir.code, inDir.stderr]).toEqual([2, `sextant: dir: cannot write to ${join(dir, "figures-blocked", "report-figures")}: it is a file, not a folder\n`]);
   });
 
   it("refuses a run.json it cannot read with its line and field, not as an internal error or a misreading", async () => {

@@ -340,7 +340,12 @@ export async function benchReportCommand(dir: string, flags: { out?: string; bud
   }
   // "-": the Markdown alone goes to stdout; its data and figures are still files, in DIR.
   const toStdout = isStandardOutput(flags.out);
-  const written = await writeReport(dir, { ...(flags.out && !toStdout ? { out: flags.out } : {}), ...(toStdout ? { printMarkdown: (markdown: string) => io.write(markdown) } : {}), ...(budgets ? { budgets } : {}), ...(flags.title ? { title: flags.title } : {}), ...(flags.command ? { command: flags.command } : {}), ...(flags.optimizers ? { optimizers: flags.optimizers.split(",").map((o) => o.trim()).filter((o) => o !== "") } : {}), ...(flags.focus ? { focus: flags.focus } : {}) }).catch(asUsageError);
+  const toFile = flags.out !== undefined && !toStdout;
+  // Named by the flags, as bench run names its own; without --out the figures' folder is in DIR.
+  const reportFlags = { budgets: "--budgets", optimizers: "--optimizers", focus: "--focus", out: toFile ? "--out" : "dir" };
+  const written = await writeReport(dir, { ...(toFile ? { out: flags.out } : {}), ...(toStdout ? { printMarkdown: (markdown: string) => io.write(markdown) } : {}), ...(budgets ? { budgets } : {}), ...(flags.title ? { title: flags.title } : {}), ...(flags.command ? { command: flags.command } : {}), ...(flags.optimizers ? { optimizers: flags.optimizers.split(",").map((o) => o.trim()).filter((o) => o !== "") } : {}), ...(flags.focus ? { focus: flags.focus } : {}) }).catch(
+    asFlagError(reportFlags),
+  );
   if (toStdout) io.err(`data: ${written.json}\nfigures: ${written.figures.length} SVG files in ${written.figureDir}`);
   else if (flags.json) io.out(JSON.stringify(written, null, 2));
   else io.out(`report: ${written.markdown}\ndata: ${written.json}\nfigures: ${written.figures.length} SVG files in ${written.figureDir}`);
