@@ -30,4 +30,4 @@ export { TurboSampler, TURBO_OPTIONS, createTurboSamplerFromOptions, type TurboS
 export { NSGAIISampler, NSGA2_OPTIONS, createNSGAIISamplerFromOptions, type NSGAIISamplerOptions } from "./nsga2/index.js";
 export { NSGAIIISampler, createNSGAIIISamplerFromOptions, type NSGAIIISamplerOptions } from "./nsga3/index.js";
 export { AutoSampler, AUTO_OPTIONS, type AutoSamplerOptions } from "./auto.js";
-export { createSamplerByName, registerSampler, samplerNames, samplerEntries, type SamplerEntry, type SamplerOptions, type SamplerContext } from "./registry.js";
+export { createSamplerByName, registerSampler, samplerNames, severalObjectiveSamplerNames, samplerEntries, type SamplerEntry, type SamplerOptions, type SamplerContext } from "./registry.js";

@@ -43,6 +43,26 @@ export function registerSampler<const S extends OptionSchema>(entry: SamplerEntr
   SAMPLERS.register(entry);
 }
 
+/**
+ * The registered samplers that take several objectives, in registration order: those that, built
+ * from their name alone, do not say `singleObjective`. One that cannot be built so (grid, which
+ * needs its grid) is left out.
+ *
+ * @example
+ * severalObjectiveSamplerNames() // ["auto", "random", "tpe", "gp", "nsga2", "nsga3", "sobol", "halton"]
+ */
+export function severalObjectiveSamplerNames(): string[] {
+  return SAMPLERS.names().filter((name) => {
+    let sampler: Sampler;
+    try {
+      sampler = createSamplerByName(name, { seed: 0 });
+    } catch {
+      return false;
+    }
+    return sampler.singleObjective !== true;
+  });
+}
+
 /** Names accepted by {@link createSamplerByName}, in registration order. */
 export function samplerNames(): string[] {
   return SAMPLERS.names();

@@ -263,6 +263,10 @@ describe("Study", () => {
     await expect(createStudy({ name: "two", storage, loadIfExists: true, sampler: singleObjective })).rejects.toThrow(
       /^createStudy: the cmaes sampler supports one objective, and this study has 2/,
     );
+    // Every sampler that takes several is named: the list left out random, sobol and halton.
+    await expect(createStudy({ name: "two", storage, loadIfExists: true, sampler: singleObjective })).rejects.toThrow(
+      /; use auto, random, tpe, gp, nsga2, nsga3, sobol or halton$/,
+    );
     await expect(createStudy({ name: "two", storage, loadIfExists: true, pruner: createPrunerByName("median") })).rejects.toThrow(
       /^createStudy: the median pruner supports single-objective studies only; this study has 2 objectives/,
     );

@@ -2,7 +2,7 @@ import { isDeepStrictEqual } from "node:util";
 import type { Pruner } from "../pruners/index.js";
 import { NopPruner, PrunerObjectivesError, createPrunerByName } from "../pruners/index.js";
 import type { Sampler } from "../samplers/index.js";
-import { GridMismatchError, RandomSampler, SamplerExhaustedError, type Recommendation, createSamplerByName } from "../samplers/index.js";
+import { GridMismatchError, RandomSampler, SamplerExhaustedError, type Recommendation, createSamplerByName, severalObjectiveSamplerNames } from "../samplers/index.js";
 import { bestFeasibleTrial, leastViolatingTrial, recommendedTrial } from "./best.js";
 import {
   MEMBER_ATTR,
@@ -880,7 +880,7 @@ export function singleObjectiveProblem(
 ): { component: "sampler" | "pruner" | "scheduler"; message: string } | null {
   if (objectives === 1) return null;
   if (sampler.singleObjective) {
-    return { component: "sampler", message: `the ${sampler.name} sampler supports one objective, and this study has ${objectives}; use auto, gp, tpe, nsga2 or nsga3` };
+    return { component: "sampler", message: `the ${sampler.name} sampler supports one objective, and this study has ${objectives}; use ${alternatives(severalObjectiveSamplerNames())}` };
   }
   if (pruner?.singleObjective) return { component: "pruner", message: new PrunerObjectivesError(pruner.name, objectives).message };
   // Its members are ranked by one score: the others were ignored without a word.
@@ -3538,6 +3538,11 @@ function sameNumbers(a: ArrayLike<unknown>, b: ArrayLike<unknown>): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return false;
   return true;
+}
+
+/** Names as a sentence lists choices: "a", "a or b", "a, b or c". */
+function alternatives(names: readonly string[]): string {
+  return names.length <= 1 ? names.join("") : `${names.slice(0, -1).join(", ")} or ${names[names.length - 1]!}`;
 }
 
 function isNumberList(value: unknown): value is ArrayLike<unknown> {

@@ -15,6 +15,7 @@ import {
   prunerNames,
   samplerEntries,
   samplerNames,
+  severalObjectiveSamplerNames,
   type OptionSchema,
   type Pruner,
   type Sampler,
@@ -275,16 +276,7 @@ export function takesOneObjective(spec: OptimizerSpec): boolean {
  * severalObjectiveOptimizers(); // ["auto", "random", "tpe", "gp", "nsga2", …, "optuna-motpe"]
  */
 export function severalObjectiveOptimizers(): string[] {
-  const sextant = samplerNames().filter((name) => {
-    let sampler: Sampler;
-    try {
-      sampler = createSamplerByName(name, { seed: 0 });
-    } catch {
-      return false;
-    }
-    return sampler.singleObjective !== true;
-  });
-  return [...sextant, ...OPTUNA_OPTIMIZERS.filter((name) => !OPTUNA_SINGLE_OBJECTIVE.has(name))];
+  return [...severalObjectiveSamplerNames(), ...OPTUNA_OPTIMIZERS.filter((name) => !OPTUNA_SINGLE_OBJECTIVE.has(name))];
 }
 
 /** The Sextant pruner a spec names; seeded where the pruner draws random numbers. */
