@@ -142,6 +142,8 @@ describe("sextant tune ended by a signal mid-trial", () => {
       expect(result.stderr).toContain(`${signal} received`);
       // The trial it stopped is not one that finished (it counted "1 trial(s) finished").
       expect(result.stderr).toContain(`interrupted by ${signal}; 0 trial(s) finished in this run, 1 stopped by it.`);
+      // Its parameters were never run, and a rerun samples new ones: the message names the way back.
+      expect(result.stderr).toContain(`A rerun samples new trials; sextant requeue sig 0 --storage sqlite:./sextant.db runs the stopped one(s) again first.`);
       expect(liveMembers(pgid)).toEqual([]);
       const trials = await trialsOf("sig");
       expect(trials.map((t) => [t.number, t.state, t.systemAttrs.failReason])).toEqual([[0, "failed", "interrupted"]]);

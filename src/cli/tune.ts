@@ -724,6 +724,8 @@ interface RunStats {
   finished: number;
   /** Of `finished`, the trials a signal stopped (failed "interrupted", or handed back). */
   interrupted: number;
+  /** Their numbers. */
+  stoppedTrials: number[];
   /** Trials whose objective has started, finished or not. */
   started: number;
   /** Commands running now. */
@@ -970,7 +972,7 @@ async function runTune(
   const chatty = !flags.quiet && !flags.json;
   await enqueueTrials(study, settings, chatty ? (line) => io.err(line) : null);
 
-  const stats: RunStats = { counts: { complete: 0, pruned: 0, failed: 0 }, finished: 0, interrupted: 0, started: 0, running: 0, lastFailReason: null };
+  const stats: RunStats = { counts: { complete: 0, pruned: 0, failed: 0 }, finished: 0, interrupted: 0, stoppedTrials: [], started: 0, running: 0, lastFailReason: null };
   const pids = new Set<number>();
   // commandObjective listens for the abort once, however many commands run: no listener limit to raise.
   const controller = new AbortController();
@@ -1078,7 +1080,10 @@ async function runTune(
   const onTrial = (trial: FrozenTrial): void => {
     stats.finished++;
     const stoppedBySignal = interrupted !== null && trial.state === "failed" && trial.systemAttrs.failReason === INTERRUPTED_REASON;
-    if (stoppedBySignal) stats.interrupted++;
+    if (stoppedBySignal) {
+      stats.interrupted++;
+      stats.stoppedTrials.push(trial.number);
+    }
     const state = trial.state as "complete" | "pruned" | "failed";
     stats.counts[state]++;
     if (state === "failed") stats.lastFailReason = String(trial.systemAttrs.failReason ?? "failed");
@@ -1173,7 +1178,14 @@ async function runTune(
     // An in-memory study ends with the process: running the command again starts a new one.
     const next = isMemoryUrl(study.storage.url) ? "The study was in memory and is gone (keep one with --storage sqlite:FILE)." : "Run the same command again to continue the study.";
     const stopped = stats.interrupted > 0 ? `, ${stats.interrupted} stopped by it` : "";
-    if (!flags.json) io.err(`sextant: interrupted by ${interrupted}; ${stats.finished - stats.interrupted} trial(s) finished in this run${stopped}. ${next}`);
+    // A study made by create hands them back, and a population runs its stopped segments again on
+    // its own; an ordinary study samples afresh, and the stopped trials' parameters were not run.
+    const again =
+      stats.stoppedTrials.length > 0 && !handsBackInterrupted && !scheduler && !isMemoryUrl(study.storage.url)
+        ? ` A rerun samples new trials; sextant requeue ${shellWord(study.name)} ${stats.stoppedTrials.join(" ")} --storage ${shellWord(redactPassword(study.storage.url))} ` +
+          `runs the stopped one(s) again first${passwordNote(redactPassword(study.storage.url))}.`
+        : "";
+    if (!flags.json) io.err(`sextant: interrupted by ${interrupted}; ${stats.finished - stats.interrupted} trial(s) finished in this run${stopped}. ${next}${again}`);
     return signalExitCode(interrupted);
   }
   if (failingAlike !== null && stats.counts.complete === 0 && stats.counts.pruned === 0) {
