@@ -52,6 +52,20 @@ describe("sextant priors", () => {
     expect(space.lr.high / space.lr.low).toBeCloseTo(10 ** 0.001, 12);
   });
 
+  it("refuses a batch size range past the largest int bound, naming the flags", async () => {
+    const [wide, huge] = await Promise.all([
+      run(["priors", "llm", "--params", "1e9", "--tokens", "1e18", "--decades", "12"]),
+      run(["priors", "llm", "--params", "1e9", "--tokens", "1e30", "--json"]),
+    ]);
+    // Each printed a --param batch_size=int:… past 2^53 − 1, which sextant tune refuses.
+    expect([wide.code, wide.stderr]).toEqual([
+      2,
+      "sextant: --decades 12 make the batch size range reach 11000894343000000 tokens, beyond 9007199254740991 (2^53 − 1), the largest bound an int parameter takes; give --decades of at most 11.82\n",
+    ]);
+    expect([huge.code, huge.stdout]).toEqual([2, ""]);
+    expect(huge.stderr).toMatch(/^sextant: --tokens 1e\+30 predict a batch size of 78239847190315650 tokens, .*; give a sequence length to count it in sequences, or fewer tokens\n$/);
+  });
+
   it("names a missing or malformed flag", async () => {
     const [missing, bad, unknown] = await Promise.all([
       run(["priors", "llm", "--tokens", "1e11"]),

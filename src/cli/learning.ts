@@ -66,8 +66,11 @@ export async function priorsCommand(kind: string, flags: PriorsFlags, io: Io): P
   try {
     start = llmPriorSpace(prior, { decades });
   } catch (error) {
-    // The library names its option: "decades must be ... at most 12" of a flag spelt --decades.
-    if (error instanceof PriorInputError && /^decades /.test(error.message)) throw new UsageError(error.message.replace(/^decades/, "--decades"));
+    // The library names its options: "decades must be ... at most 12" of a flag spelt --decades,
+    // "tokens (training tokens D) 1e+30 predict ..." of --tokens.
+    if (error instanceof PriorInputError && /^(decades|tokens) /.test(error.message)) {
+      throw new UsageError(error.message.replace(/^decades|give decades/g, (words) => words.replace("decades", "--decades")).replace(/^tokens \(training tokens D\)/, "--tokens"));
+    }
     throw error;
   }
   if (flags.json) {

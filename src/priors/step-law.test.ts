@@ -53,6 +53,20 @@ describe("Step Law prior", () => {
     expect(() => llmPriorSpace(prior, { learningRateName: "x", batchSizeName: "x" })).toThrow('learningRateName and batchSizeName must differ, both are "x"');
   });
 
+  it("refuses a batch size range past the largest int bound, naming what to change", () => {
+    // Each built a batch_size int range ending past 2^53 − 1, which every suggestInt then refused
+    // with an InvalidDistributionError (and `sextant priors` printed a --param tune refuses).
+    // 1e18 tokens predict 1.1e10 tokens a batch: 12 decades reach 1.1e16.
+    const wide = llmPrior({ params: 1e9, tokens: 1e18 });
+    expect(() => llmPriorSpace(wide, { decades: 12 })).toThrow(/^decades 12 make the batch size range reach 11000894343000000 tokens, beyond 9007199254740991 \(2\^53 − 1\).*; give decades of at most 11\.82$/);
+    const { space } = llmPriorSpace(wide, { decades: 11.82 });
+    expect(space.batch_size!.high).toBeLessThanOrEqual(Number.MAX_SAFE_INTEGER);
+    // 1e30 tokens predict 7.8e16 tokens a batch, past the bound whatever the decades.
+    expect(() => llmPriorSpace(llmPrior({ params: 1e9, tokens: 1e30 }))).toThrow(/^tokens \(training tokens D\) 1e\+30 predict a batch size of 78239847190315650 tokens, .*give a sequence length/);
+    // Counted in sequences it fits.
+    expect(llmPriorSpace(llmPrior({ params: 1e9, tokens: 1e30, sequenceLength: 4096 })).first.batch_size).toBe(Math.round(78239847190315650 / 4096));
+  });
+
   it("centres a log range on the prediction and starts the study there", async () => {
     const prior = llmPrior({ params: 1e9, tokens: 1e11, sequenceLength: 4096 });
     const storage = new MemoryStorage();

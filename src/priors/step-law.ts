@@ -113,6 +113,18 @@ export function llmPriorSpace(prior: LlmPrior, options: { decades?: number; lear
   const lr: FloatDistribution = { type: "float", low: prior.learningRate / factor, high: prior.learningRate * factor, log: true };
   const batch = prior.batchSizeSequences ?? Math.round(prior.batchSizeTokens);
   const batchDistribution: IntDistribution = { type: "int", low: Math.max(1, Math.floor(batch / factor)), high: Math.max(2, Math.ceil(batch * factor)), log: true };
+  // Past 2^53 − 1 the range is no int distribution: every suggestInt of it threw, and `sextant
+  // priors` printed a --param that tune refuses. Said here, naming what to give instead.
+  if (batchDistribution.high > Number.MAX_SAFE_INTEGER) {
+    const unit = prior.batchSizeSequences === null ? "tokens" : "sequences";
+    const beyond = `beyond ${Number.MAX_SAFE_INTEGER} (2^53 − 1), the largest bound an int parameter takes`;
+    if (batch > Number.MAX_SAFE_INTEGER) {
+      const remedy = prior.batchSizeSequences === null ? "give a sequence length to count it in sequences, or fewer tokens" : "give fewer tokens or a longer sequence length";
+      throw new PriorInputError(`tokens (training tokens D) ${prior.tokens} predict a batch size of ${batch} ${unit}, ${beyond}; ${remedy}`);
+    }
+    const widest = Math.floor(200 * Math.log10(Number.MAX_SAFE_INTEGER / batch)) / 100;
+    throw new PriorInputError(`decades ${decades} make the batch size range reach ${batchDistribution.high} ${unit}, ${beyond}; give decades of at most ${widest}`);
+  }
   return { space: { [lrName]: lr, [batchName]: batchDistribution }, first: { [lrName]: prior.learningRate, [batchName]: batch } };
 }
 
