@@ -288,6 +288,22 @@ describe("online tuner grid", () => {
     expect(grid(1, 64, 7)).toEqual([1, 2, 4, 8, 16, 32, 64]);
     expect(grid(0.123456789012345, 0.987654321098765, 3)).toEqual([0.123456789012345, expect.closeTo(Math.sqrt(0.123456789012345 * 0.987654321098765), 13), 0.987654321098765]);
   });
+
+  it("keeps a linear grid's ends as given, where rounding put an end outside the range", () => {
+    const grid = (low: number, high: number, arms: number) => gridValues({ name: "v", low, high, log: false, arms });
+    // Rounded to 15 digits, 0.1 + 0.2 came out as 0.3: a value below the range's low end.
+    expect(grid(0.1 + 0.2, 1, 3)).toEqual([0.30000000000000004, 0.65, 1]);
+    expect(grid(0, 0.1 + 0.2, 4)).toEqual([0, 0.1, 0.2, 0.30000000000000004]);
+  });
+
+  it("refuses a range too narrow for its arms, which made arms of one value that split its plays", async () => {
+    // All 16 arms were 1: the tuner learnt 16 times over about one value and chose among copies.
+    await expect(createOnlineTuner({ parameter: { low: 1, high: 1 + 1e-15 } })).rejects.toThrow(
+      "parameter: the range [1, 1.000000000000001] is too narrow for 16 arms: values are kept to 15 significant digits, and only 2 of them differ; use fewer arms or a wider range",
+    );
+    await expect(createOnlineTuner({ parameter: { low: 5e-324, high: 1e-323, log: true, arms: 3 } })).rejects.toThrow(/too narrow for 3 arms: .* only 2 of them differ/);
+    await expect(createOnlineTuner({ parameter: { low: 1, high: 1 + 1e-15, arms: 2 } })).resolves.toMatchObject({ values: [1, 1.000000000000001] });
+  });
 });
 
 describe("online tuner state in storage", () => {

@@ -542,19 +542,21 @@ export class OnlineTuner {
 }
 
 /**
- * The grid of an online parameter, low to high. Values are rounded to 15 significant digits: the
- * arithmetic leaves 1.2999999999999998 where 1.3 is meant, and `sextant online choose` prints the
- * value for a program to use. A log grid is spaced in powers of 10, rounded to 14 digits, with its
- * ends as given: through exp and ln, 0.001 to 1000 gave 9.99999999999999 where 10 is meant (an
- * integer-minded program read 9), and the exponent's rounding reaches the 15th digit.
+ * The grid of an online parameter, low to high, with its ends as given. Values between are
+ * rounded to 15 significant digits: the arithmetic leaves 1.2999999999999998 where 1.3 is meant,
+ * and `sextant online choose` prints the value for a program to use. A log grid is spaced in
+ * powers of 10, rounded to 14 digits: through exp and ln, 0.001 to 1000 gave 9.99999999999999
+ * where 10 is meant (an integer-minded program read 9), and the exponent's rounding reaches the
+ * 15th digit.
  */
 export function gridValues(parameter: Required<OnlineParameter>): number[] {
   const { low, high, log, arms } = parameter;
   if (arms === 1) return [low];
   return Array.from({ length: arms }, (_, i) => {
     const u = i / (arms - 1);
-    if (!log) return Number((low + u * (high - low)).toPrecision(15));
+    // The ends as given on either scale: rounded, a low of 0.1 + 0.2 became 0.3, outside the range.
     if (i === 0 || i === arms - 1) return i === 0 ? low : high;
+    if (!log) return Number((low + u * (high - low)).toPrecision(15));
     return Number((10 ** (Math.log10(low) + u * (Math.log10(high) - Math.log10(low)))).toPrecision(14));
   });
 }
@@ -644,6 +646,15 @@ function newRecord(options: OnlineTunerOptions): OnlineTunerRecord {
   // A NaN seed would be stored as null (JSON) and draw like seed 0: refuse it rather than lose it.
   if (options.seed !== undefined && !Number.isSafeInteger(options.seed)) throw new OnlineTunerError(`seed must be an integer, got ${options.seed}`, "seed");
   const parameter = { name: p.name ?? "value", low: p.low, high: p.high, log: p.log ?? false, arms };
+  // Arms of one value split its plays and its costs between copies of it, and learnt no more of it.
+  const distinct = new Set(gridValues(parameter)).size;
+  if (distinct < arms) {
+    throw new OnlineTunerError(
+      `parameter: the range [${p.low}, ${p.high}] is too narrow for ${arms} arms: values are kept to ${parameter.log ? 14 : 15} significant digits, ` +
+        `and only ${distinct} of them differ; use fewer arms or a wider range`,
+      "parameter",
+    );
+  }
   const partial = { parameter, algorithm, seed: seedOrRandom(options.seed, "createOnlineTuner"), costScale, context, exploration, learningRate };
   const tuner = new OnlineTuner({ ...partial, state: { rounds: 0, losses: [], gram: null, moment: null, pending: null } }, null, null, false);
   return { ...partial, state: initialState(tuner.banditConfig()) };
