@@ -397,6 +397,25 @@ describe("sextant online", () => {
     ]);
   });
 
+  it("leaves no storage file behind when a create into a new one is refused", async () => {
+    const fresh = join(dir, "refused-tuner.db");
+    const create = (...flags: string[]) => run(["online", "create", "nowhere", "--storage", `sqlite:${fresh}`, ...flags]);
+    // Each is refused by the library, after the storage was opened: an empty database was left,
+    // which commands then read as a storage without studies.
+    for (const flags of [
+      ["--low", "1", "--high", "2", "--learning-rate", "1e7"],
+      ["--low", "-1e308", "--high", "1e308"],
+    ]) {
+      const refused = await create(...flags);
+      expect(refused.code, refused.stderr).toBe(2);
+      expect(existsSync(fresh)).toBe(false);
+    }
+    // A storage that was there already stays, tuners and all.
+    expect((await create("--low", "1", "--high", "2")).code).toBe(0);
+    expect((await create("--low", "1", "--high", "2", "--learning-rate", "1e7")).code).toBe(2);
+    expect((await run(["online", "show", "nowhere", "--storage", `sqlite:${fresh}`])).code).toBe(0);
+  });
+
   it("names the flags of online create in a settings conflict, and says which settings no flag sets", async () => {
     const storage = `sqlite:${join(dir, "conflict.db")}`;
     const create = (name: string, ...flags: string[]) => run(["online", "create", name, "--low", "0", "--high", "1", ...flags, "--storage", storage]);

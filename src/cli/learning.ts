@@ -10,6 +10,7 @@ import { didYouMean } from "../space/index.js";
 import { UsageError } from "./errors.js";
 import { renderTable } from "./format.js";
 import { missingSqliteStorage, missingStorage, storageUrl } from "./inspect.js";
+import { withCliStorage } from "./study-config.js";
 import { type Io, warnSchemaUpgrade } from "./io.js";
 
 export interface PriorsFlags {
@@ -269,46 +270,44 @@ export async function onlineCommand(action: string, name: string | undefined, re
     // The tuner keeps a number per arm and writes them all on every call: --arms 1000000000 ran
     // out of memory and aborted. The HTTP API's limit (CreateTunerBody).
     if (flags.arms !== undefined && flags.arms > MAX_ONLINE_ARMS) throw new UsageError(`--arms must be at most ${MAX_ONLINE_ARMS}, got ${flags.arms}`);
-    const storage = await openStorage(storageUrl(flags.storage), { onSchemaUpgrade: warnSchemaUpgrade });
-    try {
-      const tuner = await createOnlineTuner({
-        name,
-        storage,
-        parameter: {
-          low: flags.low,
-          high: flags.high,
-          log: flags.log === true,
-          ...(flags.arms === undefined ? {} : { arms: flags.arms }),
-        },
-        ...(flags.algorithm === undefined ? {} : { algorithm: flags.algorithm as BanditAlgorithm }),
-        ...(flags.seed === undefined ? {} : { seed: flags.seed }),
-        ...(flags.costScale === undefined ? {} : { costScale: flags.costScale }),
-        ...(flags.learningRate === undefined ? {} : { learningRate: flags.learningRate }),
-        ...(context ? { context: { ...context, ...(flags.degree === undefined ? {} : { degree: flags.degree }) } } : {}),
-      });
-      // As `sextant tune` says whether its study was created or resumed: a second create with the
-      // same settings is not an error, but the user should know nothing new was made.
-      io.err(`online tuner "${name}" ${tuner.created ? "created" : "already existed with these settings: resumed"} in ${storageUrl(flags.storage)}`);
-      printStats(tuner, io, flags.json);
-    } catch (error) {
-      // The library's remedy (loadOnlineTuner) means nothing on the command line.
-      if (error instanceof OnlineTunerError && /^the chebcb algorithm needs context/.test(error.message)) {
-        throw new UsageError("--algorithm chebcb needs the features' ranges: --context-low and --context-high, one comma-separated number per feature");
+    // As tune and create open theirs: a create the library refuses (a range whose width
+    // overflows, a learning rate past its limit) left an empty SQLite file, which later commands
+    // took for a storage.
+    const parameter = { low: flags.low, high: flags.high, log: flags.log === true, ...(flags.arms === undefined ? {} : { arms: flags.arms }) };
+    await withCliStorage(storageUrl(flags.storage), async (storage) => {
+      try {
+        const tuner = await createOnlineTuner({
+          name,
+          storage,
+          parameter,
+          ...(flags.algorithm === undefined ? {} : { algorithm: flags.algorithm as BanditAlgorithm }),
+          ...(flags.seed === undefined ? {} : { seed: flags.seed }),
+          ...(flags.costScale === undefined ? {} : { costScale: flags.costScale }),
+          ...(flags.learningRate === undefined ? {} : { learningRate: flags.learningRate }),
+          ...(context ? { context: { ...context, ...(flags.degree === undefined ? {} : { degree: flags.degree }) } } : {}),
+        });
+        // As `sextant tune` says whether its study was created or resumed: a second create with the
+        // same settings is not an error, but the user should know nothing new was made.
+        io.err(`online tuner "${name}" ${tuner.created ? "created" : "already existed with these settings: resumed"} in ${storageUrl(flags.storage)}`);
+        printStats(tuner, io, flags.json);
+      } catch (error) {
+        // The library's remedy (loadOnlineTuner) means nothing on the command line.
+        if (error instanceof OnlineTunerError && /^the chebcb algorithm needs context/.test(error.message)) {
+          throw new UsageError("--algorithm chebcb needs the features' ranges: --context-low and --context-high, one comma-separated number per feature");
+        }
+        if (error instanceof OnlineTunerError && /^learningRate must be/.test(error.message)) {
+          throw new UsageError(error.message.replace(/^learningRate/, "--learning-rate"));
+        }
+        if (error instanceof OnlineTunerSettingsError) {
+          const unflagged = error.differences.map((d) => d.field).filter((field) => ONLINE_CREATE_FLAGS[field] === undefined);
+          const why = unflagged.length === 0 ? "" : ` (no flag sets ${unflagged.join(" or ")}: the tuner was made through the library or the HTTP API)`;
+          const remedy = `run "sextant online choose ${name}" to use it as it is, or create one under another name${why}`;
+          const typed = error.differences.map((d) => ({ ...d, stored: asTyped(d.field, d.stored), wanted: asTyped(d.field, d.wanted) }));
+          throw new UsageError(describeSettingsConflict(name, typed, (field) => ONLINE_CREATE_FLAGS[field] ?? field, remedy));
+        }
+        throw error;
       }
-      if (error instanceof OnlineTunerError && /^learningRate must be/.test(error.message)) {
-        throw new UsageError(error.message.replace(/^learningRate/, "--learning-rate"));
-      }
-      if (error instanceof OnlineTunerSettingsError) {
-        const unflagged = error.differences.map((d) => d.field).filter((field) => ONLINE_CREATE_FLAGS[field] === undefined);
-        const why = unflagged.length === 0 ? "" : ` (no flag sets ${unflagged.join(" or ")}: the tuner was made through the library or the HTTP API)`;
-        const remedy = `run "sextant online choose ${name}" to use it as it is, or create one under another name${why}`;
-        const typed = error.differences.map((d) => ({ ...d, stored: asTyped(d.field, d.stored), wanted: asTyped(d.field, d.wanted) }));
-        throw new UsageError(describeSettingsConflict(name, typed, (field) => ONLINE_CREATE_FLAGS[field] ?? field, remedy));
-      }
-      throw error;
-    } finally {
-      await storage.close();
-    }
+    });
     return 0;
   }
   if (action === "choose") {
