@@ -652,6 +652,29 @@ describe.skipIf(!haveChromium && !inCI())("a reader's session with the dashboard
     expect(problems).toEqual([]);
   });
 
+  it("keeps the brush's choices of a categorical parameter inside the parallel coordinates' card, however long a choice", async () => {
+    // A checkpoint's path as a choice: QA saw the page grow to 2,721 px at 1,360 with a 300-character one.
+    const path = `/data/checkpoints/${"pretrained-encoder-".repeat(12)}final.safetensors`;
+    const record = await storage.createStudy("long-choice", ["minimize"]);
+    const init = { type: "categorical", choices: ["scratch", path] } as const;
+    for (let i = 0; i < 4; i++) {
+      const trial = await storage.createTrial(record.id, { state: "running" });
+      await storage.updateTrial(trial.id, { params: { init: { value: init.choices[i % 2]!, distribution: init } }, state: "complete", values: [i] });
+    }
+    const page = await open(`${server.url}/?study=long-choice`);
+    await page.waitForSelector("[data-testid=brush-to]");
+    const overflow = await page.evaluate(() => {
+      const doc = (globalThis as any).document;
+      const card = doc.getElementById("parallel");
+      return { page: doc.documentElement.scrollWidth - doc.documentElement.clientWidth, card: card.scrollWidth - card.clientWidth };
+    });
+    expect(overflow).toEqual({ page: 0, card: 0 });
+    // Shrunk, the select still holds the choice.
+    expect(await page.locator("[data-testid=brush-to] option").last().textContent()).toBe(path);
+    await page.close();
+    expect(problems).toEqual([]);
+  });
+
   it("says a trial's panel lists the last 50 of its intermediate values", async () => {
     const record = await storage.createStudy("long-curve", ["minimize"]);
     const trial = await storage.createTrial(record.id, { state: "running" });
