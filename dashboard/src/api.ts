@@ -41,7 +41,7 @@ export interface StudyJson {
   sampler: { name: string; options: Record<string, unknown> };
   pruner: { name: string; options: Record<string, unknown> };
   trialCounts: Counts;
-  bestValue: number | null;
+  bestValue: WireNumber | null;
   /** `sextant create` is still making it, or a copy/import is writing it or was killed before its last trial. */
   halfMade: boolean;
   /** In the studies list, for several objectives with complete trials: the trials on the Pareto front. */

@@ -98,6 +98,25 @@ describe("HTTP API: studies", () => {
     expect((await call(app, "GET", "/studies")).json.studies).toEqual([]);
   });
 
+  it("lists and GETs a best value JSON cannot hold as a number by its name, as trials' values are", async () => {
+    // The HTTP API refuses a non-finite value, but the library stores what the objective returned.
+    const { storage, app } = newApp();
+    const record = await storage.createStudy("diverged", ["minimize"]);
+    for (const value of [3, -Infinity, 1]) {
+      const trial = await storage.createTrial(record.id, { state: "running" });
+      await storage.updateTrial(trial.id, { state: "complete", values: [value] });
+    }
+    // JSON.stringify wrote -Infinity as null, the best value of a study with no result, and the
+    // dashboard's list said "none feasible" of a study with no constraints.
+    const listed = await call(app, "GET", "/studies");
+    expectShape(api.StudyListResponse, listed.json);
+    expect(listed.json.studies[0]).toMatchObject({ name: "diverged", bestValue: "-Infinity" });
+    const one = await call(app, "GET", "/studies/diverged");
+    expectShape(api.StudyDetailResponse, one.json);
+    expect(one.json.study.bestValue).toBe("-Infinity");
+    expect(one.json.bestTrial.values).toEqual(["-Infinity"]);
+  });
+
   it("lists and GETs a study of several objectives with the size of its Pareto front, as sextant studies does", async () => {
     const { app } = newApp();
     await call(app, "POST", "/studies", { name: "two", directions: ["minimize", "minimize"] });

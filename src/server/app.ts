@@ -504,7 +504,8 @@ function studyJson(record: StudyRecord, summary: Pick<StudySummary, "trialCounts
     sampler: storedSpec(record, "sampler", recordedName(record, "sampler")),
     pruner: storedSpec(record, "pruner", recordedName(record, "pruner")),
     trialCounts: { ...summary.trialCounts },
-    bestValue: summary.bestValue,
+    // JSON.stringify writes a non-finite number as null, which reads as a study with no result.
+    bestValue: summary.bestValue === null ? null : api.jsonNumber(summary.bestValue),
     halfMade: isHalfMadeStudy(record.systemAttrs),
   };
 }

@@ -339,7 +339,7 @@ export const StudyJson = z.strictObject({
     pruned: z.number().int(),
     failed: z.number().int(),
   }),
-  bestValue: z.number().nullable(),
+  bestValue: MaybeNonFinite.nullable().describe("the best feasible value of a study of one objective (NaN and ±Infinity by name, as trials' values are); null without one"),
   halfMade: z
     .boolean()
     .describe(
