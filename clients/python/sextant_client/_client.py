@@ -1643,12 +1643,23 @@ def delete_study(url, name, *, token=None, timeout=60.0):
         connection.close()
 
 
+def _study_summary(study):
+    """A study of `GET /studies` with NaN and infinities as floats, in its attributes and its best value."""
+    out = dict(study)
+    if "userAttrs" in out:
+        out["userAttrs"] = _from_wire(out["userAttrs"])
+    if isinstance(out.get("bestValue"), str) and out["bestValue"] in _NON_FINITE_NUMBERS:
+        out["bestValue"] = _NON_FINITE_NUMBERS[out["bestValue"]]
+    return out
+
+
 def list_studies(url, *, token=None, timeout=60.0):
     """Summaries of every study: name, directions, trialCounts by state, bestValue, userAttrs, halfMade."""
     connection = _Connection(url, token, timeout)
     try:
         studies = connection.request("GET", "/studies")["studies"]
-        # Attributes as everywhere else in the client: NaN and infinities as floats, not the server's tags.
-        return [dict(study, userAttrs=_from_wire(study["userAttrs"])) if "userAttrs" in study else study for study in studies]
+        # Attributes as everywhere else in the client: NaN and infinities as floats, not the server's
+        # tags; a best value of -Infinity comes by name ("-Infinity"), as trial values do.
+        return [_study_summary(study) for study in studies]
     finally:
         connection.close()

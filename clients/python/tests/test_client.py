@@ -916,6 +916,17 @@ class NonFiniteAttributeTest(ClientTestCase):
         check([s for s in sextant_client.list_studies(URL) if s["name"] == study.study_name][0]["userAttrs"])
 
 
+    def test_list_studies_gives_a_best_value_of_minus_infinity_as_a_float(self):
+        # The server sends it by name, as trial values: JSON turned the number into null, read as "no result".
+        # Written through the storage: the HTTP API refuses a non-finite value, an older study may hold one.
+        name = unique("bestinf")
+        on_server_storage(self, "const study = await storage.createStudy(process.argv[3], ['minimize']);"
+                          " for (const value of [3, -Infinity]) { const t = await storage.createTrial(study.id, { state: 'running' });"
+                          " await storage.updateTrial(t.id, { state: 'complete', values: [value] }); }", name)
+        listed = [s for s in sextant_client.list_studies(URL) if s["name"] == name][0]
+        self.assertEqual(listed["bestValue"], -math.inf)
+
+
 class HeartbeatTest(ClientTestCase):
     def test_a_heartbeat_interval_over_half_the_servers_grace_is_refused_before_a_trial_starts(self):
         # Beats every 70 s against the grace of 60 s: each trial longer than a minute was failed while
