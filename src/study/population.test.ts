@@ -394,6 +394,24 @@ describe("a population in a study", () => {
     }
   });
 
+  it("with keepCheckpoints: latest, goes on when a checkpoint folder will not be deleted, and says so once", async () => {
+    const warnings: string[] = [];
+    const study = await createStudy({
+      direction: "maximize",
+      scheduler: new PBTScheduler({ population: 2, segments: 4, segmentSteps: 2, seed: 5, keepCheckpoints: "latest" }),
+      onWarning: (message) => warnings.push(message),
+    });
+    const store = study.segmentContext()!.store;
+    cleanups.push(dirname(store.root));
+    // Deleting is housekeeping: a folder that would not go failed the tell, and so the run.
+    store.remove = () => {
+      throw Object.assign(new Error("EACCES: permission denied, rmdir"), { code: "EACCES" });
+    };
+    await study.optimize(toyObjective);
+    expect(study.trials.map((t) => t.state)).toEqual(new Array(8).fill("complete"));
+    expect(warnings).toEqual([`keepCheckpoints: "latest" could not delete checkpoint folders in ${store.root} (EACCES); they are kept, and the population goes on`]);
+  });
+
   it("refuses to queue again a segment whose starting checkpoint keepCheckpoints: latest deleted", async () => {
     const study = await run(new PBTScheduler({ population: 2, segments: 4, segmentSteps: 2, seed: 5, keepCheckpoints: "latest" }));
     const early = study.trials.find((t) => t.systemAttrs["pbt:segment"] === 1)!;

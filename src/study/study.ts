@@ -2495,7 +2495,16 @@ export class Study implements TrialHost {
     if (!context) return;
     const best = bestFeasibleTrial(this.trialCache, this.directions[0]!);
     const keep = new Set(best ? [best.number] : []);
-    for (const number of disposableCheckpoints(this.trialCache, this.scheduler.population, keep)) context.store.remove(number);
+    for (const number of disposableCheckpoints(this.trialCache, this.scheduler.population, keep)) {
+      try {
+        context.store.remove(number);
+      } catch (error) {
+        // Deleting is housekeeping: a folder that will not go (permissions) must not fail the tell.
+        const why = (error as NodeJS.ErrnoException).code ?? errorMessage(error);
+        this.warnOnce(`keepCheckpoints: "latest" could not delete checkpoint folders in ${context.store.root} (${why}); they are kept, and the population goes on`);
+        return;
+      }
+    }
   }
 
   /** {@link queueNextSegment}'s check and write, run while no other loop of this process queues one. */
