@@ -161,21 +161,34 @@ export function segmentScore(snapshot: Pick<StudySnapshot, "directions">, trial:
 }
 
 /**
- * Each member's latest scored segment: the one with the highest segment index (the newest trial
- * on a tie, e.g. a retry). With `segment`, only that segment counts: the members' scores at the
- * same point of training, which is what a ready point compares.
+ * Each member's newest segment trial that `accept` takes (all of them without it): the one with
+ * the highest segment index, the newest trial on a tie (a retry of the same segment).
+ *
+ * @example
+ * newestPerMember(study.trials, (t) => t.state === "complete").get(3)?.place.segment // 7
  */
-export function latestSegments(snapshot: StudySnapshot, segment?: number): Map<number, { trial: FrozenTrial; place: SegmentPlace; score: number }> {
-  const latest = new Map<number, { trial: FrozenTrial; place: SegmentPlace; score: number }>();
-  for (const trial of snapshot.trials) {
+export function newestPerMember(
+  trials: readonly FrozenTrial[],
+  accept: (trial: FrozenTrial, place: SegmentPlace) => boolean = () => true,
+): Map<number, { trial: FrozenTrial; place: SegmentPlace }> {
+  const newest = new Map<number, { trial: FrozenTrial; place: SegmentPlace }>();
+  for (const trial of trials) {
     const place = segmentPlace(trial);
-    if (!place || (segment !== undefined && place.segment !== segment)) continue;
-    const score = segmentScore(snapshot, trial);
-    if (score === undefined) continue;
-    const known = latest.get(place.member);
+    if (!place || !accept(trial, place)) continue;
+    const known = newest.get(place.member);
     if (!known || place.segment > known.place.segment || (place.segment === known.place.segment && trial.number > known.trial.number)) {
-      latest.set(place.member, { trial, place, score });
+      newest.set(place.member, { trial, place });
     }
   }
-  return latest;
+  return newest;
+}
+
+/**
+ * Each member's latest scored segment (see {@link newestPerMember}). With `segment`, only that
+ * segment counts: the members' scores at the same point of training, which is what a ready point
+ * compares.
+ */
+export function latestSegments(snapshot: StudySnapshot, segment?: number): Map<number, { trial: FrozenTrial; place: SegmentPlace; score: number }> {
+  const scored = newestPerMember(snapshot.trials, (trial, place) => (segment === undefined || place.segment === segment) && segmentScore(snapshot, trial) !== undefined);
+  return new Map([...scored].map(([member, { trial, place }]) => [member, { trial, place, score: segmentScore(snapshot, trial)! }]));
 }

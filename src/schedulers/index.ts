@@ -27,6 +27,7 @@ export {
   segmentPlace,
   segmentAttrs,
   segmentScore,
+  newestPerMember,
 } from "./base.js";
 export { PBTScheduler, PBT_OPTIONS, type PBTOptions, perturbValue } from "./pbt.js";
 export { PB2Scheduler, PB2_OPTIONS, type PB2Options, explorationWeight } from "./pb2.js";

@@ -23,7 +23,7 @@
  * @module
  */
 import type { FrozenTrial } from "../space/index.js";
-import { SAVED_CHECKPOINT_ATTR, UNDECIDED_ATTR, segmentPlace } from "./base.js";
+import { SAVED_CHECKPOINT_ATTR, UNDECIDED_ATTR, newestPerMember, segmentPlace } from "./base.js";
 
 /** What the population may delete under `keepCheckpoints`: `all` keeps every segment's, `latest` what rules 1–4 above keep. */
 export type CheckpointRetention = "all" | "latest";
@@ -39,31 +39,22 @@ export const CHECKPOINT_RETENTIONS: readonly CheckpointRetention[] = ["all", "la
  * disposableCheckpoints(study.trials, 4, new Set([study.bestTrial.number])) // [0, 1, 2, 3, 5]
  */
 export function disposableCheckpoints(trials: readonly FrozenTrial[], population: number, keep: ReadonlySet<number> = new Set()): number[] {
-  const newestSaved = new Map<number, { segment: number; number: number }>();
-  const newestOfMember = new Map<number, { segment: number; number: number; trial: FrozenTrial }>();
-  /** Per member, the lowest segment it has decided to go on to (a segment after which every member has a decided one is past every ready point). */
+  const newestSaved = newestPerMember(trials, (trial) => (trial.state === "complete" || trial.state === "pruned") && typeof trial.systemAttrs[SAVED_CHECKPOINT_ATTR] === "string");
+  /** Per member, the furthest segment it has decided to go on to (a segment after which every member has a decided one is past every ready point). */
   const furthestDecided = new Map<number, number>();
   const startedFrom = new Set<number>();
-  const later = (a: { segment: number; number: number } | undefined, segment: number, number: number): boolean =>
-    a === undefined || segment > a.segment || (segment === a.segment && number > a.number);
 
   for (const trial of trials) {
     const place = segmentPlace(trial);
     if (!place) continue;
-    if (later(newestOfMember.get(place.member), place.segment, trial.number)) newestOfMember.set(place.member, { segment: place.segment, number: trial.number, trial });
-    const scored = trial.state === "complete" || trial.state === "pruned";
-    if (scored && typeof trial.systemAttrs[SAVED_CHECKPOINT_ATTR] === "string" && later(newestSaved.get(place.member), place.segment, trial.number)) {
-      newestSaved.set(place.member, { segment: place.segment, number: trial.number });
-    }
     if (place.segment > 0 && trial.systemAttrs[UNDECIDED_ATTR] !== true && place.parent !== null) {
       furthestDecided.set(place.member, Math.max(furthestDecided.get(place.member) ?? 0, place.segment));
     }
     if ((trial.state === "waiting" || trial.state === "running") && place.parent !== null) startedFrom.add(place.parent);
   }
   // A failed segment that is its member's newest trial ends the line until it is retried from its parent.
-  for (const { trial } of newestOfMember.values()) {
-    const parent = segmentPlace(trial)?.parent ?? null;
-    if (trial.state === "failed" && parent !== null) startedFrom.add(parent);
+  for (const { trial, place } of newestPerMember(trials).values()) {
+    if (trial.state === "failed" && place.parent !== null) startedFrom.add(place.parent);
   }
   // Every ready point at segment s or before has been decided when every member has decided a segment after s.
   let decidedThrough = -1;
@@ -74,7 +65,7 @@ export function disposableCheckpoints(trials: readonly FrozenTrial[], population
     const place = segmentPlace(trial);
     if (!place || trial.state === "waiting" || trial.state === "running") continue;
     if (keep.has(trial.number) || startedFrom.has(trial.number) || place.segment > decidedThrough) continue;
-    if (newestSaved.get(place.member)?.number === trial.number) continue;
+    if (newestSaved.get(place.member)?.trial.number === trial.number) continue;
     disposable.push(trial.number);
   }
   return disposable;

@@ -14,6 +14,7 @@ import {
   SCHEDULER_ATTR,
   describeSchedule,
   disposableCheckpoints,
+  newestPerMember,
   type Scheduler,
   type SegmentPlace,
   type SegmentPlan,
@@ -2652,15 +2653,7 @@ export class Study implements TrialHost {
     if (this.readyPoints > 0 || this.activeTrials.size > 0) return true;
     await this.refresh();
     if (this.trialCache.some((t) => t.state === "running" || t.state === "waiting")) return true;
-    const latest = new Map<number, { trial: FrozenTrial; segment: number }>();
-    for (const trial of this.trialCache) {
-      const place = segmentPlace(trial);
-      if (!place) continue;
-      const known = latest.get(place.member);
-      if (!known || place.segment > known.segment || (place.segment === known.segment && trial.number > known.trial.number)) {
-        latest.set(place.member, { trial, segment: place.segment });
-      }
-    }
+    const latest = newestPerMember(this.trialCache);
     const before = this.trialCache.length;
     // A member whose segment ended moments ago may belong to another process that has committed the
     // segment but not yet queued the next one: both then queue it, and the storage's once-key lets
