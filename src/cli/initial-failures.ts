@@ -7,10 +7,11 @@
  * differently, as bad hyperparameters make them (a NaN here, an out-of-memory there), are the
  * study's business and it goes on.
  *
- * Imports nothing, so the CLI's help can name the default without loading `tune`.
+ * Imports no code (types only), so the CLI's help can name the default without loading `tune`.
  *
  * @module
  */
+import type { FrozenTrial } from "../space/index.js";
 
 /** The first trials of a run that may all fail alike before it stops starting new ones. */
 export const DEFAULT_MAX_INITIAL_FAILURES = 5;
@@ -52,5 +53,15 @@ export class InitialFailureWatch {
     if (this.count < this.limit) return null;
     this.settled = true;
     return trial.reason;
+  }
+
+  /** {@link see} of a finished trial as storage keeps it: its `failReason` and `stderrTail` attributes. */
+  seeTrial(trial: Pick<FrozenTrial, "state" | "systemAttrs">): string | null {
+    const stderrTail = trial.systemAttrs.stderrTail;
+    return this.see({
+      state: trial.state as "complete" | "pruned" | "failed",
+      reason: String(trial.systemAttrs.failReason ?? "failed"),
+      stderrTail: typeof stderrTail === "string" ? stderrTail : "",
+    });
   }
 }

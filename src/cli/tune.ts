@@ -127,6 +127,11 @@ export const HANDLED_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
  */
 export const RUN_SIGNALS = [...HANDLED_SIGNALS, "SIGQUIT"] as const;
 
+/** Whether `trial` is one this run's signal stopped (failed "interrupted" once `interrupted` was set), not one that failed on its own. */
+export function stoppedBySignal(trial: FrozenTrial, interrupted: NodeJS.Signals | null): boolean {
+  return interrupted !== null && trial.state === "failed" && trial.systemAttrs.failReason === INTERRUPTED_REASON;
+}
+
 /**
  * Hands a trial of a study's budget back when this process's run was stopped from outside (SIGINT,
  * SIGTERM, SIGHUP: preemption, scale-down, Ctrl-C) and failed it "interrupted": the budget is the
@@ -143,7 +148,7 @@ export async function handBackInterruptedTrial(
   maxRetries: number | undefined,
   log: ((line: string) => void) | null,
 ): Promise<FrozenTrial | null> {
-  if (interrupted === null || trial.state !== "failed" || trial.systemAttrs.failReason !== INTERRUPTED_REASON) return null;
+  if (!stoppedBySignal(trial, interrupted)) return null;
   const retry = await study.queueRetry(trial, maxRetries);
   if (retry) log?.(`trial ${trial.number} was interrupted; queued again as trial ${retry.number}`);
   return retry;
@@ -1079,17 +1084,16 @@ async function runTune(
   let failingAlike: string | null = null;
   const onTrial = (trial: FrozenTrial): void => {
     stats.finished++;
-    const stoppedBySignal = interrupted !== null && trial.state === "failed" && trial.systemAttrs.failReason === INTERRUPTED_REASON;
-    if (stoppedBySignal) {
+    const stopped = stoppedBySignal(trial, interrupted);
+    if (stopped) {
       stats.interrupted++;
       stats.stoppedTrials.push(trial.number);
     }
     const state = trial.state as "complete" | "pruned" | "failed";
     stats.counts[state]++;
     if (state === "failed") stats.lastFailReason = String(trial.systemAttrs.failReason ?? "failed");
-    if (!stoppedBySignal && failingAlike === null) {
-      const stderrTail = trial.systemAttrs.stderrTail;
-      failingAlike = initialFailures.see({ state, reason: String(trial.systemAttrs.failReason ?? "failed"), stderrTail: typeof stderrTail === "string" ? stderrTail : "" });
+    if (!stopped && failingAlike === null) {
+      failingAlike = initialFailures.seeTrial(trial);
       // Trials already running finish; none starts after them.
       if (failingAlike !== null) study.stop();
     }

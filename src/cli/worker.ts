@@ -14,7 +14,6 @@ import { type OptimizeOptions, REAPED_REASON_PREFIX, type Study, loadStudy, prun
 import { createStudyWithSystemAttrs, studyHeartbeatGraceSeconds } from "../study/study.js";
 import { UsageError, UserError, describeUserError } from "./errors.js";
 import { ProgressLine, bar, formatDuration, formatNumber, shellWord } from "./format.js";
-import { INTERRUPTED_REASON } from "../study/trial.js";
 import { DEFAULT_MAX_INITIAL_FAILURES, InitialFailureWatch } from "./initial-failures.js";
 import { type Io, initProcessWarning, pauseCommandsWithRun, releaseTerminalAtExit, runningClock, signalCommandGroups } from "./io.js";
 import { storageUrl } from "./inspect.js";
@@ -50,6 +49,7 @@ import {
   explainIdlePopulation,
   finishedTrialLine,
   handBackInterruptedTrial,
+  stoppedBySignal,
   leastViolatingSummary,
   resolveSettings,
   signalExitCode,
@@ -521,10 +521,8 @@ async function runWorker(flags: WorkerFlags, studyName: string, storage: Storage
         const reaped = trial.state === "failed" && lastFailReason.startsWith(REAPED_REASON_PREFIX);
         if (reaped) reapedElsewhere++;
         // Neither a trial reaped elsewhere nor one a signal stopped says anything of the command.
-        if (!reaped && failingAlike === null && !(interrupted !== null && trial.state === "failed" && trial.systemAttrs.failReason === INTERRUPTED_REASON)) {
-          const stderrTail = trial.systemAttrs.stderrTail;
-          const state = trial.state as "complete" | "pruned" | "failed";
-          failingAlike = initialFailures.see({ state, reason: String(trial.systemAttrs.failReason ?? "failed"), stderrTail: typeof stderrTail === "string" ? stderrTail : "" });
+        if (!reaped && failingAlike === null && !stoppedBySignal(trial, interrupted)) {
+          failingAlike = initialFailures.seeTrial(trial);
           // Trials already running finish; none starts after them.
           if (failingAlike !== null) study.stop();
         }
