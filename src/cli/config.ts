@@ -9,6 +9,7 @@ import { packageRoot } from "../package-root.js";
 import { LineCounter, isMap, isPair, isScalar, isSeq, parseDocument, type Node as YamlNode } from "yaml";
 import { z } from "zod";
 import { type Distribution, type Direction, InvalidDistributionError, didYouMean, optionsWithJsonText, reservedParamName, validateDistribution } from "../space/index.js";
+import { formatPath } from "../space/field-path.js";
 import { UsageError } from "./errors.js";
 import { storageUrlProblem } from "../storage/index.js";
 import { PARAM_NAME, choicesWithSameCommandText, parseParamSpec, sameCommandTextMessage, splitCommandLine } from "./params.js";
@@ -167,22 +168,6 @@ export class ConfigSource {
     const where = formatPath(key === undefined ? path : [...path, key]);
     return `${this.locate(path, key)}: ${where ? `${where}: ` : ""}${message}`;
   }
-}
-
-/**
- * A field path as users write it.
- *
- * @example
- * formatPath(["params", "lr", "low"]) // "params.lr.low"
- * formatPath(["command", 2]) // "command[2]"
- */
-export function formatPath(path: Path): string {
-  let out = "";
-  for (const segment of path) {
-    if (typeof segment === "number") out += `[${segment}]`;
-    else out += out === "" ? segment : `.${segment}`;
-  }
-  return out;
 }
 
 function describeValue(value: unknown): string {

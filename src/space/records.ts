@@ -3,6 +3,7 @@
  * JSON-shaped so that the same object can be stored, sent over HTTP and shown in the dashboard.
  */
 import type { Distribution, ParamValue } from "./distributions.js";
+import { formatPath } from "./field-path.js";
 
 /** `waiting` (enqueued) → `running` → one of `complete`, `pruned`, `failed`. Only `running` moves. */
 export type TrialState = "waiting" | "running" | "complete" | "pruned" | "failed";
@@ -75,7 +76,7 @@ export function jsonValueProblem(value: unknown, path: string): string | null {
   // so a valid value costs about what JSON.stringify does.
   const keys: (string | number)[] = [];
   const open = new Set<object>();
-  const at = (): string => path + keys.map((key) => (typeof key === "number" ? `[${key}]` : `.${key}`)).join("");
+  const at = (): string => formatPath([path, ...keys]);
   const visit = (v: unknown): string | null => {
     if (v === null || typeof v === "string" || typeof v === "number" || typeof v === "boolean") return null;
     if (typeof v === "bigint") return `${at()} is the bigint ${v}n, not a JSON value (send a number or a string)`;

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { z } from "zod";
 import { packagePath } from "../../package-root.js";
 import { FolderNotWritableError, ensureWritableFolder } from "../../index.js";
+import { formatPath } from "../../space/field-path.js";
 import { createLabProblem, isAsyncProblem, isFidelityProblem, isMultiObjectiveProblem, labProblemNames } from "../problems/index.js";
 import { closeSharedOptunaProcess, optunaUnavailableReason } from "./optuna.js";
 import { OptimizerSpecError, optimizerIdentity, parseOptimizerSpec, refuseDuplicateOptimizers, severalObjectiveOptimizers, takesOneObjective, type OptimizerSpec } from "./optimizers.js";
@@ -212,7 +213,8 @@ export function readRunSettings(outDir: string): RunSettings | null {
   const value = path.reduce<unknown>((node, key) => (node as Record<PropertyKey, unknown>)?.[key as PropertyKey], data);
   // The line of the field's key, where run.json as the runner writes it has one field per line.
   const key = new RegExp(`"${field}"\\s*:`).exec(text);
-  const where = path.map((key, i) => (i === 0 ? String(key) : typeof key === "number" ? `[${key}]` : `.${String(key)}`)).join("");
+  // The schema's keys are field names and list indices, never symbols.
+  const where = formatPath(path as (string | number)[]);
   throw new BenchmarkInputError(`${file}:${key ? lineAt(text, key.index) : 1}: ${where}: expected ${RUN_SETTINGS_EXPECTED[field]}, got ${describeJsonValue(value)}`);
 }
 
