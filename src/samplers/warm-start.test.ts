@@ -13,7 +13,7 @@ import { TPESampler } from "./tpe/index.js";
 import { makeDimension } from "./tpe/dimension.js";
 import { MultivariateParzen, neighbourBandwidths, type ParzenOptions } from "./tpe/parzen-estimator.js";
 import { sourceWeightedBandwidths } from "./tpe/tpe.js";
-import { bootstrapRankingWeights, concordance, crossValidatedBandwidth, leaveOneOutRegression, promisingOverlap, rankingLoss, transferWeights, warmStartSpace } from "./warm-start.js";
+import { bootstrapRankingWeights, concordance, crossValidatedBandwidth, fitsSpace, leaveOneOutRegression, promisingOverlap, rankingLoss, transferWeights, warmStartSpace } from "./warm-start.js";
 
 const X: Distribution = { type: "float", low: 0, high: 1 };
 
@@ -715,17 +715,23 @@ describe("createStudy({ warmStartFrom })", () => {
     // A parameter the source never had: both samplers drop the source after the first trial.
     const added = await warnedFor("added", new TPESampler({ seed: 1 }), (t) => t.suggestFloat("x", 0, 1) + t.suggestInt("y", 0, 5) + t.suggestFloat("w", 0, 1));
     expect(added.warnings).toEqual([
-      'warm start from "earlier": the sampler learns only from source trials that have every parameter of this study with the same distribution, ' +
-        'and none of its 20 does ("w" is not a parameter of "earlier"), so it goes unused as long as every trial of this study has them',
+      'warm start from "earlier": the sampler learns only from source trials with a value in this study\'s range for every parameter of this study, ' +
+        'and none of its 20 has one ("w" is not a parameter of "earlier"), so it goes unused as long as every trial of this study has them',
     ]);
     for (const trial of added.study.trials.slice(2)) expect(trial.systemAttrs["tpe:transferWeights"] ?? { earlier: 0 }).toEqual({ earlier: 0 });
-    // An int that became a float: the note said only "y" was ignored, while the GP, too, dropped the source.
+    // A range that moved past every source value: the GP, too, drops the source, and the note says why.
+    const moved = await warnedFor("moved", new GPSampler({ seed: 1, warmStart: true }), (t) => t.suggestFloat("x", 0, 1) + t.suggestFloat("y", 10, 20));
+    expect(moved.warnings).toEqual([
+      'warm start from "earlier": the sampler learns only from source trials with a value in this study\'s range for every parameter of this study, ' +
+        'and none of its 20 has one ("y" is {"type":"int","low":0,"high":5} there, {"type":"float","low":10,"high":20} here, and none of its values lies here), so it goes unused as long as every trial of this study has them',
+    ]);
+    for (const trial of moved.study.trials.slice(1)) expect(trial.systemAttrs["gp:transferWeights"]).toBeUndefined();
+    // An int that became a float of the same range: every source value is one this study could suggest, so the GP learns from all of them.
     const changed = await warnedFor("changed", new GPSampler({ seed: 1, warmStart: true }), (t) => t.suggestFloat("x", 0, 1) + t.suggestFloat("y", 0, 5));
     expect(changed.warnings).toEqual([
-      'warm start from "earlier": the sampler learns only from source trials that have every parameter of this study with the same distribution, ' +
-        'and none of its 20 does ("y" is {"type":"int","low":0,"high":5} there, {"type":"float","low":0,"high":5} here), so it goes unused as long as every trial of this study has them',
+      'warm start from "earlier": "y" is {"type":"int","low":0,"high":5} there, {"type":"float","low":0,"high":5} here: learning from the 20 of its 20 trials whose values lie in this study\'s ranges',
     ]);
-    for (const trial of changed.study.trials.slice(1)) expect(trial.systemAttrs["gp:transferWeights"]).toBeUndefined();
+    expect(changed.study.trials.slice(1).some((trial) => trial.systemAttrs["gp:transferWeights"] !== undefined)).toBe(true);
     // A parameter only the source has is ignored, and the source still used.
     const dropped = await warnedFor("dropped", new TPESampler({ seed: 1 }), (t) => t.suggestFloat("x", 0, 1));
     expect(dropped.warnings).toEqual(['warm start from "earlier": ignoring parameter(s) "y" (not a parameter of this study)']);
@@ -831,7 +837,7 @@ describe("createStudy({ warmStartFrom })", () => {
 });
 
 describe("GP warm start on a space whose distributions differ from the source's", () => {
-  it("leaves out the source's points (as its warning says) instead of replaying them in this study's range", async () => {
+  it("leaves out the source's points outside this study's range (as its warning says) instead of replaying them in it", async () => {
     const storage = new MemoryStorage();
     const source = await createStudy({ name: "src", storage, sampler: new RandomSampler({ seed: 1 }) });
     // Source: x in [0, 10], best at 0.9.
@@ -840,10 +846,66 @@ describe("GP warm start on a space whose distributions differ from the source's"
     const warnings: string[] = [];
     const study = await createStudy({ name: "dst", storage, warmStartFrom: ["src"], sampler: new GPSampler({ warmStart: true, seed: 7 }), onWarning: (m) => void warnings.push(m) });
     await study.optimize((t) => t.suggestFloat("x", 0, 1), { nTrials: 6 });
-    expect(warnings.some((w) => /none of its 6 does \("x" is .* there, .* here\), so it goes unused/.test(w))).toBe(true);
+    // Only x = 0.9 lies in this study's range, too few for a source model.
+    expect(warnings).toContain('warm start: the gp sampler learns from a study of at least 3 complete trials; "src" has 6, 1 of them in this study\'s ranges, so it goes unused');
     // The source model of trial 0 (in the source's own [0, 10]) was reused from trial 2 on: x = 0.09 there, "src" weighted 1.
     for (const trial of study.trials.slice(1)) expect(JSON.stringify(trial.systemAttrs["gp:transferWeights"] ?? {})).not.toContain('"src"');
     expect(study.trials.slice(1).map((t) => t.params.x)).not.toContain(0.09);
+  });
+});
+
+describe("warm start from a study whose ranges differ", () => {
+  it("takes a source trial whose every value this study could have suggested, whatever the source's own distribution", () => {
+    const trial = (params: Record<string, number | string>, distributions: Record<string, Distribution>) => makeTrial({ number: 0, state: "complete", params, distributions, values: [0] });
+    const wide: Distribution = { type: "float", low: 0, high: 2 };
+    const log: Distribution = { type: "float", low: 1e-4, high: 1, log: true };
+    expect(fitsSpace(trial({ x: 0.7 }, { x: X }), ["x"], [wide])).toBe(true);
+    expect(fitsSpace(trial({ x: 1.5 }, { x: wide }), ["x"], [X])).toBe(false);
+    expect(fitsSpace(trial({ x: 0.01 }, { x: X }), ["x"], [log])).toBe(true);
+    expect(fitsSpace(trial({ x: 0 }, { x: X }), ["x"], [log])).toBe(false);
+    expect(fitsSpace(trial({ n: 3 }, { n: { type: "int", low: 0, high: 5 } }), ["n"], [{ type: "float", low: 0, high: 10 }])).toBe(true);
+    expect(fitsSpace(trial({ n: 2.5 }, { n: { type: "float", low: 0, high: 5 } }), ["n"], [{ type: "int", low: 0, high: 10 }])).toBe(false);
+    expect(fitsSpace(trial({ n: 0.3 }, { n: X }), ["n"], [{ type: "float", low: 0, high: 1, step: 0.25 }])).toBe(false);
+    expect(fitsSpace(trial({ c: "b" }, { c: { type: "categorical", choices: ["a", "b"] } }), ["c"], [{ type: "categorical", choices: ["c", "b", "a"] }])).toBe(true);
+    expect(fitsSpace(trial({ c: "z" }, { c: { type: "categorical", choices: ["z", "b"] } }), ["c"], [{ type: "categorical", choices: ["a", "b"] }])).toBe(false);
+    expect(fitsSpace(trial({ x: 0.5 }, { x: X }), ["x", "y"], [X, X])).toBe(false);
+  });
+
+  // The source: x in [0, 1], best at 0.7. A rerun widens the range to [0, 2], or narrows it to [0.5, 1].
+  const rerun = async (sampler: Sampler, low: number, high: number) => {
+    const storage = new MemoryStorage();
+    const earlier = await createStudy({ name: "earlier", storage, sampler: new RandomSampler({ seed: 1 }) });
+    await earlier.optimize((t) => (t.suggestFloat("x", 0, 1) - 0.7) ** 2, { nTrials: 40 });
+    const inside = earlier.trials.filter((t) => (t.params.x as number) >= low && (t.params.x as number) <= high).length;
+    const warnings: string[] = [];
+    const study = await createStudy({ name: "later", storage, sampler, warmStartFrom: ["earlier"], onWarning: (m) => void warnings.push(m) });
+    await study.optimize((t) => (t.suggestFloat("x", low, high) - 0.7) ** 2, { nTrials: 8 });
+    return { study, warnings, inside };
+  };
+
+  it("learns from every source trial after the range was widened, where the source used to go unused", async () => {
+    for (const [sampler, attr] of [[new TPESampler({ seed: 2 }), "tpe:transferWeights"], [new GPSampler({ seed: 2, warmStart: true }), "gp:transferWeights"]] as const) {
+      const { study, warnings } = await rerun(sampler, 0, 2);
+      expect(warnings).toEqual([
+        'warm start from "earlier": "x" is {"type":"float","low":0,"high":1} there, {"type":"float","low":0,"high":2} here: learning from the 40 of its 40 trials whose values lie in this study\'s ranges',
+      ]);
+      const weights = study.trials.slice(1).map((t) => (t.systemAttrs[attr] as Record<string, number> | undefined)?.earlier ?? 0);
+      expect(Math.max(...weights)).toBeGreaterThan(0);
+      // Guided by the source, a suggestion after the first lands near its best, in a range twice as wide.
+      const guided = study.trials.filter((t, i) => i > 0 && ((t.systemAttrs[attr] as Record<string, number> | undefined)?.earlier ?? 0) > 0);
+      expect(Math.min(...guided.map((t) => Math.abs((t.params.x as number) - 0.7)))).toBeLessThan(0.05);
+    }
+  });
+
+  it("learns from the source trials inside a narrowed range, and says how many", async () => {
+    const { study, warnings, inside } = await rerun(new TPESampler({ seed: 2 }), 0.5, 1);
+    expect(inside).toBeGreaterThan(0);
+    expect(inside).toBeLessThan(40);
+    expect(warnings).toEqual([
+      `warm start from "earlier": "x" is {"type":"float","low":0,"high":1} there, {"type":"float","low":0.5,"high":1} here: learning from the ${inside} of its 40 trials whose values lie in this study's ranges`,
+    ]);
+    expect(study.trials.slice(2).some((t) => ((t.systemAttrs["tpe:transferWeights"] as Record<string, number> | undefined)?.earlier ?? 0) > 0)).toBe(true);
+    for (const trial of study.trials) expect(trial.params.x as number).toBeGreaterThanOrEqual(0.5);
   });
 });
 

@@ -16,7 +16,7 @@
  * the gap is linear in the context distance, as in MBTL; without contexts every source starts equal.
  */
 import type { Direction, Distribution, FrozenTrial, SearchSpace, StudySnapshot, WarmStartSource } from "../space/index.js";
-import { distributionsEqual, isSingleValue } from "../space/index.js";
+import { containsValue, distributionsEqual, isSingleValue } from "../space/index.js";
 import type { Rng } from "../math/rng.js";
 import { logSumExp } from "../math/special.js";
 import { median } from "../math/statistics.js";
@@ -58,11 +58,18 @@ export function warmStartSpace(sources: readonly WarmStartSource[]): SearchSpace
   return out;
 }
 
-/** Whether a source trial has every parameter of `space` with the same distribution. */
+/**
+ * Whether a source trial has every parameter of `space` with a value this study could have
+ * suggested: inside its range, on its step grid, an integer for an int, one of its choices.
+ * The source's own distribution need not be the same: a study rerun with a range widened past last
+ * month's edge, or narrowed around its best, still learns from the source trials that lie in it
+ * (all of them when widened). It used to take equal distributions, so that any change of a range
+ * dropped the whole source; the issue's rule is that only what does not match is ignored.
+ */
 export function fitsSpace(trial: FrozenTrial, names: readonly string[], distributions: readonly Distribution[]): boolean {
   for (let k = 0; k < names.length; k++) {
-    const own = trial.distributions[names[k]!];
-    if (own === undefined || !(names[k]! in trial.params) || !distributionsEqual(own, distributions[k]!)) return false;
+    const name = names[k]!;
+    if (trial.distributions[name] === undefined || !(name in trial.params) || !containsValue(distributions[k]!, trial.params[name])) return false;
   }
   return true;
 }

@@ -3,6 +3,7 @@ import type { Pruner } from "../pruners/index.js";
 import { NopPruner, PrunerObjectivesError, createPrunerByName } from "../pruners/index.js";
 import type { Sampler } from "../samplers/index.js";
 import { GridMismatchError, RandomSampler, SamplerExhaustedError, type Recommendation, createSamplerByName, severalObjectiveSamplerNames } from "../samplers/index.js";
+import { fitsSpace } from "../samplers/warm-start.js";
 import { bestFeasibleTrial, leastViolatingTrial, recommendedTrial } from "./best.js";
 import {
   MEMBER_ATTR,
@@ -36,6 +37,7 @@ import {
   InvalidDistributionError,
   MAX_CONSTRAINTS,
   MAX_OBJECTIVES,
+  containsValue,
   distributionsEqual,
   isSingleValue,
   studyNameProblem,
@@ -2100,38 +2102,55 @@ export class Study implements TrialHost {
     if (this.warmStartChecked || this.warmStart.length === 0) return;
     this.warmStartChecked = true;
     // What the samplers model jointly: this study's parameters of more than one value. They use a
-    // source trial only if it has every one of them with the same distribution.
+    // source trial only if its value of every one of them lies in this study's distribution.
     const modelled = Object.entries(trial.distributions).filter(([, distribution]) => !isSingleValue(distribution));
+    const names = modelled.map(([name]) => name);
+    const distributions = modelled.map(([, distribution]) => distribution);
     for (const source of this.warmStart) {
       const seen = new Map<string, Distribution>();
       for (const t of source.trials) for (const [name, distribution] of Object.entries(t.distributions)) if (!seen.has(name)) seen.set(name, distribution);
-      const notes: string[] = [];
+      // Parameters the samplers leave aside: only the source has them, or this study fixes them at one value.
+      const ignored: string[] = [];
       for (const [name, distribution] of seen) {
         const own = trial.distributions[name];
-        if (own === undefined) notes.push(`"${name}" (not a parameter of this study)`);
-        else if (JSON.stringify(own) !== JSON.stringify(distribution)) notes.push(`"${name}" (its distribution ${JSON.stringify(distribution)} differs from ${JSON.stringify(own)})`);
+        if (own === undefined) ignored.push(`"${name}" (not a parameter of this study)`);
+        else if (isSingleValue(own) && !distributionsEqual(own, distribution)) ignored.push(`"${name}" (one value here, ${JSON.stringify(distribution)} there)`);
       }
-      const fits = (t: FrozenTrial) => modelled.every(([name, own]) => name in t.params && t.distributions[name] !== undefined && distributionsEqual(t.distributions[name]!, own));
+      // A parameter whose distribution differs there: how many source trials have a value this study could have suggested.
+      const changed = modelled
+        .filter(([name, own]) => seen.has(name) && !distributionsEqual(seen.get(name)!, own))
+        .map(([name, own]) => {
+          const inside = source.trials.filter((t) => name in t.params && containsValue(own, t.params[name])).length;
+          return { name, inside, text: `"${name}" is ${JSON.stringify(seen.get(name))} there, ${JSON.stringify(own)} here` };
+        });
+      const used = source.trials.filter((t) => fitsSpace(t, names, distributions)).length;
       if (source.trials.length === 0) {
         // A constrained source whose trials all break its constraints used to be said to have none.
         const why = source.infeasible ? `no feasible complete trials to learn from (its ${source.infeasible} complete trial(s) break its constraints)` : "no complete trials to learn from";
         this.onWarning(`warm start: study "${source.name}" has ${why}`);
-      } else if (!source.trials.some(fits)) {
+      } else if (used === 0) {
         // The note used to say only that such a parameter was ignored, while the source was dropped whole.
-        const blocking = modelled
-          .filter(([name, own]) => !seen.has(name) || !distributionsEqual(seen.get(name)!, own))
-          .map(([name, own]) => (seen.has(name) ? `"${name}" is ${JSON.stringify(seen.get(name))} there, ${JSON.stringify(own)} here` : `"${name}" is not a parameter of "${source.name}"`));
+        const blocking = [
+          ...modelled.filter(([name]) => !seen.has(name)).map(([name]) => `"${name}" is not a parameter of "${source.name}"`),
+          ...changed.map(({ inside, text }) => (inside === 0 ? `${text}, and none of its values lies here` : text)),
+        ];
         this.onWarning(
-          `warm start from "${source.name}": the sampler learns only from source trials that have every parameter of this study with the same distribution, ` +
-            `and none of its ${source.trials.length} does${blocking.length > 0 ? ` (${blocking.join("; ")})` : ""}, so it goes unused as long as every trial of this study has them`,
+          `warm start from "${source.name}": the sampler learns only from source trials with a value in this study's range for every parameter of this study, ` +
+            `and none of its ${source.trials.length} has one${blocking.length > 0 ? ` (${blocking.join("; ")})` : ""}, so it goes unused as long as every trial of this study has them`,
         );
-      } else if (source.trials.length < 3 && this.sampler.usesWarmStart && (this.sampler.name === "gp" || (this.sampler.name === "auto" && trial.systemAttrs["auto:sampler"] === "gp"))) {
+      } else if (used < 3 && this.sampler.usesWarmStart && (this.sampler.name === "gp" || (this.sampler.name === "auto" && trial.systemAttrs["auto:sampler"] === "gp"))) {
         // The GP fits a model of each source, which takes 3 trials: it used to pass this one over without a word (under auto, until it was said too).
         const gp = this.sampler.name === "gp" ? "the gp sampler" : "the gp sampler, which auto chose,";
         // A constrained source keeps its feasible trials only: "has 2" of a study of 10 complete trials read as a miscount.
         const kept = source.infeasible ? `feasible complete trials; "${source.name}" has ${source.trials.length} (its other ${source.infeasible} complete trial(s) break its constraints)` : `complete trials; "${source.name}" has ${source.trials.length}`;
-        this.onWarning(`warm start: ${gp} learns from a study of at least 3 ${kept}, so it goes unused`);
-      } else if (notes.length > 0) this.onWarning(`warm start from "${source.name}": ignoring parameter(s) ${notes.join(", ")}`);
+        const inRange = used < source.trials.length ? `, ${used} of them in this study's ranges` : "";
+        this.onWarning(`warm start: ${gp} learns from a study of at least 3 ${kept}${inRange}, so it goes unused`);
+      } else {
+        const notes: string[] = [];
+        if (ignored.length > 0) notes.push(`ignoring parameter(s) ${ignored.join(", ")}`);
+        if (changed.length > 0) notes.push(`${changed.map(({ text }) => text).join("; ")}: learning from the ${used} of its ${source.trials.length} trials whose values lie in this study's ranges`);
+        if (notes.length > 0) this.onWarning(`warm start from "${source.name}": ${notes.join("; ")}`);
+      }
     }
   }
 
