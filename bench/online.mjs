@@ -10,7 +10,7 @@
 //
 // Defaults (the tuners' learning rate, this bench's cost scale 120 among 60/120/300) were chosen on
 // the dev sequence (--seed 1000); the figures are reported on a separate test sequence (--seed 1). Usage:
-//   npm run bench:online -- [--lengths 100,300,1000,3000] [--seeds 5] [--seed 1] [--arms 10] [--cost-scale 120] [--learning-rate 2]
+//   npm run bench:online -- [--lengths 100,300,1000,3000,10000] [--seeds 5] [--seed 1] [--arms 10] [--cost-scale 120] [--learning-rate 2]
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -21,7 +21,7 @@ const { sorSystem, sorIterations } = await import(join(root, "dist/bench/sor.js"
 
 const { values: args } = parseArgs({
   options: {
-    lengths: { type: "string", default: "100,300,1000,3000" },
+    lengths: { type: "string", default: "100,300,1000,3000,10000" },
     seeds: { type: "string", default: "5" },
     seed: { type: "string", default: "1" },
     arms: { type: "string", default: "10" },
@@ -83,6 +83,7 @@ const tuners = {
 console.log(`SOR on ${horizon} drifting 12×12 elliptic systems (sequence seed ${sequenceSeed}), ω grid ${omegas.map((w) => w.toFixed(2)).join(" ")}`);
 console.log(`cost table (${horizon}×${arms} solves) built in ${tableSeconds.toFixed(1)} s; tuners over ${seeds} seeds: median [min–max]`);
 const verdicts = [];
+const onlineRatios = []; // [T, tsallis-inf's median ratio to the best fixed ω] per length, for the verdict
 for (const length of lengths) {
   const prefix = costs.slice(0, length);
   const gs = sum(gaussSeidel.slice(0, length));
@@ -101,8 +102,12 @@ for (const length of lengths) {
     console.log(`  ${name.padEnd(27)} ${spread(totals)}  ratio to best fixed ${ratio(median(totals), bestFixed)} [${ratio(Math.min(...totals), bestFixed)}–${ratio(Math.max(...totals), bestFixed)}]`);
   }
   console.log(`  instance-optimal ω          ${instanceOptimal}  ratio to best fixed ${ratio(instanceOptimal, bestFixed)}`);
+  onlineRatios.push([length, medians["tsallis-inf"] / bestFixed]);
   if (length === horizon) {
-    verdicts.push(`online (tsallis-inf) within 10% of best fixed: ${medians["tsallis-inf"] <= 1.1 * bestFixed ? "yes" : "NO"} (${ratio(medians["tsallis-inf"], bestFixed)})`);
+    // The target is read at the sequence's end; the shortest length that already meets it is printed too, so a reader sees where it starts to hold.
+    const first = onlineRatios.find(([, r]) => r <= 1.1);
+    const where = onlineRatios.length > 1 ? (first ? `; first met at T = ${first[0]} of ${lengths.join(", ")}` : `; met at none of ${lengths.join(", ")}`) : "";
+    verdicts.push(`online (tsallis-inf) within 10% of best fixed: ${medians["tsallis-inf"] <= 1.1 * bestFixed ? "yes" : "NO"} (${ratio(medians["tsallis-inf"], bestFixed)}${where})`);
     verdicts.push(`contextual beats best fixed: ${medians["chebcb (context)"] < bestFixed ? "yes" : "NO"} (${ratio(medians["chebcb (context)"], bestFixed)})`);
   }
 }
