@@ -214,6 +214,18 @@ describe("config files", () => {
     expect(existsSync(join(dir, "sextant.db"))).toBe(false);
   });
 
+  it("points a config's storage: that cannot be opened at its line, and a --storage flag's at nothing", async () => {
+    // It said "cannot open sqlite:…/nope/x.db: the directory … does not exist", naming neither the field nor the file.
+    writeFileSync(join(dir, "c.yaml"), `command: [node, x.mjs, '{x}']\nparams:\n  x: 'float:0:1'\nstorage: sqlite:./nope/x.db\n`);
+    const result = await run(["tune", "--config", "c.yaml", "-n", "1"]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(`sextant: c.yaml:4:10: storage: cannot open sqlite:${join(dir, "nope", "x.db")}: the directory ${join(dir, "nope")} does not exist (create it first)\n`);
+    const created = await run(["create", "--config", "c.yaml", "--study", "fleet"]);
+    expect(created.stderr).toBe(`sextant: c.yaml:4:10: storage: cannot open sqlite:${join(dir, "nope", "x.db")}: the directory ${join(dir, "nope")} does not exist (create it first)\n`);
+    const flagged = await run(["tune", "--config", "c.yaml", "-n", "1", "--storage", "sqlite:./other/y.db"]);
+    expect(flagged.stderr).toBe(`sextant: cannot open sqlite:./other/y.db: the directory ${join(dir, "other")} does not exist (create it first)\n`);
+  });
+
   it("points at lines of JSON configs too", async () => {
     writeFileSync(
       join(dir, "c.json"),

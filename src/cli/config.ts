@@ -10,7 +10,7 @@ import { LineCounter, isMap, isPair, isScalar, isSeq, parseDocument, type Node a
 import { z } from "zod";
 import { type Distribution, type Direction, InvalidDistributionError, didYouMean, optionsWithJsonText, reservedParamName, validateDistribution } from "../space/index.js";
 import { formatPath } from "../space/field-path.js";
-import { UsageError } from "./errors.js";
+import { UsageError, UserError } from "./errors.js";
 import { storageUrlProblem } from "../storage/index.js";
 import { PARAM_NAME, choicesWithSameCommandText, parseParamSpec, sameCommandTextMessage, splitCommandLine } from "./params.js";
 
@@ -156,6 +156,20 @@ export class ConfigSource {
   /** The absolute folder of the file: relative paths inside it (storage, cwd) start here. */
   get folder(): string {
     return dirname(resolve(this.file));
+  }
+
+  /** Whether the file gives a value at `path`. */
+  has(path: Path): boolean {
+    return this.doc?.hasIn(path) ?? false;
+  }
+
+  /**
+   * How a command refuses a storage it cannot open: pointing at the file's `storage:` line when the
+   * URL came from there (no `--storage` flag), else as without a file (undefined). A user error
+   * (exit 1) either way: the file may be right and the database down.
+   */
+  storageRefusal(flagGiven: boolean): ((message: string) => UserError) | undefined {
+    return !flagGiven && this.has(["storage"]) ? (message) => new UserError(this.pointAt(["storage"], message)) : undefined;
   }
 
   /** An error pointing at `path` in the file. */

@@ -267,14 +267,14 @@ export function buildScheduler(scheduler: NamedComponent, source: ConfigSource |
  * @example
  * const storage = await openCliStorage("sqlite:./sextant.db");
  */
-export async function openCliStorage(url: string): Promise<Storage> {
+export async function openCliStorage(url: string, refuse: (message: string) => Error = (message) => new UserError(message)): Promise<Storage> {
   try {
     // A worker outlives database restarts by retrying; say so, or a wrong port looks like a hang.
     return await openStorage(url, { onRetry: (message) => process.stderr.write(`sextant: ${message}\n`), onSchemaUpgrade: warnSchemaUpgrade });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     // Storage errors already name the URL ("cannot open sqlite:x.db: …"); do not say it twice.
-    throw new UserError(message.startsWith("cannot open") ? message : `cannot open storage ${url}: ${message}`);
+    throw refuse(message.startsWith("cannot open") ? message : `cannot open storage ${url}: ${message}`);
   }
 }
 
@@ -283,14 +283,15 @@ export async function openCliStorage(url: string): Promise<Storage> {
  * closes it. A SQLite file the opening created is removed again when `use` throws before any study
  * was made in it: a refused run (`--warm-start` naming no study, a checkpoint folder it cannot
  * write) used to leave an empty sextant.db behind, which later commands took for a storage. It is
- * kept while another process has it open.
+ * kept while another process has it open. `refuse` makes the error of a storage that cannot be
+ * opened: a config file's points at its `storage:` line.
  *
  * @example
  * await withCliStorage("sqlite:./sextant.db", (storage) => runTune(settings, storage));
  */
-export async function withCliStorage<T>(url: string, use: (storage: Storage) => Promise<T>): Promise<T> {
+export async function withCliStorage<T>(url: string, use: (storage: Storage) => Promise<T>, refuse?: (message: string) => Error): Promise<T> {
   const created = missingSqliteFile(url);
-  const storage = await openCliStorage(url);
+  const storage = await openCliStorage(url, refuse);
   let refused = true;
   try {
     const result = await use(storage);

@@ -836,7 +836,7 @@ export async function tuneCommand(flags: TuneFlags, commandArgs: string[], io: I
       sampler = buildSampler(settings.sampler, settings.space, settings.samplerSource);
     }
     return await runTune(settings, storage, sampler, pruner, scheduler, flags, io);
-  });
+  }, source?.storageRefusal(flags.storage !== undefined));
 }
 
 /** Whether a scheduler option's key names the checkpoint folder, however it is spelt (checkpoint_dir, checkpointDir). */

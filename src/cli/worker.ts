@@ -263,7 +263,7 @@ export async function createCommand(flags: CreateFlags, commandArgs: string[], i
       if (note !== "") io.out(` ${note}`);
     }
     return 0;
-  });
+  }, source?.storageRefusal(flags.storage !== undefined));
 }
 
 /**
