@@ -27,6 +27,30 @@ const { beliefsOption, contourOption, curvesOption, ecdfOption, historyOption, h
   timelineOption: (timeline: unknown) => Linked & { rows: number; marks: number };
 };
 
+describe("the value-distribution chart (ECDF)", () => {
+  const svgOf = async (values: number[]) => {
+    const echarts = await import("echarts");
+    const chart = echarts.init(null, null, { renderer: "svg", ssr: true, width: 600, height: 400 });
+    const ecdf = { trials: values.length, values, fractions: values.map((_, i) => (i + 1) / values.length), matched: values.length, shown: values.length, total: values.length };
+    chart.setOption({ animation: false, ...(ecdfOption(ecdf, "loss").option as object) });
+    const svg = chart.renderToSVGString();
+    chart.dispose();
+    return svg;
+  };
+
+  it("draws a study of one distinct value as a dot inside the plot, where it drew nothing", async () => {
+    // A line of one point was a bare "M x y": no mark at all, at the right edge of an axis ending at the value.
+    const dots = [...(await svgOf([0.5])).matchAll(/<path [^>]*transform="matrix\(4,0,0,4,([\d.]+),([\d.]+)\)" fill="#2f6fdf"/g)];
+    expect(dots).toHaveLength(1);
+    expect(Number(dots[0]![1])).toBeGreaterThan(100);
+    expect(Number(dots[0]![1])).toBeLessThan(500);
+    // Two values stay a step line without dots.
+    const two = await svgOf([0.5, 0.7]);
+    expect(two).toMatch(/<path d="M[\d.]+ [\d.]+L[^"]+" fill="none"[^>]*stroke="#2f6fdf"/);
+    expect(two).not.toMatch(/fill="#2f6fdf" ecmeta/);
+  });
+});
+
 describe("the model-beliefs chart", () => {
   const beliefs = (x: number[]) => ({ kind: "slice" as const, params: ["lr"], x, y: null, mean: x.map(() => 0), std: x.map(() => 1), through: {}, nTrials: 5 });
   it("draws a log-scale parameter on a log axis, and labels ends without float noise", () => {

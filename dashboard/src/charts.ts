@@ -906,14 +906,17 @@ export function beliefsGridOption(beliefs: Beliefs, stat: "mean" | "std", minimi
 export function ecdfOption(ecdf: Ecdf, objectiveName: string): { option: Option; marks: number } {
   const scale = valueScale(ecdf.values);
   const text = (_seriesIndex: number, dataIndex: number): string => `${objectiveName}: ${formatNumber(ecdf.values[dataIndex])}\nfraction of trials: ${formatNumber(ecdf.fractions[dataIndex])}`;
+  // One distinct value is one point: a line of one point drew nothing, on an axis that ended at it.
+  // It is drawn as a dot, on an axis echarts pads around it.
+  const single = ecdf.values.length === 1;
   return {
     marks: ecdf.values.length,
     option: {
       grid: { left: 60, right: 20, top: 35, bottom: 45 },
-      xAxis: { type: "value", name: objectiveName, nameLocation: "middle", nameGap: 28, ...scale.axis, min: "dataMin", max: "dataMax" },
+      xAxis: { type: "value", name: objectiveName, nameLocation: "middle", nameGap: 28, ...scale.axis, ...(single ? {} : { min: "dataMin", max: "dataMax" }) },
       yAxis: { type: "value", name: "fraction of trials", min: 0, max: 1, axisLine: AT_EDGE },
       tooltip: { ...(BASE.tooltip as Option), trigger: "item", formatter: (item: TooltipItem) => text(item.seriesIndex, item.dataIndex) },
-      series: [{ type: "line", name: "ECDF", step: "end", data: ecdf.values.map((v, i) => [scale.place(v), ecdf.fractions[i]]), symbol: "none", lineStyle: { color: "#2f6fdf", width: 2 }, areaStyle: { color: "rgba(47,111,223,0.12)" } }],
+      series: [{ type: "line", name: "ECDF", step: "end", data: ecdf.values.map((v, i) => [scale.place(v), ecdf.fractions[i]]), symbol: single ? "circle" : "none", symbolSize: 8, itemStyle: { color: "#2f6fdf" }, lineStyle: { color: "#2f6fdf", width: 2 }, areaStyle: { color: "rgba(47,111,223,0.12)" } }],
     },
   };
 }
