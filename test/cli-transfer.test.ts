@@ -8,6 +8,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, onTes
 import { shellWord } from "../src/cli/format.js";
 import { RandomSampler } from "../src/samplers/index.js";
 import { openStorage } from "../src/storage/index.js";
+import { createOnlineTuner } from "../src/online/index.js";
 import { TrialPruned, createStudy, loadStudy } from "../src/study/index.js";
 import { FIXTURES, sextant, start, tempDir } from "./fixtures/cli-run.js";
 import { type ScratchDatabase, adminQuery, createScratchDatabase, postgresUnavailable } from "./postgres-database.js";
@@ -269,6 +270,77 @@ describe("sextant copy of a study whose queued budget a worker is running", () =
     // Without the retry: 2 complete, and the budget of 3 one short for good.
     expect(trials.map((t) => t.state)).toEqual(["failed", "complete", "complete", "complete"]);
     expect(trials[3]!.systemAttrs).toMatchObject({ retryOf: 0, retryCount: 1 });
+  });
+});
+
+describe("sextant copy of an online tuner", () => {
+  it("copies it to SQLite and PostgreSQL, where online choose and observe go on as in the source, which is left as it was", async () => {
+    const storage = await openStorage(source);
+    const tuner = await createOnlineTuner({ name: "sor", storage, parameter: { low: 1, high: 1.9, arms: 10 }, costScale: 120, seed: 5 });
+    const cost = (round: number, value: number): number => 30 + 70 * Math.abs(value - 1.4) + (round % 5);
+    for (let round = 0; round < 12; round++) await tuner.observe(cost(round, await tuner.choose()));
+    const waiting = await tuner.choose();
+    await storage.close();
+    const show = async (name: string, url: string) => {
+      const shown = await run(["online", "show", name, "--json", "--storage", url]);
+      expect(shown.code, shown.stderr).toBe(0);
+      return { ...JSON.parse(shown.stdout), name: null };
+    };
+    const before = await show("sor", source);
+
+    const target = `sqlite:${join(dir, "team.db")}`;
+    const copied = await run(["copy", "sor", "--from-storage", source, "--to-storage", target]);
+    expect([copied.code, copied.stderr]).toEqual([0, ""]);
+    expect(copied.stdout).toContain(`copied online tuner "sor" from ${source} to ${target} as "sor": 12 cost(s) observed`);
+    expect(copied.stdout).toContain(`the value ${waiting} chosen in round 12 waits for its cost in the copy as in the source: the copy's next choose returns it again`);
+    const copies: [string, string][] = [["sor", target]];
+    if (skipPostgres === null) {
+      const fleet = new URL(`${database!.url}?schema=tuners`);
+      fleet.password = "secret";
+      const toFleet = await run(["copy", "sor", "--from-storage", source, "--to-storage", fleet.toString(), "--to-study", "sor-fleet", "--json"]);
+      expect([toFleet.code, toFleet.stderr]).toEqual([0, ""]);
+      expect(toFleet.stdout).not.toContain("secret");
+      const shown = new URL(fleet);
+      shown.password = "***";
+      expect(JSON.parse(toFleet.stdout)).toEqual({
+        study: "sor",
+        from: source,
+        to: shown.toString(),
+        onlineTuner: { rounds: 12, pending: waiting },
+        name: "sor-fleet",
+        trials: 0,
+        failedBecauseRunning: 0,
+        queuedAgain: 0,
+        waiting: 0,
+        droppedStudyAttrs: [],
+      });
+      copies.push(["sor-fleet", fleet.toString()]);
+    }
+    expect(await show("sor", source)).toEqual(before);
+    for (const [name, url] of copies) expect(await show(name, url)).toEqual(before);
+
+    // The value waiting is chosen again everywhere; then, with the same costs, the same choices.
+    for (let round = 12; round < 15; round++) {
+      const chosen: unknown[] = [];
+      for (const [name, url] of [["sor", source], ...copies]) {
+        const choice = await run(["online", "choose", name!, "--json", "--storage", url!]);
+        expect(choice.code, choice.stderr).toBe(0);
+        chosen.push(JSON.parse(choice.stdout));
+        const { value } = JSON.parse(choice.stdout) as { value: number };
+        const observed = await run(["online", "observe", name!, String(cost(round, value)), "--round", String(round), "--storage", url!]);
+        expect(observed.code, observed.stderr).toBe(0);
+      }
+      if (round === 12) expect(chosen[0]).toEqual({ value: waiting, round: 12 });
+      expect(chosen).toEqual(chosen.map(() => chosen[0]));
+    }
+
+    // A name taken in the target, and the tuner itself, are refused as a study's are.
+    const again = await run(["copy", "sor", "--from-storage", source, "--to-storage", target]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain(`already has a study named "sor": give another name with --to-study NAME, or delete that one first with "sextant delete sor --storage ${shellWord(target)} --yes"`);
+    const itself = await run(["copy", "sor", "--from-storage", source, "--to-storage", "sqlite:./laptop.db"]);
+    expect(itself.code).toBe(2);
+    expect(itself.stderr).toContain(`--to-storage sqlite:./laptop.db is the storage the study is copied from (--from-storage ${source}), and "sor" is the study being copied: give --to-study NAME`);
   });
 });
 

@@ -19,10 +19,13 @@ import {
   TPESampler,
   type TrialQuery,
   TrialPruned,
+  type OnlineTuner,
   copyStudy,
+  createOnlineTuner,
   createStudy,
   importStudy,
   isHalfMadeStudy,
+  loadOnlineTuner,
   loadStudy,
   openStorage,
 } from "../src/index.js";
@@ -498,5 +501,136 @@ describe("copyStudy", () => {
       expect(written).toBe(at);
       expect(await target.listStudies()).toEqual([]);
     });
+  });
+});
+
+describe("copyStudy of an online tuner", () => {
+  /** A cost that depends on the round and the value, as a sequence of instances would. */
+  const cost = (round: number, value: number): number => 40 + 60 * Math.abs(value - 1.3 - 0.2 * Math.sin(round)) + (round % 7);
+  /** A contextual tuner's instance features, one per round. */
+  const contextOf = (round: number): number[] => [Math.cos(round * 1.7) * 2];
+
+  /** Plays `rounds` choose/observe pairs; ends with a choice waiting for its cost when `leavePending`. */
+  async function play(tuner: OnlineTuner, rounds: number, leavePending = false): Promise<number[]> {
+    const contextual = tuner.algorithm === "chebcb";
+    const chosen: number[] = [];
+    for (let i = 0; i < rounds; i++) {
+      const round = tuner.rounds;
+      const value = await tuner.choose(contextual ? contextOf(round) : undefined);
+      chosen.push(value);
+      if (leavePending && i === rounds - 1) break;
+      await tuner.observe(cost(round, value), { round });
+    }
+    return chosen;
+  }
+
+  const TUNERS = [
+    { algorithm: "tsallis-inf" as const, options: { parameter: { low: 1, high: 1.9, arms: 10 }, costScale: 120, seed: 11 } },
+    { algorithm: "chebcb" as const, options: { parameter: { low: 1, high: 1.9, arms: 6 }, algorithm: "chebcb" as const, context: { low: [-2], high: [2], degree: 2 }, costScale: 120, seed: 12 } },
+  ];
+
+  /**
+   * Makes a tuner in a fresh SQLite file, plays it, copies it to `target`, and checks the copy goes on
+   * choosing as the source does, the source left as it was.
+   */
+  async function checkTunerCopy(target: string | Storage, targetName: string, tunerOptions: (typeof TUNERS)[number]["options"], leavePending: boolean): Promise<void> {
+    const sourceUrl = freshSqlite();
+    const source = await createOnlineTuner({ ...tunerOptions, name: "sor", storage: sourceUrl });
+    await play(source, 25, leavePending);
+    const before = (await loadTunerRecord(sourceUrl, "sor"))!;
+    const copied = await copyStudy({ from: { storage: sourceUrl, name: "sor" }, to: { storage: target, name: targetName } });
+    expect(copied).toEqual({ name: targetName, trials: 0, failedBecauseRunning: 0, queuedAgain: 0, waiting: 0, droppedStudyAttrs: [], onlineTuner: true });
+    // The source is untouched: its record, state and all, is the one read before.
+    expect(await loadTunerRecord(sourceUrl, "sor")).toEqual(before);
+    const copy = await loadOnlineTuner({ name: targetName, storage: target });
+    const original = await loadOnlineTuner({ name: "sor", storage: sourceUrl });
+    try {
+      expect(copy.toJSON()).toEqual(original.toJSON());
+      expect(copy.stats()).toEqual({ ...original.stats(), name: targetName });
+      expect(copy.rounds).toBe(leavePending ? 24 : 25);
+      expect(copy.pendingValue).toBe(original.pendingValue);
+      if (leavePending) {
+        // The choice waiting in the source waits in the copy: chosen again, and its cost counts there.
+        expect(copy.pendingValue).not.toBeNull();
+        const round = copy.rounds;
+        const context = tunerOptions.context ? contextOf(round) : undefined;
+        expect(await copy.choose(context)).toBe(copy.pendingValue);
+        for (const tuner of [copy, original]) await tuner.observe(cost(round, tuner.pendingValue!), { round });
+      }
+      // Same seed and state, same costs: the same choices, round after round, in lockstep.
+      const fromCopy = await play(copy, 30);
+      const fromOriginal = await play(original, 30);
+      expect(fromCopy).toEqual(fromOriginal);
+      expect(new Set(fromCopy).size).toBeGreaterThan(1);
+      expect(copy.toJSON()).toEqual(original.toJSON());
+    } finally {
+      await copy.close();
+      await original.close();
+    }
+  }
+
+  /** The tuner's stored record (settings and state) as a fresh read of its storage finds it. */
+  async function loadTunerRecord(url: string, name: string): Promise<unknown> {
+    const tuner = await loadOnlineTuner({ name, storage: url });
+    try {
+      return structuredClone(tuner.toJSON());
+    } finally {
+      await tuner.close();
+    }
+  }
+
+  for (const { algorithm, options } of TUNERS) {
+    for (const leavePending of [false, true]) {
+      const pending = leavePending ? ", a choice waiting for its cost" : "";
+      it(`copies a ${algorithm} tuner${pending} SQLite to another SQLite file, which chooses on as the source does`, async () => {
+        await checkTunerCopy(freshSqlite(), "sor", options, leavePending);
+      });
+
+      it.skipIf(skipPostgres !== null)(`copies a ${algorithm} tuner${pending} SQLite to PostgreSQL, which chooses on as the source does`, async () => {
+        const target = await openStorage(`${database!.url}?schema=tuners`);
+        const name = `sor-${algorithm}-${leavePending ? "pending" : "observed"}`;
+        try {
+          await checkTunerCopy(target, name, options, leavePending);
+        } finally {
+          await target.deleteStudy(name);
+          await target.close();
+        }
+      });
+    }
+  }
+
+  it("refuses a target name that is taken and the tuner itself, and copies beside itself under another name", async () => {
+    const url = freshSqlite();
+    const tuner = await createOnlineTuner({ ...TUNERS[0]!.options, name: "sor", storage: url });
+    await play(tuner, 3);
+    await tuner.close();
+    const target = await openStorage("memory:");
+    await target.createStudy("sor", ["minimize"]);
+    await expect(copyStudy({ from: { storage: url, name: "sor" }, to: { storage: target } })).rejects.toThrow(
+      'a study named "sor" already exists in memory: (a copy is not added to a study: give it another name with to: { name }, or delete that study first',
+    );
+    const storage = await openStorage(url);
+    try {
+      const refusal = copyStudy({ from: { storage, name: "sor" }, to: { storage } });
+      await expect(refusal).rejects.toThrow(DuplicateStudyError);
+      await expect(refusal).rejects.toThrow(/\(it is the study being copied: the target is the storage it is copied from; give the copy another name with to: \{ name \}\)$/);
+      await copyStudy({ from: { storage, name: "sor" }, to: { storage, name: "sor-backup" } });
+      const backup = await loadOnlineTuner({ name: "sor-backup", storage });
+      expect(backup.rounds).toBe(3);
+      // A copy of the copy, made there again, is refused as a name taken, not as the tuner being copied.
+      await expect(copyStudy({ from: { storage, name: "sor" }, to: { storage, name: "sor-backup" } })).rejects.toThrow("(a copy is not added to a study");
+    } finally {
+      await storage.close();
+    }
+  });
+
+  it("refuses a tuner's record that comes with trials, writing nothing", async () => {
+    const target = await openStorage("memory:");
+    const trial = { number: 0, state: "waiting" as const, params: {}, distributions: {}, values: null, intermediate: {}, userAttrs: {}, systemAttrs: {} };
+    const tuner = (await createOnlineTuner({ parameter: { low: 0, high: 1 }, seed: 1 })).toJSON() as unknown as JsonValue;
+    await expect(importStudy(target, "sor", { directions: ["minimize"], systemAttrs: { "online:tuner": tuner }, trials: [trial] })).rejects.toThrow(
+      'an online tuner (systemAttrs["online:tuner"]) holds no trials, but this one comes with 1',
+    );
+    expect(await target.listStudies()).toEqual([]);
   });
 });

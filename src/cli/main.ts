@@ -708,8 +708,8 @@ Examples:
 
   program
     .command("copy")
-    .description("copy a study, with all its trials, from one storage to another")
-    .argument("<study>", "study name")
+    .description("copy a study with all its trials, or an online tuner, to another storage")
+    .argument("<study>", "study name (or online tuner name)")
     .option("--from-storage <url>", "the storage that holds the study (required)", urlFlag("--from-storage"))
     .option("--to-storage <url>", "the storage to copy it into (required)", urlFlag("--to-storage"))
     .option("--to-study <name>", "its name there (default: the same name)")
@@ -726,9 +726,15 @@ refuse it. Stopped with Ctrl-C, the copy deletes what it wrote and exits 130: ru
 the same command again. Killed (SIGKILL), it leaves the half-made study: delete it
 (sextant delete STUDY --storage URL --yes) and copy again.
 
+An online tuner is copied with its settings and everything it has learned, in one
+write: sextant online choose/observe go on with the copy as with the original (same
+costs, same choices). A value waiting for its cost waits in the copy too (its next
+choose returns it); from then on the two learn apart. The original is left as it is.
+
 Examples:
   $ sextant copy lr-search --from-storage sqlite:./sextant.db --to-storage postgres://me@db:5432/sextant
-  $ sextant copy lr-search --from-storage sqlite:./sextant.db --to-storage sqlite:./sextant.db --to-study lr-search-backup`,
+  $ sextant copy lr-search --from-storage sqlite:./sextant.db --to-storage sqlite:./sextant.db --to-study lr-search-backup
+  $ sextant copy sor --from-storage sqlite:./sextant.db --to-storage postgres://me@db:5432/sextant   # an online tuner`,
     )
     .action(async (study: string, flags: { fromStorage?: string; toStorage?: string; toStudy?: string; json?: boolean }) => {
       result.code = await (await import("./transfer.js")).copyCommand(study, flags, io);

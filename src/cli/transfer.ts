@@ -18,7 +18,9 @@ import {
   validateDistribution,
 } from "../space/index.js";
 import { API_SPELLING, nonFiniteNumber, untagNonFinite } from "../space/non-finite-json.js";
-import { DuplicateStudyError, type Storage, type StudyRecord, isMemoryUrl, redactPassword, sqlitePath } from "../storage/index.js";
+import type { OnlineTunerStats } from "../online/index.js";
+import { detachedOnlineTuner } from "../online/tuner.js";
+import { DuplicateStudyError, type Storage, type StudyRecord, isMemoryUrl, onlineTunerRefusal, redactPassword, sqlitePath } from "../storage/index.js";
 import { type CopiedStudy, HalfMadeStudyError, StudyChangedDuringCopyError, type StudyData, type StudyPages, constraintsProblemOfTrials, importStudy, isSameStudy, isStudyBeingCopied, studyPages } from "../study/index.js";
 import { UsageError, UserError } from "./errors.js";
 import { ProgressLine, bar, shellWord } from "./format.js";
@@ -47,13 +49,23 @@ export async function copyCommand(name: string, options: { fromStorage?: string;
   // copy creates no target storage.
   const missing = missingSqliteStorage(fromStorage, "--from-storage");
   if (missing !== null) throw new UserError(`no study named "${name}": ${missing}`);
-  return withStudy(fromStorage, name, async (source, record) => {
-    // Read a page at a time as it is written (all at once, a 160 MB study took over a gigabyte).
-    const data = await studyPages(source, record);
-    const origin = `copied from "${name}" in ${redactPassword(fromStorage)}`;
-    const copied = await writeStudy(toStorage, targetName, data, origin, "--to-study", options.json, io, { record, fromStorage });
-    return report(copied, `copied study "${name}" from ${redactPassword(fromStorage)} to ${redactPassword(toStorage)}`, { study: name, from: redactPassword(fromStorage), to: redactPassword(toStorage) }, options.json, io);
-  });
+  return withStudy(
+    fromStorage,
+    name,
+    async (source, record) => {
+      // An online tuner is read as this version reads it before anything is written: one saved by a
+      // newer Sextant is refused here (upgrade to copy it), not copied for every command there to refuse.
+      const tuner = onlineTunerRefusal(record) === null ? undefined : copiedTuner(detachedOnlineTuner(record).stats());
+      // Read a page at a time as it is written (all at once, a 160 MB study took over a gigabyte).
+      const data = await studyPages(source, record);
+      const origin = `copied from "${name}" in ${redactPassword(fromStorage)}`;
+      const copied = await writeStudy(toStorage, targetName, data, origin, "--to-study", options.json, io, { record, fromStorage });
+      const where = { study: name, from: redactPassword(fromStorage), to: redactPassword(toStorage) };
+      return report(copied, `copied ${tuner === undefined ? "study" : "online tuner"} "${name}" from ${where.from} to ${where.to}`, where, options.json, io, tuner);
+    },
+    "read-only",
+    true,
+  );
 }
 
 /**
@@ -225,8 +237,15 @@ async function trialsOfStoppedCopy(storage: Storage, name: string, data: StudyDa
   return { written: trials.length, marked };
 }
 
-/** Prints what was written, or that a signal stopped it; returns the exit code. */
-function report(copied: CopiedStudy | NodeJS.Signals, headline: string, where: Record<string, string>, json: boolean | undefined, io: Io): number {
+/** What an online tuner's copy holds, as `sextant copy` reports it: costs observed, and the value waiting for its cost. */
+type CopiedTuner = Pick<OnlineTunerStats, "rounds" | "pending">;
+
+function copiedTuner({ rounds, pending }: OnlineTunerStats): CopiedTuner {
+  return { rounds, pending };
+}
+
+/** Prints what was written (`tuner`: an online tuner's, as the source held it), or that a signal stopped it; returns the exit code. */
+function report(copied: CopiedStudy | NodeJS.Signals, headline: string, where: Record<string, string>, json: boolean | undefined, io: Io, tuner?: CopiedTuner): number {
   if (typeof copied === "string") {
     // A script reading --json gets an answer to parse, as from an interrupted tune or bench.
     if (json) io.out(JSON.stringify({ ...where, interrupted: true, signal: copied, trials: 0 }, null, 2));
@@ -235,11 +254,22 @@ function report(copied: CopiedStudy | NodeJS.Signals, headline: string, where: R
   if (json) {
     io.out(
       JSON.stringify(
-        { ...where, name: copied.name, trials: copied.trials, failedBecauseRunning: copied.failedBecauseRunning, queuedAgain: copied.queuedAgain, waiting: copied.waiting, droppedStudyAttrs: copied.droppedStudyAttrs },
+        { ...where, ...(tuner === undefined ? {} : { onlineTuner: tuner }), name: copied.name, trials: copied.trials, failedBecauseRunning: copied.failedBecauseRunning, queuedAgain: copied.queuedAgain, waiting: copied.waiting, droppedStudyAttrs: copied.droppedStudyAttrs },
         null,
         2,
       ),
     );
+    return 0;
+  }
+  if (tuner !== undefined) {
+    io.out(`${headline} as "${copied.name}": ${tuner.rounds} cost(s) observed`);
+    // Copied waiting, as the source holds it: the copy's next choose returns it again.
+    if (tuner.pending !== null) {
+      io.out(
+        `  the value ${tuner.pending} chosen in round ${tuner.rounds} waits for its cost in the copy as in the source: the copy's next choose returns it again, ` +
+          `and its cost counts in the tuner it is observed to (sextant online observe ${shellWord(copied.name)} COST --storage ${shellWord(where.to)}); the two learn apart from now on`,
+      );
+    }
     return 0;
   }
   io.out(`${headline} as "${copied.name}": ${copied.trials} trial(s)`);

@@ -330,6 +330,19 @@ export async function loadOnlineTuner(options: { name: string; storage: string |
   }
 }
 
+/**
+ * The tuner held by a record already read from storage, kept apart from that storage (its choose
+ * and observe would change this object alone): `sextant copy` reports from it the state it copied,
+ * read in the same read. Refused as {@link loadOnlineTuner} refuses it (a study's record, a newer
+ * Sextant's tuner).
+ *
+ * @example
+ * const { rounds, pending } = detachedOnlineTuner(await storage.getStudy("sor")).stats();
+ */
+export function detachedOnlineTuner(study: StudyRecord): OnlineTuner {
+  return new OnlineTuner(readRecord(study), null, null, false);
+}
+
 /** See {@link createOnlineTuner}. */
 export class OnlineTuner {
   private record: OnlineTunerRecord;

@@ -1,10 +1,11 @@
 /**
  * Moving a study between storages: `copyStudy` reads one storage and writes another through the
  * `Storage` contract, and `importStudy` writes a study held as plain data (what
- * `sextant export --format json` prints), so both work for every backend.
+ * `sextant export --format json` prints), so both work for every backend. An online tuner's record
+ * (its settings and state in one system attribute, no trials) moves the same way.
  */
 import { CONSTRAINTS_ATTR, type Direction, type FrozenTrial, type JsonValue } from "../space/index.js";
-import { DuplicateStudyError, type Storage, StudyNotFoundError, type StudyRecord, type WholeTrialInit, findTrials, onlineTunerRefusal, openStorage, redactPassword, trialPages } from "../storage/index.js";
+import { DuplicateStudyError, ONLINE_TUNER_ATTR, type Storage, StudyNotFoundError, type StudyRecord, type WholeTrialInit, findTrials, openStorage, redactPassword, trialPages } from "../storage/index.js";
 import { OWNER_HEARTBEAT_ATTR } from "./heartbeat.js";
 import { ASK_PENDING_ATTR, CLIENT_BEATS_ATTR, COPY_WRITING_ATTR, HalfMadeStudyError, isHalfMadeStudy, queueTrialAgain, retryCountOf } from "./study.js";
 import { constraintsProblem } from "./trial.js";
@@ -124,6 +125,8 @@ export interface CopiedStudy {
   readonly waiting: number;
   /** Study system attributes left behind, e.g. `warmStartFrom`. */
   readonly droppedStudyAttrs: readonly string[];
+  /** True when the record copied is an online tuner (`createOnlineTuner`): its settings and state, no trials. */
+  readonly onlineTuner?: boolean;
 }
 
 /**
@@ -144,6 +147,13 @@ export interface CopiedStudy {
  *   is run again in the copy rather than silently dropped. The copy, not the trial, cut it
  *   short, so it is queued even when its retries are used up.
  * - The study attribute `warmStartFrom` is left behind: it names studies of the source storage.
+ * - An online tuner (`createOnlineTuner` with a name and storage) is copied too: its settings and
+ *   whole state (rounds, loss estimates or regressions, seed) as read in one go, written in the
+ *   insert that makes the copy, so `loadOnlineTuner` there resumes it and, given the same costs
+ *   (and contexts), it makes the same choices the source would. A choice waiting for its cost is
+ *   copied waiting: the copy's next `choose` returns it again, as the source's would, and its
+ *   cost, observed to the copy (`round` as it was), counts there. From then on the two are
+ *   separate tuners: a cost observed to one is not seen by the other.
  *
  * A target study of that name is refused ({@link DuplicateStudyError}, naming the target storage
  * and what to do: another name with `to.name`, or delete that study first): appending would
@@ -175,8 +185,6 @@ export async function copyStudy(options: {
   return withStorage(from.storage, true, async (source) => {
     const record = await source.getStudy(from.name);
     if (!record) throw new StudyNotFoundError(from.name, `copyStudy from ${redactPassword(source.url)}: `);
-    const tuner = onlineTunerRefusal(record);
-    if (tuner !== null) throw new TypeError(`copyStudy: ${tuner}`);
     if (isHalfMadeStudy(record.systemAttrs)) throw new HalfMadeStudyError(from.name, record.systemAttrs);
     const data = await studyPages(source, record);
     return withStorage(to.storage, false, async (target) => {
@@ -274,6 +282,7 @@ export async function importStudy(storage: Storage, name: string, data: StudyDat
   if (await storage.getStudy(name)) {
     throw new DuplicateStudyError(name, `an import is not added to a study: give it another name, or delete that study first (storage.deleteStudy(${JSON.stringify(name)}), or sextant delete)`, redactPassword(storage.url));
   }
+  if (systemAttrs[ONLINE_TUNER_ATTR] !== undefined) return importOnlineTuner(storage, name, data, systemAttrs, droppedStudyAttrs, onProgress);
   // Half-made from the write that makes it: a worker that reads it between two trials is refused
   // rather than tuning on a part of the history, and a copy killed midway leaves it so.
   const record = await storage.createStudy(name, data.directions, {
@@ -329,6 +338,32 @@ export async function importStudy(storage: Storage, name: string, data: StudyDat
   }
   onProgress?.(written, written);
   return { name, trials: written, failedBecauseRunning: failedRunning.length, queuedAgain, waiting, droppedStudyAttrs };
+}
+
+/**
+ * Writes an online tuner's record, whose settings and whole state are the one system attribute
+ * {@link ONLINE_TUNER_ATTR}, in the insert that makes it. Nothing is written after, so no process
+ * can load it half-made (the tuner's loads do not look for the copy's mark), and a kill leaves
+ * either the whole tuner or nothing. It carries the mark a finished copy leaves (null), by which
+ * {@link isSameStudy} tells the copy from its source.
+ */
+async function importOnlineTuner(
+  storage: Storage,
+  name: string,
+  data: StudyPages,
+  systemAttrs: Record<string, JsonValue>,
+  droppedStudyAttrs: readonly string[],
+  onProgress: CopyProgressOptions["onProgress"],
+): Promise<CopiedStudy> {
+  // Tuners keep no trials: a record with some is not one this version made, and which to keep is a guess.
+  if (data.trialCount > 0) throw new RangeError(`an online tuner (systemAttrs["${ONLINE_TUNER_ATTR}"]) holds no trials, but this one comes with ${data.trialCount}`);
+  onProgress?.(0, 0);
+  await storage.createStudy(name, data.directions, {
+    userAttrs: { ...data.userAttrs },
+    systemAttrs: { ...systemAttrs, [COPY_WRITING_ATTR]: null },
+    ...(data.createdAt === undefined ? {} : { createdAt: data.createdAt }),
+  });
+  return { name, trials: 0, failedBecauseRunning: 0, queuedAgain: 0, waiting: 0, droppedStudyAttrs, onlineTuner: true };
 }
 
 function checkCreatedAt(createdAt: number | undefined): void {
