@@ -31,6 +31,20 @@ describe("the time-varying GP", () => {
     expect(batch.predict(2, at).mean).toBeCloseTo(plain.predict(2, at).mean, 10);
     expect(batch.predict(2, at).variance).toBeLessThan(plain.predict(2, at).variance);
   });
+
+  it("fits reward changes of any scale as it fits them at scale 1", () => {
+    // Squares of values past 1e154 overflowed and below 1e-154 vanished: the fit came out NaN
+    // (PB2 then kept the donor's hyperparameters) or unstandardized (a flat mean).
+    const points = Array.from({ length: 8 }, (_, i) => Float64Array.of(i / 10));
+    const values = points.map((p) => Math.sin(6 * p[0]!) + 2);
+    const at = Float64Array.of(0.25);
+    const unit = TimeVaryingGP.fit({ times: points.map(() => 1), points, values }, []).predict(1, at);
+    for (const scale of [1e200, 1e-200]) {
+      const scaled = TimeVaryingGP.fit({ times: points.map(() => 1), points, values: values.map((v) => v * scale) }, []).predict(1, at);
+      expect(scaled.mean / scale).toBeCloseTo(unit.mean, 8);
+      expect(scaled.sd / scale).toBeCloseTo(unit.sd, 8);
+    }
+  });
 });
 
 function seg(number: number, member: number, segment: number, parent: number | null, value: number, x: number, state: FrozenTrial["state"] = "complete"): FrozenTrial {
@@ -74,6 +88,17 @@ describe("PB2 explore", () => {
     expect(["a", "b"]).toContain(plan.params.mode);
     // Deterministic under a seed.
     expect(new PB2Scheduler({ population: 4, segments: 10, seed: 3 }).nextSegment(snapshot, worst)).toEqual(plan);
+  });
+
+  it("sends the exploiting member to the same place whatever the scale of the scores", () => {
+    const trials = history();
+    const worst = trials.slice(-4).reduce((a, b) => (a.values![0]! < b.values![0]! ? a : b));
+    const plan = (scale: number) => {
+      const scaled = trials.map((t) => ({ ...t, values: t.values && [t.values[0]! * scale] }));
+      return new PB2Scheduler({ population: 4, segments: 10, seed: 3 }).nextSegment(makeSnapshot(scaled, { directions: ["maximize"] }), scaled[worst.number]!)!;
+    };
+    const unit = plan(1);
+    for (const scale of [1e200, 1e-200]) expect(plan(scale).params.x as number).toBeCloseTo(unit.params.x as number, 6);
   });
 
   it("explores as PBT does while it has fewer than two observations", () => {

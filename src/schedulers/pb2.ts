@@ -92,8 +92,8 @@ export class PB2Scheduler extends PBTScheduler {
       for (let i = 0; i < d; i++) {
         candidate[i] = c < UNIFORM_CANDIDATES ? rng.uniform() : Math.min(1, Math.max(0, origin[i]! + 0.1 * rng.normal()));
       }
-      const { mean, variance } = gp.predict(segment, withStart(start, candidate));
-      const score = mean + Math.sqrt(beta * variance);
+      const { mean, sd } = gp.predict(segment, withStart(start, candidate));
+      const score = mean + Math.sqrt(beta) * sd;
       if (score > bestScore) {
         bestScore = score;
         best = candidate;

@@ -16,6 +16,7 @@
  * @module
  */
 import { choleskySolve, choleskyWithJitter, logDetFromCholesky, solveLower } from "../math/linalg.js";
+import { meanAndDeviation } from "../math/statistics.js";
 
 /** Observations of the reward change: per point its time, its unit-cube coordinates and the value. */
 export interface TimedObservations {
@@ -79,8 +80,9 @@ export class TimeVaryingGP {
   static fit(data: TimedObservations, pending: readonly { time: number; point: Float64Array }[]): TimeVaryingGP {
     const n = data.values.length;
     if (n === 0) throw new Error("a time-varying GP needs at least one observation");
-    const center = data.values.reduce((a, b) => a + b, 0) / n;
-    const spread = Math.sqrt(data.values.reduce((a, b) => a + (b - center) ** 2, 0) / n);
+    // Plain sums of squares overflowed past 1e154 (a NaN fit: PB2 kept the donor's hyperparameters)
+    // and vanished below 1e-154 (a fit on unstandardized values, flat).
+    const { mean: center, sd: spread } = meanAndDeviation(data.values);
     const scale = spread > 0 ? spread : 1;
     // Clipped at ±2 standard deviations: one diverging segment must not flatten the rest of the fit.
     const y = Float64Array.from(data.values, (v) => Math.min(2, Math.max(-2, (v - center) / scale)));
@@ -105,8 +107,11 @@ export class TimeVaryingGP {
     return new TimeVaryingGP(kernel, times, points, alpha, n, factor, center, scale);
   }
 
-  /** Posterior mean and variance (in the observations' units) at `point` and `time`. */
-  predict(time: number, point: Float64Array): { mean: number; variance: number } {
+  /**
+   * Posterior mean, variance and standard deviation (in the observations' units) at `point` and
+   * `time`. The standard deviation stays finite where the variance overflows (observations past 1e154).
+   */
+  predict(time: number, point: Float64Array): { mean: number; variance: number; sd: number } {
     const m = this.times.length;
     const k = new Float64Array(m);
     for (let i = 0; i < m; i++) k[i] = timeVaryingKernel(this.kernel, time, point, this.times[i]!, this.points[i]!);
@@ -116,7 +121,7 @@ export class TimeVaryingGP {
     let reduction = 0;
     for (let i = 0; i < m; i++) reduction += v[i]! * v[i]!;
     const variance = Math.max(1e-12, this.kernel.signalVariance - reduction);
-    return { mean: this.center + this.scale * mean, variance: variance * this.scale * this.scale };
+    return { mean: this.center + this.scale * mean, variance: variance * this.scale * this.scale, sd: Math.sqrt(variance) * this.scale };
   }
 }
 
