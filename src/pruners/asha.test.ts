@@ -6,6 +6,7 @@ import { createStudy } from "../study/index.js";
 import { SuccessiveHalvingPruner, rungKey } from "./asha.js";
 import { firstRankingStep } from "./steps.js";
 import { rankingCurves } from "../../test/fixtures/ranking-curves.js";
+import { shouldPruneAskedTwice } from "../../test/fixtures/asked-twice.js";
 import { createPrunerByName } from "./registry.js";
 
 /** A trial that reached rung values `rungs` earlier (as recorded by a previous judgement). */
@@ -69,6 +70,27 @@ describe("SuccessiveHalvingPruner (asha)", () => {
     // A later report below the next rung (4) judges nothing, however bad.
     trial = makeTrial({ number: 5, intermediate: { 1: 0.1, 2: 0.8, 3: 99 }, systemAttrs: { ...notes } });
     expect(ask()).toBe(false);
+  });
+
+  it("says prune again when asked again about the same report, as the trial read back from storage", () => {
+    const pruner = new SuccessiveHalvingPruner({ minResource: 1, reductionFactor: 2 });
+    const notes: Record<string, JsonValue> = {};
+    const peers = [peer(0, [0.2]), peer(1, [0.5]), peer(2, [0.9])];
+    let trial = makeTrial({ number: 7, intermediate: { 1: 0.51 } });
+    const ask = () => pruner.prune(makeSnapshot([...peers, trial]), trial, { setSystemAttr: (k, v) => void (notes[k] = v) });
+    expect(ask()).toBe(true);
+    // Its rung is recorded now: asked again (a retried HTTP report, a caller that checks twice) it said false, and the trial ran on.
+    trial = makeTrial({ number: 7, intermediate: { 1: 0.51 }, systemAttrs: { ...notes } });
+    expect(ask()).toBe(true);
+    // A new report is judged afresh, as Optuna judges it: alone at rung 1 (step 2), the trial goes on.
+    trial = makeTrial({ number: 7, intermediate: { 1: 0.51, 2: 0.4 }, systemAttrs: { ...notes } });
+    expect(ask()).toBe(false);
+  });
+
+  it("answers shouldPrune alike however often a trial asks about one report", async () => {
+    const answers = await shouldPruneAskedTwice(new SuccessiveHalvingPruner({ minResource: 1, reductionFactor: 2 }), 6);
+    expect(answers.map(([first]) => first)).toEqual([false, true, true, true, true, true]);
+    for (const [first, second] of answers) expect(second).toBe(first);
   });
 
   it("prunes NaN at a rung, and bootstrap trials while a rung has too few values", () => {

@@ -177,6 +177,27 @@ export class RungMemory {
     if (!rungs) trials.set(trial.id, (rungs = []));
     rungs[rung] = value;
   }
+
+  /**
+   * By study and trial, how many reports the trial had when it was pruned. Its rung is recorded by
+   * then, so judged again on the same reports it was past that rung and below the next: asked
+   * twice, or through an HTTP report retried after a lost answer, shouldPrune said true, then
+   * false, and the trial ran on.
+   */
+  private readonly prunedAtReports = new Map<string, Map<number, number>>();
+
+  /** Whether the trial was pruned on exactly `reports` reports. */
+  prunedAt(studyKey: string, trial: FrozenTrial, reports: number): boolean {
+    return this.prunedAtReports.get(studyKey)?.get(trial.id) === reports;
+  }
+
+  /** Notes that the trial is pruned on `reports` reports; returns true, the decision. */
+  prune(studyKey: string, trial: FrozenTrial, reports: number): true {
+    let trials = this.prunedAtReports.get(studyKey);
+    if (!trials) this.prunedAtReports.set(studyKey, (trials = new Map()));
+    trials.set(trial.id, reports);
+    return true;
+  }
 }
 
 /**
@@ -194,15 +215,17 @@ export function judgeAtRungs(
   memory: RungMemory,
   notes: PruningNotes | undefined,
 ): boolean {
-  const step = lastStep(trial);
+  const index = intermediateIndex(trial);
+  const step = index.lastStep;
   if (step < 0) return false;
+  if (memory.prunedAt(studyKey, trial, index.size)) return true;
   let rung = 0;
   while (memory.get(studyKey, trial, rung) !== undefined) rung++;
   for (; ; rung++) {
     const promotionStep = schedule.minResource * schedule.reductionFactor ** (schedule.minEarlyStoppingRate + rung);
     if (step < promotionStep) return false;
     const value = schedule.backfill ? valueOnReaching(trial, promotionStep) : trial.intermediate[step]!;
-    if (Number.isNaN(value)) return true;
+    if (Number.isNaN(value)) return memory.prune(studyKey, trial, index.size);
     const competing = [value];
     const key = rungKey(rung);
     for (const peer of peers) {
@@ -212,8 +235,9 @@ export function judgeAtRungs(
     }
     memory.set(studyKey, trial, rung, value);
     notes?.setSystemAttr(key, value);
-    if (competing.length <= schedule.bootstrapCount) return true;
-    if (!isPromotable(value, competing, schedule.reductionFactor, direction)) return true;
+    if (competing.length <= schedule.bootstrapCount || !isPromotable(value, competing, schedule.reductionFactor, direction)) {
+      return memory.prune(studyKey, trial, index.size);
+    }
   }
 }
 

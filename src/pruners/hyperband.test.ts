@@ -4,6 +4,7 @@ import { rungKey } from "./asha.js";
 import { BRACKET_KEY, HyperbandPruner, bracketCount, bracketWeightsByRankAgreement } from "./hyperband.js";
 import { rankAgreement } from "./steps.js";
 import { rankingCurves } from "../../test/fixtures/ranking-curves.js";
+import { shouldPruneAskedTwice } from "../../test/fixtures/asked-twice.js";
 import { createPrunerByName } from "./registry.js";
 import { RandomSampler } from "../samplers/random.js";
 import type { Sampler } from "../samplers/base.js";
@@ -119,6 +120,14 @@ describe("HyperbandPruner", () => {
     // In bracket 1 the first rung is at step 3, so step 1 is never judged.
     const late = makeTrial({ number: other.find((n) => bracketOf(n) === 1)!, intermediate: { 1: 99 } });
     expect(pruner.prune(makeSnapshot([...peers, late], { studyName: "hb" }), late)).toBe(false);
+  });
+
+  it("answers shouldPrune alike however often a trial asks about one report", async () => {
+    for (const bracketWeighting of ["fixed", "rank-agreement"] as const) {
+      const answers = await shouldPruneAskedTwice(new HyperbandPruner({ minResource: 1, maxResource: 4, reductionFactor: 2, bracketWeighting }), 12);
+      expect(answers.some(([first]) => first)).toBe(true);
+      for (const [first, second] of answers) expect(second).toBe(first);
+    }
   });
 
   it("reads its options from the CLI and names bad ones", () => {
