@@ -116,6 +116,18 @@ describe("CurvePruner (Baker et al. 2017)", () => {
     expect(new CurvePruner({ seed: 1 }).prune(makeSnapshot([...trials, diverged]), diverged)).toBe(true);
   });
 
+  it("prunes a report diverged to the losing infinity, as a NaN one, however the trial did before", () => {
+    // It was left out of the curve's features, and with it the model's target step: nothing was judged, and the run went on.
+    const started = running(100, 0.3, 0.1, 4);
+    const diverged = { ...started, intermediate: { ...started.intermediate, 4: Number.POSITIVE_INFINITY } };
+    expect(new CurvePruner({ seed: 1 }).prune(makeSnapshot([...trials, diverged]), diverged)).toBe(true);
+    const onlyInfinite = makeTrial({ number: 100, params: started.params, distributions: DISTRIBUTIONS, intermediate: { 0: Infinity, 1: Infinity, 2: Infinity } });
+    expect(new CurvePruner({ seed: 1 }).prune(makeSnapshot([...trials, onlyInfinite]), onlyInfinite)).toBe(true);
+    const maxTrials = history(30, 1, "maximize");
+    const sinking = { ...started, intermediate: { ...running(100, 0.3, 0.1, 4, -1).intermediate, 4: Number.NEGATIVE_INFINITY } };
+    expect(new CurvePruner({ seed: 1 }).prune(makeSnapshot([...maxTrials, sinking], { directions: ["maximize"] }), sinking)).toBe(true);
+  });
+
   it("is deterministic per seed, and the seed picks the training trials once there are more than maxTrainingTrials", () => {
     const many = history(60, 2);
     const probe = running(100, 0.2, 0.3, 10);

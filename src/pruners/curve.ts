@@ -36,7 +36,8 @@
  *   and `minTrials` = 20 were chosen on the synthetic curves of `bench/pruning.mjs` (the dev
  *   problem; Δ = 0.05 and 10 trials pruned too eagerly there), not on its Branin and LCBench runs.
  *
- * A NaN intermediate value prunes (the run diverged). Pruned trials never train the model: their
+ * A NaN intermediate value prunes (the run diverged), and so does one at the losing infinity
+ * (+∞ minimizing, −∞ maximizing). Pruned trials never train the model: their
  * final value is unknown. `seed` chooses which finished trials train it once there are more than
  * `maxTrainingTrials`; below that the pruner uses no randomness.
  *
@@ -139,7 +140,8 @@ export class CurvePruner implements Pruner {
   /**
    * The model's view of a running trial: its predicted final value, the error scale, and the
    * chance it beats the best complete trial; null when the trial is not judged at its latest step
-   * (warm-up, interval, too few complete trials to train on). A NaN latest value gives chance 0.
+   * (warm-up, interval, too few complete trials to train on). A NaN latest value, or one at the
+   * losing infinity, gives chance 0.
    *
    * @example
    * pruner.predictFinal(snapshot, trial) // { mean: 0.41, sigma: 0.03, best: 0.38, chanceToBeatBest: 0.16 }
@@ -149,7 +151,11 @@ export class CurvePruner implements Pruner {
     const { last, secondLast } = lastTwoSteps(trial);
     if (last < 0 || last < this.nWarmupSteps) return null;
     if (!isFirstInInterval(last, secondLast, this.nWarmupSteps, this.intervalSteps)) return null;
-    if (Number.isNaN(trial.intermediate[last])) return { mean: Number.NaN, sigma: Number.NaN, best: Number.NaN, chanceToBeatBest: 0 };
+    // A run that diverged, to NaN or to the losing infinity, has no chance; the finite steps alone
+    // are no curve to judge it by (its latest report is not among them, nor the model's target step).
+    if (Number.isNaN(trial.intermediate[last]) || loss(trial.intermediate[last]!, direction) === Number.POSITIVE_INFINITY) {
+      return { mean: Number.NaN, sigma: Number.NaN, best: Number.NaN, chanceToBeatBest: 0 };
+    }
 
     const complete = completeTrials(snapshot, trial.number);
     if (complete.length < this.minTrials) return null;
