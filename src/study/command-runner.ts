@@ -920,7 +920,7 @@ async function runCommandTrial(
   if (outcome.signal !== null) fail(`killed by signal ${outcome.signal}${after}${stderrHint(outcome.stderrTail)}`);
   if (outcome.exitCode !== 0) fail(`exit code ${String(outcome.exitCode)}${after}${stderrHint(outcome.stderrTail)}`);
   // An empty folder saves nothing: the study warns (once) at the member's ready point, as for any objective.
-  if (checkpointDir !== undefined && readdirSync(checkpointDir).length > 0) trial.saveCheckpoint({ dir: checkpointDir });
+  if (checkpointDir !== undefined && checkpointFiles(checkpointDir, fail) > 0) trial.saveCheckpoint({ dir: checkpointDir });
 
   let values: unknown[] | null = finalValues;
   if (values === null) {
@@ -993,6 +993,22 @@ function executableLookupProblem(command: string, cwd: string, env: Readonly<Rec
     return null;
   } catch (error) {
     if (error instanceof CommandNotFoundError) return error.message;
+    throw error;
+  }
+}
+
+/**
+ * How many entries the command left in its checkpoint folder. One that removed the folder saved
+ * nothing, as one that left it empty (both failed the segment with "ENOENT … scandir", its value
+ * lost); one that put a file in its place is failed saying so.
+ */
+function checkpointFiles(dir: string, fail: (reason: string) => never): number {
+  try {
+    return readdirSync(dir).length;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") return 0;
+    if (code === "ENOTDIR") fail(`the command replaced its checkpoint folder (SEXTANT_CHECKPOINT_DIR, ${dir}) with a file: save the checkpoint as files inside that folder`);
     throw error;
   }
 }

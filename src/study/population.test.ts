@@ -682,6 +682,25 @@ describe("a population in a study", () => {
     expect(existsSync(wrongFolder)).toBe(false);
   });
 
+  it("completes a command's segment that removed its checkpoint folder, and says plainly when it left a file there instead", async () => {
+    const checkpointDir = mkdtempSync(join(tmpdir(), "sextant-pbt-removed-"));
+    cleanups.push(checkpointDir);
+    const run = async (after: string) => {
+      const told: string[] = [];
+      const study = await createStudy({ scheduler: new PBTScheduler({ population: 2, segments: 2, seed: 1, checkpointDir: join(checkpointDir, after) }), onWarning: (m) => told.push(m) });
+      const script = `const fs = require('fs'), dir = process.env.SEXTANT_CHECKPOINT_DIR; fs.rmSync(dir, { recursive: true }); ${after === "file" ? "fs.writeFileSync(dir, 'x');" : ""} console.log(0.5);`;
+      await study.optimize(commandObjective({ argv: [process.execPath, "-e", script, "{x}"], space: { x: { type: "float", low: 0, high: 1 } } }));
+      return { study, told };
+    };
+    // It failed every segment with "ENOENT: no such file or directory, scandir …", its value lost.
+    const removed = await run("removed");
+    expect(removed.study.trials.map((t) => t.state)).toEqual(["complete", "complete", "complete", "complete"]);
+    expect(removed.told).toEqual([expect.stringMatching(/^trial 0 \(member 0, segment 0\) ended without saving a checkpoint/)]);
+    const file = await run("file");
+    expect(file.study.trials[0]!.state).toBe("failed");
+    expect(file.study.trials[0]!.systemAttrs.failReason).toMatch(/^the command replaced its checkpoint folder \(SEXTANT_CHECKPOINT_DIR, .*trial-0\) with a file: save the checkpoint as files inside that folder$/);
+  });
+
   it("copies a folder checkpoint and hands it to the next segment", async () => {
     const study = await createStudy({ direction: "maximize", scheduler: new PBTScheduler({ population: 2, segments: 2, seed: 1 }) });
     cleanups.push(dirname(study.segmentContext()!.store.root));
