@@ -19,9 +19,18 @@ export class IntermediateIndex {
   private readonly steps: number[] = [];
   /** `values[i]` was reported at `steps[i]`. */
   private readonly values: number[] = [];
-  /** The smallest and largest non-NaN value among `values[0..i]` (NaN while there is none). */
+  /**
+   * The smallest and largest non-NaN value among `values[0..i]` (NaN while there is none), valid
+   * for i < `prefixValid` and filled in when asked: a report before earlier-reported steps moves
+   * every later prefix, and recomputing them on each add made a curve reported in descending
+   * (or random) step order quadratic: 50,000 steps took 14 s where in order they take 0.1 s.
+   */
   private readonly prefixMin: number[] = [];
   private readonly prefixMax: number[] = [];
+  private prefixValid = 0;
+  /** The smallest and largest non-NaN value of all steps (NaN while there is none). */
+  private overallMin = Number.NaN;
+  private overallMax = Number.NaN;
   /** The steps in the order they were added. */
   private readonly reportOrder: number[] = [];
   /** The steps whose value is a finite number, ascending. */
@@ -36,6 +45,7 @@ export class IntermediateIndex {
       at = this.firstIndexFrom(step);
       this.steps.splice(at, 0, step);
       this.values.splice(at, 0, value);
+      this.prefixValid = Math.min(this.prefixValid, at);
     } else {
       this.steps.push(step);
       this.values.push(value);
@@ -46,13 +56,9 @@ export class IntermediateIndex {
       if (finite.length > 0 && step < finite[finite.length - 1]!) finite.splice(lowerBound(finite, step), 0, step);
       else finite.push(step);
     }
-    for (let i = at; i < this.steps.length; i++) {
-      const v = this.values[i]!;
-      const usable = typeof v === "number" && !Number.isNaN(v);
-      const min = i === 0 ? Number.NaN : this.prefixMin[i - 1]!;
-      const max = i === 0 ? Number.NaN : this.prefixMax[i - 1]!;
-      this.prefixMin[i] = usable && (Number.isNaN(min) || v < min) ? v : min;
-      this.prefixMax[i] = usable && (Number.isNaN(max) || v > max) ? v : max;
+    if (typeof value === "number" && !Number.isNaN(value)) {
+      if (Number.isNaN(this.overallMin) || value < this.overallMin) this.overallMin = value;
+      if (Number.isNaN(this.overallMax) || value > this.overallMax) this.overallMax = value;
     }
   }
 
@@ -104,8 +110,18 @@ export class IntermediateIndex {
   /** The best value among the first `count` steps (all by default) under `direction`, NaN ignored; NaN if none. */
   best(direction: "minimize" | "maximize", count: number = this.steps.length): number {
     if (count <= 0) return Number.NaN;
+    if (count >= this.steps.length) return direction === "maximize" ? this.overallMax : this.overallMin;
+    for (let i = this.prefixValid; i < count; i++) {
+      const v = this.values[i]!;
+      const usable = typeof v === "number" && !Number.isNaN(v);
+      const min = i === 0 ? Number.NaN : this.prefixMin[i - 1]!;
+      const max = i === 0 ? Number.NaN : this.prefixMax[i - 1]!;
+      this.prefixMin[i] = usable && (Number.isNaN(min) || v < min) ? v : min;
+      this.prefixMax[i] = usable && (Number.isNaN(max) || v > max) ? v : max;
+    }
+    this.prefixValid = Math.max(this.prefixValid, count);
     const prefix = direction === "maximize" ? this.prefixMax : this.prefixMin;
-    return prefix[Math.min(count, prefix.length) - 1]!;
+    return prefix[count - 1]!;
   }
 
   /** The position of the first reported step ≥ `step` (`size` when there is none), by binary search. */
