@@ -272,7 +272,8 @@ Examples:
 
 With --scheduler pbt or pb2 the study trains a population: each trial is one segment
 of one member, and the command also gets SEXTANT_CHECKPOINT_DIR (an empty folder to save
-its checkpoint in), SEXTANT_RESTORE_FROM (the folder to load, unset for a first segment),
+its checkpoint in), SEXTANT_RESTORE_FROM (the folder to load, unset for a first segment;
+read it only: it is another segment's saved checkpoint, which other members may load too),
 SEXTANT_MEMBER, SEXTANT_SEGMENT, and the steps to train, SEXTANT_START_STEP to
 SEXTANT_END_STEP (exclusive). Checkpoints live next to the SQLite file
 (DB-checkpoints/STUDY) unless checkpoint_dir says otherwise; keep_checkpoints=latest
