@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
 import "../index.js"; // registers the default sampler (auto)
 import { CmaEsSampler, GridMismatchError, GridSampler, MATERIAL_NOISE_SHARE, RECOMMENDED_TRIAL_ATTR, RandomSampler, type Sampler } from "../samplers/index.js";
@@ -296,6 +299,34 @@ describe("Study", () => {
       return study.trials.map((t) => t.params);
     };
     expect(await run()).toEqual(await run());
+  });
+
+  it("shows a sampler the notes it left on this process's running trials at once, on every storage", async () => {
+    // TuRBO counts the design points its running trials hold by their notes: asks in a row saw
+    // them or not as the writes happened to land, and a study resumed from SQLite suggested
+    // other trials than the same study run in one go.
+    const folder = mkdtempSync(join(tmpdir(), "sextant-notes-"));
+    try {
+      for (const storage of ["memory:", `sqlite:${join(folder, "s.db")}`]) {
+        const seen: unknown[][] = [];
+        const sampler: Sampler = {
+          name: "noting",
+          inferRelativeSpace(snapshot, trial) {
+            seen.push(snapshot.trials.filter((t) => t.number !== trial.number).map((t) => t.systemAttrs.note));
+            trial.setSystemAttr("note", trial.number);
+            return {};
+          },
+          sampleRelative: () => ({}),
+          sampleIndependent: () => 0,
+        };
+        const study = await createStudy({ name: "s", storage, sampler });
+        for (let i = 0; i < 3; i++) await study.ask();
+        expect(seen, storage).toEqual([[], [0], [0, 1]]);
+        await study.close();
+      }
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 
   it("rejects a name suggested again with another distribution", async () => {

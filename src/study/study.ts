@@ -1386,7 +1386,7 @@ export class Study implements TrialHost {
       this.trialCache.push(placeholder(this.trialCache.length));
       this.holes++;
     }
-    this.trialCache[trial.number] = this.withLocalParams(trial);
+    this.trialCache[trial.number] = this.withLocalWrites(trial);
     // Finished elsewhere (reaped, or told through another server): stop holding it by number, so
     // resumeTrial reports it finished and a long-lived server does not keep it forever.
     if (trial.state !== "running" && trial.state !== "waiting") {
@@ -3333,21 +3333,27 @@ export class Study implements TrialHost {
 
   /**
    * A trial this process is running, as samplers should see it: with the parameters suggested so
-   * far, which reach storage only one write later. Without them a sibling asked meanwhile (`--jobs`,
-   * `concurrency`) would see a running trial with no parameters, and the GP's kriging believer or
-   * TPE's constant liar would not keep away from it.
+   * far and the system attributes set here (its sampler's notes), which reach storage only one
+   * write later. Without them a sibling asked meanwhile (`--jobs`, `concurrency`) would see a
+   * running trial with no parameters, and the GP's kriging believer or TPE's constant liar would
+   * not keep away from it; and a sampler that reads its notes (TuRBO counts the design points its
+   * running trials hold) proposed what the timing of the writes made it, so a study resumed from
+   * SQLite suggested other trials than the same study run in one go.
    */
-  private withLocalParams(record: FrozenTrial): FrozenTrial {
+  private withLocalWrites(record: FrozenTrial): FrozenTrial {
     if (record.state !== "running") return record;
     const local = this.activeTrials.get(record.number);
-    if (!local || local.finished || local.id !== record.id || record.params === local.params) return record;
+    if (!local || local.finished || local.id !== record.id) return record;
+    const notes = local.systemAttrsSetHere;
+    const unwritten = Object.keys(notes).some((key) => record.systemAttrs[key] !== notes[key]);
+    if (record.params === local.params && !unwritten) return record;
     // The trial's own (growing) objects: later suggestions show without another copy.
-    return { ...record, params: local.params, distributions: local.distributions };
+    return { ...record, params: local.params, distributions: local.distributions, ...(unwritten ? { systemAttrs: { ...record.systemAttrs, ...notes } } : {}) };
   }
 
   scheduleFlush(trial: Trial): void {
     const cached = this.trialCache[trial.number];
-    if (cached) this.trialCache[trial.number] = this.withLocalParams(cached);
+    if (cached) this.trialCache[trial.number] = this.withLocalWrites(cached);
     if (trial.finished) return;
     if (this.flushScheduled.has(trial.id)) {
       // Parameters and attributes are not held back with intermediate values.

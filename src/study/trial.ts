@@ -140,6 +140,7 @@ export class Trial {
   private readonly intermediateSteps: IntermediateIndex;
   private readonly userAttributes: Record<string, JsonValue>;
   private readonly systemAttributes: Record<string, JsonValue>;
+  private readonly systemAttributesSetHere: Record<string, JsonValue> = {};
   /** Writes not yet sent to storage; the study drains them. */
   pending: {
     params: Record<string, { value: ParamValue; distribution: Distribution }>;
@@ -435,8 +436,14 @@ export class Trial {
     this.assertWritable();
     checkAttr(`trial ${this.number}: setSystemAttr`, key, value);
     this.systemAttributes[key] = value;
+    this.systemAttributesSetHere[key] = value;
     this.pending.systemAttrs[key] = value;
     this.host.scheduleFlush(this);
+  }
+
+  /** The system attributes set on this object since it was made (its sampler's notes among them), written or not. */
+  get systemAttrsSetHere(): Readonly<Record<string, JsonValue>> {
+    return this.systemAttributesSetHere;
   }
 
   /** Whether what waits to be written is intermediate values alone (no parameters or attributes). */
