@@ -112,6 +112,12 @@ describe("NSGAIIISampler", () => {
     shares.forEach((share, i) => expect(Math.abs(share - expected[i]!)).toBeLessThan(0.03));
   });
 
+  it("refuses referenceDivisions that would make millions of directions, naming the option, instead of hanging", () => {
+    // C(65, 5) = 8,259,888 directions for 6 objectives and 60 divisions: the study hung building them.
+    expect(() => dasDennisDirections(6, 60)).toThrow(/option "referenceDivisions" 60 makes 8259888 reference directions for 6 objectives; at most 1000000: give referenceDivisions 38 or fewer/);
+    expect(dasDennisDirections(3, 100)).toHaveLength(countReferenceDirections(3, 100));
+  });
+
   it("is registered and checks its options", () => {
     expect(createSamplerByName("nsga3", { seed: 1, "reference-divisions": "4" })).toMatchObject({ name: "nsga3", referenceDivisions: 4 });
     expect(() => createSamplerByName("nsga3", { referenceDivisions: "0" })).toThrow(/referenceDivisions/);
