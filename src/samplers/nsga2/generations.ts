@@ -7,11 +7,12 @@
  *
  * Generations live in the study, not in the process:
  * - each trial is tagged with the generation it was bred for (`<name>:generation`) and its parents;
- * - generation g is made of the first `populationSize` complete trials tagged g, in the order the
- *   study saw them finish (complete trials without a tag, e.g. from another sampler, count toward
- *   generation 0); later ones stay in the history but do not move the search;
+ * - generation g is made of the `populationSize` lowest-numbered complete trials tagged g, whatever
+ *   order they finished or were read in (complete trials without a tag, e.g. from another sampler,
+ *   count toward generation 0); others stay in the history but do not move the search;
  * - the parents of generation g + 1 are the survivors of the parents of g together with the members
- *   of g; since a full generation never changes, each is computed once and cached.
+ *   of g, each computed once and cached (and again when a lower-numbered trial that finishes late
+ *   takes its place in a full generation).
  * So asynchronous workers simply breed the current generation until it fills, and a resumed study
  * (or another process) replays the same populations.
  */
@@ -130,7 +131,7 @@ interface Population {
 
 interface StudyState {
   readonly cursor: FinishedCursor;
-  /** Complete trials per generation, at most populationSize each. */
+  /** Complete trials per generation by number, at most populationSize each. */
   readonly members: FrozenTrial[][];
   /** Parents per generation (index 0 has none), computed once the previous generation is full. */
   readonly parents: Population[];
@@ -263,7 +264,18 @@ export abstract class GenerationalSampler implements Sampler {
       const tag = trial.systemAttrs[this.generationTag];
       const generation = typeof tag === "number" && Number.isInteger(tag) && tag >= 0 ? tag : 0;
       const members = (state.members[generation] ??= []);
-      if (members.length < this.populationSize) members.push(trial);
+      // Placed by number, not by when this process read it: a study loaded from storage reads its
+      // trials by number, and trials asked together are often told out of that order. (Their finish
+      // times would tie within a millisecond, and a rerun's would not.)
+      let at = members.length;
+      while (at > 0 && members[at - 1]!.number > trial.number) at--;
+      if (at >= this.populationSize) continue;
+      members.splice(at, 0, trial);
+      if (members.length > this.populationSize) {
+        members.pop();
+        // A full generation changed: the parents bred from it on are computed again.
+        if (state.parents.length > generation + 1) state.parents.length = generation + 1;
+      }
     }
     state.cursor.markRead(snapshot);
     return state;

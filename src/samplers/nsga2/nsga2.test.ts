@@ -172,6 +172,36 @@ describe("NSGAIISampler", () => {
     expect(unconstrained).toBeLessThanOrEqual(3);
   });
 
+  it("makes a generation of the same trials in a resumed study when more finish for it than it holds, told out of number order", async () => {
+    // Trials asked together are all bred for one generation; told 2, 0, 1 the live study made
+    // generation 0 of trials 2 and 0, a study loaded from storage (which lists them by number) of
+    // 0 and 1, and the two bred different children from then on. Ordered by finish time instead,
+    // the generation would depend on whether the tells fell within one millisecond.
+    const directions: ("minimize" | "maximize")[] = ["minimize", "minimize"];
+    const play = async (resumeAt: number, pauseMs = 0) => {
+      const storage = new MemoryStorage();
+      const open = (load: boolean) => createStudy({ name: "s", storage, directions, loadIfExists: load, sampler: new NSGAIISampler({ seed: 4, populationSize: 2 }) });
+      let study = await open(false);
+      for (let round = 0; round < 4; round++) {
+        if (round === resumeAt) study = await open(true);
+        const trials = [await study.ask(), await study.ask(), await study.ask()];
+        const values = trials.map((t) => {
+          const x = t.suggestFloat("x", 0, 1);
+          return [x, (1 - x) ** 2];
+        });
+        for (const j of [2, 0, 1]) {
+          await study.tell(trials[j]!, values[j]!);
+          if (pauseMs > 0) await new Promise((resolve) => setTimeout(resolve, pauseMs));
+        }
+      }
+      return study.trials.map((t) => t.params);
+    };
+    const whole = await play(-1);
+    expect(await play(1)).toEqual(whole);
+    expect(await play(2)).toEqual(whole);
+    expect(await play(-1, 2)).toEqual(whole);
+  });
+
   it("continues the same run when a study is resumed by a new sampler instance", async () => {
     const objective = (t: { suggestFloat(name: string, low: number, high: number): number }) => {
       const x = t.suggestFloat("x", 0, 1);
