@@ -160,4 +160,15 @@ describe("QMC samplers from CLI options", () => {
     expect(() => createSobolSamplerFromOptions({ skip: "1" })).toThrow(/sobol sampler: unknown option "skip"/);
     expect(() => createHaltonSamplerFromOptions({ scramble: "perhaps" })).toThrow(/option "scramble" must be true or false/);
   });
+
+  it("refuses a boolean option given as anything but true or false from JavaScript, as the CLI does", async () => {
+    // scramble: 0 turned scrambling off and "false" kept it on, without a word; TPE's and the GP's
+    // flags read "false" as on the same way.
+    const { TPESampler, GPSampler } = await import("./index.js");
+    expect(() => new SobolSampler({ scramble: 0 as unknown as boolean })).toThrow('qmc sampler: scramble must be true or false, got 0');
+    expect(() => new HaltonSampler({ scramble: "yes" as unknown as boolean })).toThrow(/scramble must be true or false, got "yes"/);
+    expect(() => new TPESampler({ constantLiar: "false" as unknown as boolean })).toThrow(/constantLiar must be true or false, got "false"/);
+    expect(() => new GPSampler({ inputWarping: "yes" as unknown as boolean })).toThrow(/inputWarping must be true or false/);
+    expect(new SobolSampler({ seed: 1, scramble: false }).spec()).toEqual({ name: "sobol", options: { seed: 1, scramble: false } });
+  });
 });

@@ -247,7 +247,8 @@ export type UnlistedOptionKeys<O, S, Others extends readonly string[]> =
  * `nWarmupSteps`) is named with its spelling; any other key is named with a "did you mean" and the
  * valid options. Both used to be ignored from JavaScript, leaving the default in place without a
  * word. `others` lists the constructor's options that the schema (the CLI's) does not have, such
- * as functions; tsc checks that it and the schema cover the options type.
+ * as functions; tsc checks that it and the schema cover the options type. A boolean option given
+ * anything but `true` or `false` is refused too.
  *
  * @example
  * refuseUnknownOptions("asha pruner", { min_resource: 1 }, ASHA_OPTIONS, []) // throws: option "min_resource" is spelled "minResource" here
@@ -268,6 +269,13 @@ export function refuseUnknownOptions<O extends object, S extends OptionSchema, c
     const meant = byNormalized.get(normalizeOptionKey(key));
     if (meant !== undefined) throw new TypeError(`${owner}: option "${key}" is spelled "${meant}" here`);
     throw new TypeError(`${owner}: ${unknownOptionMessage(key, valid)}`);
+  }
+  for (const [key, spec] of Object.entries(schema)) {
+    const value = (options as Record<string, unknown>)[key];
+    // "false" is truthy: from JavaScript, constantLiar: "false" turned the option on and scramble: 0 off, without a word.
+    if (spec.kind === "boolean" && value !== undefined && typeof value !== "boolean") {
+      throw new TypeError(`${owner}: ${key} must be true or false, got ${typeof value === "string" ? JSON.stringify(value) : String(value)}`);
+    }
   }
 }
 
