@@ -329,6 +329,29 @@ describe("Study", () => {
     }
   });
 
+  it("warns at the first ask of a study resumed without a sampler that it goes on with another than the one it was made with", async () => {
+    // loadStudy without a sampler went on with an unseeded auto: a study made with new TPESampler({ seed: 3 })
+    // suggested other trials on every resume, without a word (sextant tune warns of the same).
+    const storage = new MemoryStorage();
+    const made = await createStudy({ name: "s", storage, sampler: new RandomSampler({ seed: 3 }) });
+    await made.optimize((t) => t.suggestFloat("x", 0, 1), { nTrials: 2 });
+    const warnings: string[] = [];
+    const resumed = await loadStudy({ name: "s", storage, onWarning: (message) => warnings.push(message) });
+    expect(warnings).toEqual([]);
+    await resumed.optimize((t) => t.suggestFloat("x", 0, 1), { nTrials: 2 });
+    expect(warnings).toEqual([
+      'study "s" was made with the random sampler (seed=3) and is resumed without one, so the auto sampler (unseeded) suggests its trials: pass sampler: createSamplerByName("random", {"seed":3}) to go on with the one it was made with',
+    ]);
+    // The same sampler, rebuilt from the seed a study made with createStudy({ seed }) keeps: nothing to say.
+    const seeded = await createStudy({ name: "t", storage, seed: 5 });
+    await seeded.optimize((t) => t.suggestFloat("x", 0, 1), { nTrials: 1 });
+    const again = await loadStudy({ name: "t", storage, seed: 5, onWarning: (message) => warnings.push(message) });
+    await again.optimize((t) => t.suggestFloat("x", 0, 1), { nTrials: 1 });
+    const given = await loadStudy({ name: "s", storage, sampler: new RandomSampler({ seed: 4 }), onWarning: (message) => warnings.push(message) });
+    await given.optimize((t) => t.suggestFloat("x", 0, 1), { nTrials: 1 });
+    expect(warnings).toHaveLength(1);
+  });
+
   it("rejects a name suggested again with another distribution", async () => {
     const study = await createStudy({ sampler: new RandomSampler({ seed: 3 }) });
     const trial = await study.ask();

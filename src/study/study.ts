@@ -670,6 +670,7 @@ export async function createStudyWithSystemAttrs(options: CreateStudyOptions, sy
     }
     const study = new Study(storage, record, sampler, pruner, ownsStorage, options.scheduler ?? null);
     if (options.onWarning) study.onWarning = options.onWarning;
+    study.resumedSamplerWarning = resumedSamplerNote(record, sampler, options);
     study.constraints = constraints;
     study.warmStart = warmStart;
     for (const note of notes) study.onWarning(note);
@@ -682,6 +683,24 @@ export async function createStudyWithSystemAttrs(options: CreateStudyOptions, sy
     if (ownsStorage) await storage.close();
     throw error;
   }
+}
+
+/**
+ * For a stored study resumed without a sampler (and without a scheduler, whose first segments are
+ * drawn at random): what to say when the default it goes on with is not the sampler the study was
+ * made with (see {@link LIBRARY_SAMPLER_ATTR}), which would suggest other trials; null otherwise.
+ * A study made with `new TPESampler({ seed: 3 })` and loaded with `loadStudy({ name, storage })`
+ * went on with an unseeded auto, without a word.
+ */
+function resumedSamplerNote(record: StudyRecord, sampler: Sampler, options: { sampler?: Sampler; scheduler?: Scheduler }): string | null {
+  const stored = record.systemAttrs[LIBRARY_SAMPLER_ATTR] as unknown as ComponentSpec | null | undefined;
+  if (options.sampler !== undefined || options.scheduler !== undefined || stored === null || typeof stored !== "object" || typeof stored.name !== "string") return null;
+  const now = sampler.spec?.() ?? null;
+  if (isDeepStrictEqual(now, stored)) return null;
+  const optionsOf = (spec: ComponentSpec | null): string => Object.entries(spec?.options ?? {}).map(([key, value]) => `${key}=${String(value)}`).join(", ");
+  const was = optionsOf(stored);
+  const is = optionsOf(now);
+  return `study "${record.name}" was made with the ${stored.name} sampler${was ? ` (${was})` : ""} and is resumed without one, so the ${sampler.name} sampler (${is || "unseeded"}) suggests its trials: pass sampler: createSamplerByName(${JSON.stringify(stored.name)}, ${JSON.stringify(stored.options ?? {})}) to go on with the one it was made with`;
 }
 
 /** The system attributes that keep the specs of a new study's sampler and pruner, for those that have one (see {@link LIBRARY_SAMPLER_ATTR}). */
@@ -790,6 +809,7 @@ export async function loadStudy(options: {
   }
   const study = new Study(storage, record, sampler, options.pruner ?? new NopPruner(), ownsStorage, options.scheduler ?? null);
   if (options.onWarning) study.onWarning = options.onWarning;
+  study.resumedSamplerWarning = resumedSamplerNote(record, sampler, options);
   if (options.constraints) study.constraints = checkConstraintsFunction(options.constraints);
   const notes: string[] = [];
   try {
@@ -1116,6 +1136,11 @@ export class Study implements TrialHost {
   }
   /** Earlier studies this one learns from (see {@link CreateStudyOptions.warmStartFrom}). */
   warmStart: readonly WarmStartSource[] = [];
+  /**
+   * Said at the first ask, then cleared: that this study, resumed without a sampler, goes on with
+   * another than the one it was made with (see {@link resumedSamplerNote}). Null when nothing to say.
+   */
+  resumedSamplerWarning: string | null = null;
   private warmStartChecked = false;
   /** Whether a segment that continues from a pruned one without a checkpoint has been warned of (once per study). */
   private saidPrunedWithoutCheckpoint = false;
@@ -1580,6 +1605,10 @@ export class Study implements TrialHost {
   private async askTrial(fixedDistributions: Record<string, Distribution>, owner: OwnerHeartbeat = this.askedTrialsHeartbeat(), run: OptimizeRun | null = null): Promise<Trial> {
     // Checked before a trial exists: a bad distribution here is the caller's, not a failed trial's.
     checkFixedDistributions(fixedDistributions);
+    if (this.resumedSamplerWarning !== null) {
+      this.onWarning(this.resumedSamplerWarning);
+      this.resumedSamplerWarning = null;
+    }
     // No await before the storage call on the ordinary path: optimize's pipelined lanes keep to
     // nTrials only because an ask reaches the storage in the same tick it is made (one more await
     // here started trial 61 of 60 in "however the lanes interleave"). Only a half-made study waits.
