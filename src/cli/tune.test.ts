@@ -325,3 +325,30 @@ describe("sextant tune's line per finished trial", () => {
     }
   });
 });
+
+describe("sextant tune resumed without --seed", () => {
+  it("goes on with the seed its study's sampler was made with, as workers do, so a resume repeats the run it resumes", async () => {
+    // A resume without --seed drew a new seed: two resumes of one study suggested different trials.
+    const dir = mkdtempSync(join(tmpdir(), "sextant-tune-seed-"));
+    const errors: string[] = [];
+    const io: Io = { out: () => {}, err: (line) => errors.push(line), write: () => {}, stdinIsTTY: false, stderrIsTTY: false };
+    const command = ["node", "-e", "console.log(Number(process.argv[1]) ** 2)", "--", "{x}"];
+    try {
+      const trialsOf = async (file: string, seeds: (number | undefined)[]) => {
+        const storage = `sqlite:${join(dir, file)}`;
+        for (const seed of seeds) {
+          const flags = { storage, study: "s", trials: 3, sampler: "tpe", samplerOpt: ["n_startup_trials=2"], quiet: true, param: ["x=float:-1:1"], ...(seed === undefined ? {} : { seed }) };
+          expect(await tuneCommand(flags, command, io), errors.join("\n")).toBe(0);
+        }
+        const study = await loadStudy({ name: "s", storage, sampler: new RandomSampler({ seed: 1 }) });
+        const params = study.trials.map((t) => t.params);
+        await study.close();
+        return params;
+      };
+      const whole = await trialsOf("a.db", [7, 7]);
+      expect(await trialsOf("b.db", [7, undefined])).toEqual(whole);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

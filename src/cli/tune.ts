@@ -556,6 +556,15 @@ function storedSchedulerSeed(systemAttrs: Readonly<Record<string, unknown>> | un
   return typeof seed === "number" && Number.isSafeInteger(seed) ? seed : undefined;
 }
 
+/** The seed a stored study's sampler named `name` was made with (its cli:config, else what the library's createStudy kept), or undefined. */
+function storedSamplerSeed(systemAttrs: Readonly<Record<string, JsonValue>> | undefined, name: string): number | undefined {
+  if (systemAttrs === undefined) return undefined;
+  const stored = (systemAttrs["cli:config"] as { sampler?: NamedComponent } | undefined)?.sampler ?? libraryComponents(systemAttrs)?.sampler;
+  const key = stored?.name === name ? seedOf(stored) : undefined;
+  const seed = key === undefined ? undefined : stored!.options[key];
+  return typeof seed === "number" && Number.isSafeInteger(seed) ? seed : undefined;
+}
+
 /** Each parameter whose distribution differs between two search spaces, as "name: before -> now". */
 function spaceChanges(before: Readonly<Record<string, Distribution>>, now: Readonly<Record<string, Distribution>>): string[] {
   const changes: string[] = [];
@@ -826,6 +835,13 @@ export async function tuneCommand(flags: TuneFlags, commandArgs: string[], io: I
         settings.sampler.options.seed = storedSeed;
         sampler = buildSampler(settings.sampler, settings.space, settings.samplerSource);
       }
+    }
+    // A sampler resumed without a seed goes on with the one it was made with, as workers do and a
+    // population's scheduler above: a new one drawn on each rerun made two resumes suggest different trials.
+    const samplerSeed = settings.scheduler === null && seedOf(settings.sampler) === undefined ? storedSamplerSeed(storedAttrs, settings.sampler.name) : undefined;
+    if (samplerSeed !== undefined) {
+      settings.sampler.options.seed = samplerSeed;
+      sampler = buildSampler(settings.sampler, settings.space, settings.samplerSource);
     }
     const scheduler = settings.scheduler ? buildScheduler(settings.scheduler, settings.schedulerSource) : null;
     // Checked before the study is made: a refused run leaves no study to resume under other settings.
