@@ -343,6 +343,15 @@ function tagsOf(sampler: GridSampler, index: number): Record<string, import("../
 }
 
 describe("gridFromSpace", () => {
+  it("lists many points per float in linear time, and each once", () => {
+    // Each value was looked for among those listed before: --sampler-opt points=100000 spent 9 s per float parameter.
+    const started = performance.now();
+    const grid = gridFromSpace({ x: { type: "float", low: 0, high: 1 }, y: { type: "int", low: 0, high: 10 } }, 200_000);
+    expect(performance.now() - started).toBeLessThan(3000);
+    expect(grid.x).toHaveLength(200_000);
+    expect(grid.y).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+  });
+
   const distributions: SearchSpace = {
     lr: { type: "float", low: 1e-4, high: 1, log: true },
     x: { type: "float", low: -1, high: 1 },

@@ -593,15 +593,15 @@ export function gridFromSpace(space: SearchSpace, pointsPerFloat = 5, maxIntValu
       continue;
     }
     const points = Math.min(pointsPerFloat, count);
-    const values: number[] = [];
+    // A set, not a search of the list: points=100000 spent 9 s per float parameter.
+    const values = new Set<number>();
     for (let k = 0; k < points; k++) {
       const t = points === 1 ? 0.5 : k / (points - 1);
       const raw = distribution.log ? Math.exp(Math.log(low) + t * (Math.log(high) - Math.log(low))) : low + t * (high - low);
       const snapped = k === 0 && points > 1 ? low : k === points - 1 && points > 1 ? high : snapToDistribution(distribution, raw);
-      const value = distribution.type === "float" && step === undefined ? tidy(snapped, low, high) : snapped;
-      if (!values.includes(value)) values.push(value);
+      values.add(distribution.type === "float" && step === undefined ? tidy(snapped, low, high) : snapped);
     }
-    grid[name] = values;
+    grid[name] = [...values];
   }
   return grid;
 }
