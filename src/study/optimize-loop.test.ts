@@ -120,6 +120,42 @@ describe("optimize", () => {
     expect(some.trials.filter((t) => t.state === "complete")).toHaveLength(10);
   });
 
+
+  it("counts other workers' running trials against stopAfter's total, and runs the retry of one whose worker died", async () => {
+    // Several `sextant worker`s on a study made by `sextant tune` (its budget is stopAfter.totalTrials):
+    // each counted only its own running trials, and 4 workers of 3 jobs ran 29 trials for 20.
+    const folder = mkdtempSync(join(tmpdir(), "sextant-stopafter-others-"));
+    const study = await createStudy({ name: "fleet", storage: `sqlite:${join(folder, "s.db")}`, sampler: new RandomSampler({ seed: 1 }), onWarning: () => undefined });
+    try {
+      const heartbeat = { intervalSeconds: 0.1, graceSeconds: 0.5 };
+      const otherWorker = { id: "another-process", host: "another-machine", pid: 4242, bootId: null, pidNamespace: null, startTime: null };
+      // Live: finished by its worker while this one runs. Dead: its worker never beats, so it is reaped and retried.
+      const live = await study.storage.createTrial(study.id, { state: "running", systemAttrs: { worker: otherWorker, heartbeat } });
+      await study.storage.createTrial(study.id, { state: "running", systemAttrs: { worker: otherWorker, heartbeat } });
+      const beats = setInterval(() => void study.storage.recordHeartbeat([live.id]), 50);
+      setTimeout(() => void study.storage.updateTrial(live.id, { state: "complete", values: [0.5] }).finally(() => clearInterval(beats)), 200);
+      await study.optimize(
+        async (t) => {
+          await sleep(20);
+          return t.suggestFloat("x", 0, 1);
+        },
+        { concurrency: 3, stopAfter: { totalTrials: 4 }, heartbeat },
+      );
+      await study.refresh();
+      const states = study.trials.map((t) => [t.number, t.state, t.systemAttrs.retryOf ?? null]);
+      // 2 trials here beside the 2 running elsewhere, and the dead one's retry: 4, and none left running.
+      expect(states).toEqual([
+        [0, "complete", null],
+        [1, "failed", null],
+        [2, "complete", null],
+        [3, "complete", null],
+        [4, "complete", 1],
+      ]);
+    } finally {
+      await study.close();
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
   it("keeps a stop meant for a running call when another call starts", async () => {
     const study = await createStudy({ sampler: new RandomSampler({ seed: 1 }) });
     const objective = async (t: { suggestFloat: (n: string, l: number, h: number) => number }) => {

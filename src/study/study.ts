@@ -2792,12 +2792,9 @@ export class Study implements TrialHost {
     // already started ahead (prefetchedCount) they count against nTrials, so no loop creates one too many.
     let ahead = 0;
     let firstError: unknown;
-    const shouldStartAnother = (): boolean =>
-      !stopped() &&
-      started < nTrials &&
-      (this.prefetchedCount(run) > 0 || started + ahead < nTrials) &&
-      clock() < deadline &&
-      !this.stopConditionMet(options.stopAfter);
+    const mayStartBesidesStopAfter = (): boolean =>
+      !stopped() && started < nTrials && (this.prefetchedCount(run) > 0 || started + ahead < nTrials) && clock() < deadline;
+    const shouldStartAnother = (): boolean => mayStartBesidesStopAfter() && this.stopAfterVerdict(options.stopAfter) === "go";
     const pipeline =
       options.concurrency === undefined && skipsChanges && this.storage.groupCommit === true && !onlyQueuedTrials
         ? new WritePipeline()
@@ -2811,7 +2808,15 @@ export class Study implements TrialHost {
         if (options.stopAfter !== undefined) await this.refresh();
         // Nothing may await between this check and the ask: two lanes that both saw the one trial
         // started ahead would both count it, and the second would create a trial beyond nTrials.
-        if (!shouldStartAnother()) return;
+        if (!shouldStartAnother()) {
+          // Held back only by other workers' running trials: one whose worker died comes back as a
+          // retry once its grace runs out, for this worker to run (leaving, it left the budget short).
+          if (timing && mayStartBesidesStopAfter() && this.stopAfterVerdict(options.stopAfter) === "wait" && (await this.othersAreRunning())) {
+            await sleep(Math.min(1000, timing.intervalMs));
+            continue;
+          }
+          return;
+        }
         // A lane that runs ahead is only worth it while trials are quicker than their writes.
         if (pipeline && lane > 0 && !pipeline.runsAhead()) return;
         started++;
@@ -3236,9 +3241,17 @@ export class Study implements TrialHost {
     }
   }
 
-  private stopConditionMet(stopAfter: OptimizeOptions["stopAfter"]): boolean {
-    if (!stopAfter) return false;
-    const finished = this.finishedCache.length;
+  /**
+   * Whether `stopAfter` lets a lane start another trial: "go"; "stop"; or "wait" when only the
+   * trials other processes are running keep it from going (they will count once they finish, but
+   * one whose worker died is failed and queued again instead).
+   */
+  private stopAfterVerdict(stopAfter: OptimizeOptions["stopAfter"]): "go" | "stop" | "wait" {
+    if (!stopAfter) return "go";
+    // A failed trial queued again counts through its retry, not twice: a reaped trial and its
+    // retry took two places of the budget, and the retry was never run.
+    const retried = new Set(this.trialCache.map((t) => t.systemAttrs.retryOf));
+    const finished = this.finishedCache.filter((t) => t.state !== "failed" || !retried.has(t.number)).length;
     // Trials this object is running will finish and count: without them each of `concurrency`
     // lanes started one more as the total neared (5 trials ran 8 with concurrency 4).
     // So do the asks of other lanes still on their way: every lane that checked while one was
@@ -3246,15 +3259,25 @@ export class Study implements TrialHost {
     let running = this.asksInFlight;
     for (const trial of this.activeTrials.values()) if (!trial.finished) running++;
     for (const number of this.finishing) if (!this.finishedNumbers.has(number)) running++;
-    if (stopAfter.totalTrials !== undefined && finished + running >= stopAfter.totalTrials) return true;
+    // And so do other processes' (this process's are counted above, an ask on its way included):
+    // 4 workers of 3 jobs each, every one counting only its own, ran 29 trials for 20.
+    const self = currentWorker().id;
+    let elsewhere = 0;
+    for (const trial of this.trialCache) {
+      const worker = trial.systemAttrs.worker;
+      const id = worker !== null && typeof worker === "object" && !Array.isArray(worker) ? worker.id : undefined;
+      if (trial.state === "running" && id !== self && !this.activeTrials.has(trial.number) && !this.finishing.has(trial.number)) elsewhere++;
+    }
     const complete = this.finishedCache.filter((t) => t.state === "complete");
+    if (stopAfter.trialsWithoutImprovement !== undefined && complete.length > 0) {
+      if (trialsSinceImprovement(complete, this.directions) >= stopAfter.trialsWithoutImprovement) return "stop";
+    }
     // Running trials may complete too: counted, as for totalTrials (10 complete trials ran 13 with
     // concurrency 4). One that then fails or is pruned frees its place, and a lane starts another.
-    if (stopAfter.completeTrials !== undefined && complete.length + running >= stopAfter.completeTrials) return true;
-    if (stopAfter.trialsWithoutImprovement !== undefined && complete.length > 0) {
-      if (trialsSinceImprovement(complete, this.directions) >= stopAfter.trialsWithoutImprovement) return true;
-    }
-    return false;
+    const reached = (beside: number): boolean =>
+      (stopAfter.totalTrials !== undefined && finished + beside >= stopAfter.totalTrials) || (stopAfter.completeTrials !== undefined && complete.length + beside >= stopAfter.completeTrials);
+    if (reached(running)) return "stop";
+    return reached(running + elsewhere) ? "wait" : "go";
   }
 
   /** Closes the storage if the study opened it. */
