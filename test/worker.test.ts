@@ -238,6 +238,8 @@ describe("sextant create + sextant worker (sqlite)", { timeout: 120_000 }, () =>
     const late = await worker("deadline").done;
     expect(late.code, late.stderr).toBe(0);
     expect(JSON.parse(late.stdout)).toMatchObject({ run: { trials: 0 }, total: { waiting: 4 } });
+    // It exited 0 with the 4 trials still queued and no word why: a fleet's workers seemed to ignore them.
+    expect(late.stderr).toMatch(/^sextant: the deadline of study "deadline" \(\d{4}-\d\d-\d\dT[\d:.]+Z, set by the --timeout it was made with\) passed before this worker joined: it started no trial, and its 4 queued trial\(s\) stay unrun$/m);
   });
 
   it("hands an interrupted trial back to the study when stopped with SIGTERM", async () => {

@@ -543,6 +543,14 @@ async function runWorker(flags: WorkerFlags, studyName: string, storage: Storage
     storageWait.clear();
   }
   await study.refresh();
+  if (secondsLeft !== undefined && secondsLeft <= 0 && !flags.quiet) {
+    // It exited 0 beside trials still queued, and a fleet's workers seemed to ignore them.
+    const queued = study.trials.filter((t) => t.state === "waiting").length;
+    io.err(
+      `sextant: the deadline of study "${study.name}" (${new Date(budget.deadline!).toISOString()}, set by the --timeout it was made with) passed before this worker joined: it started no trial` +
+        (queued > 0 ? `, and its ${queued} queued trial(s) stay unrun` : ""),
+    );
+  }
   printWorkerSummary(study, budget, counts, interrupted, flags, io);
   if (interrupted) return signalExitCode(interrupted);
   // As tune: a worker none of whose trials succeeded fails, so that a batch system (Slurm, a
