@@ -768,6 +768,22 @@ describe.skipIf(skip !== null)("postgres storage", () => {
       }
     });
 
+    it("starts no trial ahead once the timeout or deadline has passed while a trial ran, so none is left queued behind the run", async () => {
+      for (const limit of [{ timeoutSeconds: 2.5 }, { deadline: 2500 }]) {
+        const study = await createStudy({ name: "deadline-ahead", storage: freshSchemaUrl(), direction: "minimize", sampler: new RandomSampler({ seed: 1 }) });
+        try {
+          let now = 0;
+          await study.optimize((trial) => ((now += 1000), trial.suggestFloat("x", 0, 1)), { ...limit, clock: () => now, concurrency: 1 });
+          const { trials } = await study.storage.trialsSince(study.id, 0);
+          // Trial 2 ran past the limit, and its finish started trial 3 all the same, given back as queued: every
+          // worker of a study made with sextant create --timeout left one such trial per job, waiting for good.
+          expect(trials.map((t) => [t.number, t.state])).toEqual([0, 1, 2].map((n) => [n, "complete"]));
+        } finally {
+          await study.close();
+        }
+      }
+    });
+
     it("keeps each of two overlapping optimize calls on one study object to the trials it started ahead: the other neither runs nor gives them back", async () => {
       // a stops at its own nTrials or timeout, with one lane or the pipelined lanes, and beats as b does or not (a trial records
       // its call's heartbeat: one that beats otherwise was never taken, but was given back).

@@ -326,6 +326,13 @@ type OwnerHeartbeat = ReturnType<typeof ownerHeartbeatRecord> | false | null;
  */
 interface OptimizeRun {
   readonly owner: OwnerHeartbeat;
+  /**
+   * Whether the call still has time to run another trial, asked again when a trial's finish would
+   * start the next one ahead: decided when the trial started, a trial that ran past the timeout or
+   * deadline started one that nobody ran, left queued (one per job of every worker of a study made
+   * with sextant create --timeout).
+   */
+  readonly inTime: () => boolean;
 }
 
 /**
@@ -2025,7 +2032,7 @@ export class Study implements TrialHost {
     }
     let frozen: FrozenTrial | null = null;
     try {
-      if (startNextFor && this.storage.finishAndStartNext && !this.sampler.isExhausted) {
+      if (startNextFor?.inTime() && this.storage.finishAndStartNext && !this.sampler.isExhausted) {
         const since = this.skipChangesOnAsk ? null : this.seq;
         const { finished, started } = await this.storage.finishAndStartNext(trial.id, patch, this.workerAttrs(startNextFor.owner), since);
         if (started.changes) this.absorbChanges(started.changes);
@@ -2779,7 +2786,7 @@ export class Study implements TrialHost {
     // This call's trials record its heartbeat, not another call's on the same object nor the study's;
     // with heartbeats turned off on a shared storage, that none beats for them, so no reaper fails them.
     const owner: OwnerHeartbeat = timing ? ownerHeartbeatRecord(timing) : options.heartbeat === false && !isMemoryUrl(this.storage.url) ? false : null;
-    const run: OptimizeRun = { owner };
+    const run: OptimizeRun = { owner, inTime: () => clock() < deadline };
     /** Trials started ahead (finishAndStartNext) that beat before an ask takes them. */
     const beatingAhead = new Set<number>();
     const reaper = timing ? this.throttledReaper(timing, maxRetries, warn) : async () => undefined;
