@@ -18,7 +18,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectClaimsAmong } from "./claim-among.js";
 import type { FrozenTrial } from "../src/space/index.js";
-import { RandomSampler, createStudy } from "../src/index.js";
+import { RandomSampler, type Trial, createStudy } from "../src/index.js";
 import { PBTScheduler } from "../src/schedulers/index.js";
 import { ONCE_KEY_ATTR, StorageEmptyError, StorageOpenError, StorageUpgradeRefusedError, TrialNotRunningError, openStorage } from "../src/storage/index.js";
 import { POSTGRES_MIGRATIONS, POSTGRES_SCHEMA_VERSION } from "../src/storage/postgres-migrations.js";
@@ -768,12 +768,15 @@ describe.skipIf(skip !== null)("postgres storage", () => {
       }
     });
 
-    it("starts no trial ahead once the timeout or deadline has passed while a trial ran, so none is left queued behind the run", async () => {
-      for (const limit of [{ timeoutSeconds: 2.5 }, { deadline: 2500 }]) {
+    it("starts no trial ahead once the timeout or deadline has passed, or a stop came, while a trial ran, so none is left queued behind the run", async () => {
+      for (const limit of [{ timeoutSeconds: 2.5 }, { deadline: 2500 }, { stopAt: 2 }]) {
         const study = await createStudy({ name: "deadline-ahead", storage: freshSchemaUrl(), direction: "minimize", sampler: new RandomSampler({ seed: 1 }) });
         try {
           let now = 0;
-          await study.optimize((trial) => ((now += 1000), trial.suggestFloat("x", 0, 1)), { ...limit, clock: () => now, concurrency: 1 });
+          // A stop while a trial runs: a worker's SIGTERM, whose commands' trials all finished as interrupted.
+          const { stopAt, ...options } = { stopAt: -1, ...limit };
+          const objective = (trial: Trial) => ((now += 1000), trial.number === stopAt && study.stop(), trial.suggestFloat("x", 0, 1));
+          await study.optimize(objective, { ...options, clock: () => now, concurrency: 1 });
           const { trials } = await study.storage.trialsSince(study.id, 0);
           // Trial 2 ran past the limit, and its finish started trial 3 all the same, given back as queued: every
           // worker of a study made with sextant create --timeout left one such trial per job, waiting for good.

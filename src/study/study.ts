@@ -327,12 +327,13 @@ type OwnerHeartbeat = ReturnType<typeof ownerHeartbeatRecord> | false | null;
 interface OptimizeRun {
   readonly owner: OwnerHeartbeat;
   /**
-   * Whether the call still has time to run another trial, asked again when a trial's finish would
-   * start the next one ahead: decided when the trial started, a trial that ran past the timeout or
-   * deadline started one that nobody ran, left queued (one per job of every worker of a study made
-   * with sextant create --timeout).
+   * Whether the call may still run another trial (not stopped, its timeout or deadline not
+   * passed), asked again when a trial's finish would start the next one ahead: decided when the
+   * trial started, a trial that ran past the deadline or was stopped (a worker's SIGTERM) started
+   * one that nobody ran, left queued (one per job of every worker of a study made with sextant
+   * create --timeout).
    */
-  readonly inTime: () => boolean;
+  readonly goesOn: () => boolean;
 }
 
 /**
@@ -2032,7 +2033,7 @@ export class Study implements TrialHost {
     }
     let frozen: FrozenTrial | null = null;
     try {
-      if (startNextFor?.inTime() && this.storage.finishAndStartNext && !this.sampler.isExhausted) {
+      if (startNextFor?.goesOn() && this.storage.finishAndStartNext && !this.sampler.isExhausted) {
         const since = this.skipChangesOnAsk ? null : this.seq;
         const { finished, started } = await this.storage.finishAndStartNext(trial.id, patch, this.workerAttrs(startNextFor.owner), since);
         if (started.changes) this.absorbChanges(started.changes);
@@ -2786,7 +2787,7 @@ export class Study implements TrialHost {
     // This call's trials record its heartbeat, not another call's on the same object nor the study's;
     // with heartbeats turned off on a shared storage, that none beats for them, so no reaper fails them.
     const owner: OwnerHeartbeat = timing ? ownerHeartbeatRecord(timing) : options.heartbeat === false && !isMemoryUrl(this.storage.url) ? false : null;
-    const run: OptimizeRun = { owner, inTime: () => clock() < deadline };
+    const run: OptimizeRun = { owner, goesOn: () => !stopped() && clock() < deadline };
     /** Trials started ahead (finishAndStartNext) that beat before an ask takes them. */
     const beatingAhead = new Set<number>();
     const reaper = timing ? this.throttledReaper(timing, maxRetries, warn) : async () => undefined;
