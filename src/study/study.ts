@@ -131,7 +131,9 @@ export interface OptimizeOptions {
    * Stop once the whole study (this run and earlier ones) reaches any of these: a number of
    * finished trials, of complete trials, or a number of complete trials in a row with no improvement
    * (a feasible trial better than every earlier one; with several objectives, a feasible trial no
-   * earlier one weakly dominates).
+   * earlier one weakly dominates). Trials running in this or another process count toward the
+   * first two, and a failed trial queued again counts once, through its retry; a lane held back
+   * only by other processes' running trials waits for them (one whose worker died is retried).
    */
   stopAfter?: { totalTrials?: number; completeTrials?: number; trialsWithoutImprovement?: number };
   /**
