@@ -231,6 +231,23 @@ describe("sextant create + sextant worker (sqlite)", { timeout: 120_000 }, () =>
     expect(finished.length).toBeLessThanOrEqual(6 + 2);
   });
 
+  it("runs a trial queued by hand (sextant requeue) on a study made by sextant tune whose budget is spent", async () => {
+    const tuned = await sextant(["tune", "--storage", `sqlite:${db}`, "--study", "tuned", "--trials", "2", "-q", "-p", "x=float:0:10", "--", "node", SLOW, "{x}"], {
+      cwd: dir,
+      env: { SLEEP: "0" },
+    });
+    expect(tuned.code, tuned.stderr).toBe(0);
+    const requeued = await sextant(["requeue", "tuned", "1", "--storage", `sqlite:${db}`], { cwd: dir });
+    expect(requeued.code, requeued.stderr).toBe(0);
+    // requeue says the next worker runs it; a worker counted the 2 trials against the budget of 2 and left it queued.
+    const joined = await worker("tuned", [], { SLEEP: "0" }).done;
+    expect(joined.code, joined.stderr).toBe(0);
+    expect(JSON.parse(joined.stdout)).toMatchObject({ run: { trials: 1, complete: 1 } });
+    const trials = await trialsOf(db, "tuned");
+    expect(trials.map((t) => [t.number, t.state])).toEqual([[0, "complete"], [1, "complete"], [2, "complete"]]);
+    expect(trials[2]!.params).toEqual(trials[1]!.params);
+  });
+
   it("starts no trial after the deadline stored by create --timeout", async () => {
     const created = await create("deadline", ["--trials", "4", "--timeout", "0.5"]);
     expect(created.code, created.stderr).toBe(0);

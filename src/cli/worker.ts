@@ -535,7 +535,17 @@ async function runWorker(flags: WorkerFlags, studyName: string, storage: Storage
   };
   progress?.start();
   try {
-    if (secondsLeft === undefined || secondsLeft > 0) await study.optimize(objective, options);
+    if (secondsLeft === undefined || secondsLeft > 0) {
+      await study.optimize(objective, options);
+      // A budget of trials made as they go (a study made by sextant tune) counts what the study has
+      // run: once spent, trials queued by hand (sextant requeue, which says the next worker runs them)
+      // stayed queued. Only queued ones now, none made: the budget stays as it was.
+      const ranHere = counts.complete + counts.pruned + counts.failed;
+      const more = flags.trials !== undefined ? flags.trials - ranHere : undefined;
+      if (options.stopAfter && !interrupted && failingAlike === null && more !== 0 && study.trials.some((t) => t.state === "waiting")) {
+        await study.optimize(objective, { ...options, stopAfter: undefined, onlyQueuedTrials: true, nTrials: more });
+      }
+    }
   } finally {
     progress?.stop();
     for (const signal of RUN_SIGNALS) process.off(signal, onSignal);
