@@ -907,6 +907,27 @@ describe("warm start from a study whose ranges differ", () => {
     expect(study.trials.slice(2).some((t) => ((t.systemAttrs["tpe:transferWeights"] as Record<string, number> | undefined)?.earlier ?? 0) > 0)).toBe(true);
     for (const trial of study.trials) expect(trial.params.x as number).toBeGreaterThanOrEqual(0.5);
   });
+
+  it("runs the first trials (those asked before one completes) where the source points, when its proposal lies in this study's range", async () => {
+    // The sampler proposes them in the source's space, the only one it knows then; a proposal in a
+    // range of another distribution was thrown away for a random value, so that a widened or
+    // narrowed range, the case above, started at random (every trial of the first batch, with concurrency).
+    for (const [sampler, low, high] of [[new GPSampler({ seed: 3, warmStart: true }), 0, 2], [new GPSampler({ seed: 3, warmStart: true }), 0.5, 1], [new TPESampler({ seed: 3 }), 0, 2]] as const) {
+      const { study } = await rerun(sampler, low, high);
+      expect(Math.abs((study.trials[0]!.params.x as number) - 0.7)).toBeLessThan(0.1);
+    }
+    const storage = new MemoryStorage();
+    const earlier = await createStudy({ name: "earlier", storage, sampler: new RandomSampler({ seed: 1 }) });
+    await earlier.optimize((t) => (t.suggestFloat("x", 0, 1) - 0.7) ** 2, { nTrials: 40 });
+    const later = await createStudy({ name: "later", storage, sampler: new GPSampler({ seed: 3, warmStart: true }), warmStartFrom: ["earlier"], onWarning: () => {} });
+    await later.optimize(async (t) => (t.suggestFloat("x", 0, 2) - 0.7) ** 2, { nTrials: 4, concurrency: 4 });
+    // Trials 0 and 2 are the source's (1 and 3 stay design points of the study's own).
+    for (const number of [0, 2]) expect(Math.abs((later.trials[number]!.params.x as number) - 0.7)).toBeLessThan(0.1);
+    // A value this study could not have suggested is still sampled anew.
+    const stepped = await createStudy({ name: "stepped", storage, sampler: new GPSampler({ seed: 2, warmStart: true }), warmStartFrom: ["earlier"], onWarning: () => {} });
+    await stepped.optimize((t) => t.suggestFloat("x", 0, 1, { step: 0.25 }), { nTrials: 2 });
+    for (const trial of stepped.trials) expect([0, 0.25, 0.5, 0.75, 1]).toContain(trial.params.x);
+  });
 });
 
 describe("GP warm start notes", () => {

@@ -1763,6 +1763,7 @@ export class Study implements TrialHost {
       if (Object.keys(space).length > 0) {
         trial.relativeParams = this.sampler.sampleRelative(snapshot, view, space);
         trial.relativeSpace = space;
+        trial.relativeFromSources = this.warmStart.length > 0 && !snapshot.trials.some((t) => t?.state === "complete");
       }
       for (const [name, distribution] of Object.entries(fixedDistributions)) trial.suggest(name, distribution);
       // Written with the asked parameters, as the HTTP service flushes them before it answers.

@@ -157,6 +157,12 @@ export class Trial {
   /** Values proposed jointly by the sampler at the start of the trial, and the space they cover. */
   relativeParams: Readonly<Record<string, ParamValue>> = {};
   relativeSpace: SearchSpace = {};
+  /**
+   * Whether `relativeSpace` may be another study's: a warm-started study without a complete trial of
+   * its own, whose sampler proposes in its sources' space. A proposal for a parameter asked with
+   * another distribution is then taken when this study could have suggested it (see `fitsSpace`).
+   */
+  relativeFromSources = false;
 
   constructor(
     private readonly host: TrialHost,
@@ -280,10 +286,12 @@ export class Trial {
       value = this.fixedParams[name]!;
       if (normalized.type === "categorical") value = normalized.choices.find((c) => c === value)!;
     } else {
+      // A warm start's first proposals, made in the source's space, were thrown away for a random
+      // value when this study's range differs (widened, narrowed, log): its first trials started cold.
       const relative =
         Object.prototype.hasOwnProperty.call(this.relativeParams, name) &&
         this.relativeSpace[name] !== undefined &&
-        distributionsEqual(this.relativeSpace[name]!, normalized);
+        (distributionsEqual(this.relativeSpace[name]!, normalized) || (this.relativeFromSources && containsValue(normalized, this.relativeParams[name])));
       try {
         value = relative ? this.relativeParams[name]! : this.host.sampleIndependent(this, name, normalized);
       } catch (error) {
