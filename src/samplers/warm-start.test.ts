@@ -768,6 +768,31 @@ describe("createStudy({ warmStartFrom })", () => {
     expect(warnings).toEqual(['warm start: study "hopeless" has no feasible complete trials to learn from (its 3 complete trial(s) break its constraints)']);
   });
 
+  it("counts a constrained source's feasible trials as such when this study's ranges differ from its own", async () => {
+    // x ≤ 0.5 is feasible: 8 of the 20 trials of seed 3.
+    const storage = new MemoryStorage();
+    const earlier = await createStudy({ name: "earlier", storage, sampler: new RandomSampler({ seed: 3 }), constraints: (t) => [(t.params.x as number) - 0.5] });
+    await earlier.optimize((t) => (t.suggestFloat("x", 0, 1) - 0.7) ** 2, { nTrials: 20 });
+    const feasible = earlier.trials.filter((t) => (t.params.x as number) <= 0.5);
+    expect(feasible).toHaveLength(8);
+    const warned = async (name: string, low: number, high: number) => {
+      const warnings: string[] = [];
+      const study = await createStudy({ name, storage, sampler: new TPESampler({ seed: 1 }), warmStartFrom: ["earlier"], onWarning: (m) => void warnings.push(m) });
+      await study.optimize((t) => t.suggestFloat("x", low, high), { nTrials: 1 });
+      return warnings;
+    };
+    // "of its 8 trials", "none of its values lies here" of a study of 20, whose infeasible ones lie there.
+    expect(await warned("wider", 0, 2)).toEqual([
+      'warm start from "earlier": "x" is {"type":"float","low":0,"high":1} there, {"type":"float","low":0,"high":2} here: ' +
+        "learning from the 8 of its 8 feasible trials whose values lie in this study's ranges (its other 12 complete trial(s) break its constraints)",
+    ]);
+    expect(await warned("moved", 0.6, 1)).toEqual([
+      'warm start from "earlier": the sampler learns only from source trials with a value in this study\'s range for every parameter of this study, ' +
+        'and none of its 8 feasible trials has one ("x" is {"type":"float","low":0,"high":1} there, {"type":"float","low":0.6,"high":1} here, and none of its feasible values lies here; ' +
+        "its other 12 complete trial(s) break its constraints), so it goes unused as long as every trial of this study has them",
+    ]);
+  });
+
   it("keeps the warm GP's stack steps on the feasible side of the study's constraints, as the cold GP's", async () => {
     const { objective, later } = await constrainedPair();
     await later.optimize(objective, { nTrials: 12 });

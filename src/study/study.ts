@@ -2164,6 +2164,9 @@ export class Study implements TrialHost {
           return { name, inside, text: `"${name}" is ${JSON.stringify(seen.get(name))} there, ${JSON.stringify(own)} here` };
         });
       const used = source.trials.filter((t) => fitsSpace(t, names, distributions)).length;
+      // A constrained source keeps its feasible trials only: "of its 8 trials" of a study of 20 read as a miscount.
+      const feasible = source.infeasible ? "feasible " : "";
+      const rest = source.infeasible ? `its other ${source.infeasible} complete trial(s) break its constraints` : null;
       if (source.trials.length === 0) {
         // A constrained source whose trials all break its constraints used to be said to have none.
         const why = source.infeasible ? `no feasible complete trials to learn from (its ${source.infeasible} complete trial(s) break its constraints)` : "no complete trials to learn from";
@@ -2172,11 +2175,12 @@ export class Study implements TrialHost {
         // The note used to say only that such a parameter was ignored, while the source was dropped whole.
         const blocking = [
           ...modelled.filter(([name]) => !seen.has(name)).map(([name]) => `"${name}" is not a parameter of "${source.name}"`),
-          ...changed.map(({ inside, text }) => (inside === 0 ? `${text}, and none of its values lies here` : text)),
+          ...changed.map(({ inside, text }) => (inside === 0 ? `${text}, and none of its ${feasible}values lies here` : text)),
+          ...(rest === null ? [] : [rest]),
         ];
         this.onWarning(
           `warm start from "${source.name}": the sampler learns only from source trials with a value in this study's range for every parameter of this study, ` +
-            `and none of its ${source.trials.length} has one${blocking.length > 0 ? ` (${blocking.join("; ")})` : ""}, so it goes unused as long as every trial of this study has them`,
+            `and none of its ${source.trials.length}${rest === null ? "" : " feasible trials"} has one${blocking.length > 0 ? ` (${blocking.join("; ")})` : ""}, so it goes unused as long as every trial of this study has them`,
         );
       } else if (used < 3 && this.sampler.usesWarmStart && (this.sampler.name === "gp" || (this.sampler.name === "auto" && trial.systemAttrs["auto:sampler"] === "gp"))) {
         // The GP fits a model of each source, which takes 3 trials: it used to pass this one over without a word (under auto, until it was said too).
@@ -2188,7 +2192,9 @@ export class Study implements TrialHost {
       } else {
         const notes: string[] = [];
         if (ignored.length > 0) notes.push(`ignoring parameter(s) ${ignored.join(", ")}`);
-        if (changed.length > 0) notes.push(`${changed.map(({ text }) => text).join("; ")}: learning from the ${used} of its ${source.trials.length} trials whose values lie in this study's ranges`);
+        if (changed.length > 0) {
+          notes.push(`${changed.map(({ text }) => text).join("; ")}: learning from the ${used} of its ${source.trials.length} ${feasible}trials whose values lie in this study's ranges${rest === null ? "" : ` (${rest})`}`);
+        }
         if (notes.length > 0) this.onWarning(`warm start from "${source.name}": ${notes.join("; ")}`);
       }
     }
