@@ -859,6 +859,23 @@ describe("createStudy({ warmStartFrom })", () => {
     expect(await warningsOf("gp-warm", new GPSampler({ seed: 1, warmStart: true }))).toEqual([]);
     expect(await warningsOf("tpe", new TPESampler({ seed: 1 }))).toEqual([]);
   });
+
+  it("says nothing more at the first complete trial of a study whose sampler leaves the sources unused, where it said it learnt from them", async () => {
+    const storage = new MemoryStorage();
+    const earlier = await createStudy({ name: "earlier", storage, sampler: new RandomSampler({ seed: 1 }) });
+    await earlier.optimize((t) => t.suggestFloat("x", 0, 1), { nTrials: 3 });
+    for (const [name, sampler, directions] of [
+      ["random", new RandomSampler({ seed: 1 }), ["minimize"]],
+      ["gp", new GPSampler({ seed: 1 }), ["minimize"]],
+      ["gp-two-objectives", new GPSampler({ seed: 1, warmStart: true }), ["minimize", "minimize"]],
+    ] as const) {
+      const warnings: string[] = [];
+      const study = await createStudy({ name, storage, sampler, directions: [...directions], warmStartFrom: ["earlier"], onWarning: (m) => void warnings.push(m) });
+      // A widened range: "learning from the 3 of its 3 trials" followed "so the trials of "earlier" go unused".
+      await study.optimize((t) => (directions.length > 1 ? [t.suggestFloat("x", 0, 2), 0] : t.suggestFloat("x", 0, 2)), { nTrials: 2 });
+      expect(warnings).toEqual([expect.stringMatching(/^warm start: the (random|gp) sampler .*go unused/)]);
+    }
+  });
 });
 
 describe("GP warm start on a space whose distributions differ from the source's", () => {

@@ -885,12 +885,17 @@ function warnIgnoredConstraints(study: Study, told = false): void {
   );
 }
 
+/** Whether the study's sampler leaves its warm-start sources unused: one that learns from none, or the GP for several objectives. */
+function samplerIgnoresWarmStart(study: Study): boolean {
+  return !study.sampler.usesWarmStart || (study.sampler.name === "gp" && study.directions.length > 1);
+}
+
 function warnUnusedWarmStart(study: Study): void {
-  if (study.warmStart.length > 0 && study.sampler.usesWarmStart && study.sampler.name === "gp" && study.directions.length > 1) {
+  if (study.warmStart.length === 0 || !samplerIgnoresWarmStart(study)) return;
+  if (study.sampler.usesWarmStart) {
     study.onWarning(`warm start: the gp sampler learns from earlier studies only for one objective, and this study has ${study.directions.length}, so the trials of ${study.warmStart.map((s) => `"${s.name}"`).join(", ")} go unused; TPE and auto use them`);
     return;
   }
-  if (study.warmStart.length === 0 || study.sampler.usesWarmStart) return;
   const hint = study.sampler.name === "gp" ? "; new GPSampler({ warmStart: true }) does" : "; TPE, the GP with warmStart: true, and auto do";
   study.onWarning(`warm start: the ${study.sampler.name} sampler does not learn from earlier studies, so the trials of ${study.warmStart.map((s) => `"${s.name}"`).join(", ")} go unused${hint}`);
 }
@@ -2139,7 +2144,8 @@ export class Study implements TrialHost {
 
   /** Once, at the first complete trial: which parameters of the source studies this study cannot use, and why. */
   private checkWarmStart(trial: FrozenTrial): void {
-    if (this.warmStartChecked || this.warmStart.length === 0) return;
+    // A sampler that leaves the sources unused was said to at creation: "learning from the 8 of its 15 trials" contradicted it.
+    if (this.warmStartChecked || this.warmStart.length === 0 || samplerIgnoresWarmStart(this)) return;
     this.warmStartChecked = true;
     // What the samplers model jointly: this study's parameters of more than one value. They use a
     // source trial only if its value of every one of them lies in this study's distribution.
