@@ -972,6 +972,36 @@ describe("warm start from a study whose ranges differ", () => {
   });
 });
 
+describe("warm-started TPE with sources none of whose trials fit, beside one that fits", () => {
+  it("gives the sources that fit the weight and the slots, where the others took them (maxWarmStartSources, 3 by default)", async () => {
+    const storage = new MemoryStorage();
+    // Three studies of last year's range [5, 6], listed first, and one of this study's.
+    for (const name of ["old1", "old2", "old3"]) {
+      const old = await createStudy({ name, storage, sampler: new RandomSampler({ seed: 5 }) });
+      await old.optimize((t) => t.suggestFloat("x", 5, 6), { nTrials: 10 });
+    }
+    const recent = await createStudy({ name: "recent", storage, sampler: new RandomSampler({ seed: 2 }) });
+    await recent.optimize((t) => (t.suggestFloat("x", 0, 1) - 0.3) ** 2, { nTrials: 20 });
+    const weightsOf = async (name: string, sources: string[], options: ConstructorParameters<typeof TPESampler>[0] = {}) => {
+      const study = await createStudy({ name, storage, sampler: new TPESampler({ seed: 3, ...options }), warmStartFrom: sources, onWarning: () => {} });
+      await study.optimize((t) => (t.suggestFloat("x", 0, 1) - 0.3) ** 2, { nTrials: 6 });
+      return study.trials;
+    };
+    const alone = await weightsOf("alone", ["recent"]);
+    const among = await weightsOf("among", ["old1", "old2", "old3", "recent"]);
+    // "recent" weighed 0 in every trial: the three that fit nothing filled the slots; with one of them, it weighed half.
+    for (const number of [2, 4]) {
+      const weight = (trial: FrozenTrial) => (trial.systemAttrs["tpe:transferWeights"] as Record<string, number>).recent;
+      expect(weight(among[number]!)).toBeGreaterThan(0);
+      expect(weight(among[number]!)).toBe(weight(alone[number]!));
+      expect(Math.abs((among[number]!.params.x as number) - 0.3)).toBeLessThan(0.05);
+    }
+    // The design method, too, took its configurations from none of the sources.
+    const designed = await weightsOf("designed", ["old1", "old2", "old3", "recent"], { warmStartMethod: "design" });
+    expect(designed[2]!.systemAttrs["tpe:warmStartDesign"]).toEqual({ source: "recent", trial: expect.any(Number) });
+  });
+});
+
 describe("GP warm start notes", () => {
   it("says when a source is too small for the GP, or the study has several objectives", async () => {
     const storage = new MemoryStorage();

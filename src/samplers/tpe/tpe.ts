@@ -1074,9 +1074,11 @@ export class TPESampler implements Sampler {
       return promisingOverlap({ points: targetPoints, losses: targetLosses }, source, overlap.dimensions, quantile, overlap.rng);
     });
     const weights = transferWeights(
-      encoded.map((_, s) => ({
+      encoded.map(({ points }, s) => ({
         concordance: predictions[s] ? concordance(predictions[s]!, targetLosses, betterHalf) : null,
-        similarity: similarities[s],
+        // A source none of whose trials fits the group brings nothing: it took a share of the weight
+        // and one of the maxWarmStartSources slots (three of them left a source that fits none).
+        similarity: points.length === 0 ? 0 : similarities[s],
         observations: betterHalf ? Math.ceil(targetPoints.length / 2) : targetPoints.length,
         contextDistance: contextDistance(sources[s]!, snapshot),
       })),
@@ -1423,8 +1425,9 @@ function designPoint(
   maxSources: number,
 ): Record<string, ParamValue> | null {
   const distributions = names.map((name) => space[name]!);
+  // A source without a trial that fits the space takes no slot of the maxSources (see transferKernels).
   const estimates = transferWeights(
-    sources.map((source) => ({ concordance: null, contextDistance: contextDistance(source, snapshot) })),
+    sources.map((source) => ({ concordance: null, contextDistance: contextDistance(source, snapshot), ...(source.trials.some((t) => fitsSpace(t, names, distributions)) ? {} : { similarity: 0 }) })),
     maxSources,
   );
   const ranked = sources.map((_, s) => s).filter((s) => estimates[s]! > 0).sort((a, b) => estimates[b]! - estimates[a]! || a - b);
