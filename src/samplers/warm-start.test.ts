@@ -1000,6 +1000,20 @@ describe("warm-started TPE with sources none of whose trials fit, beside one tha
     const designed = await weightsOf("designed", ["old1", "old2", "old3", "recent"], { warmStartMethod: "design" });
     expect(designed[2]!.systemAttrs["tpe:warmStartDesign"]).toEqual({ source: "recent", trial: expect.any(Number) });
   });
+
+  it("samples the startup as a cold study does when no source has a trial that fits, as the GP does", async () => {
+    const storage = new MemoryStorage();
+    const old = await createStudy({ name: "old", storage, sampler: new RandomSampler({ seed: 5 }) });
+    await old.optimize((t) => t.suggestFloat("x", 0, 1), { nTrials: 10 });
+    const run = async (name: string, warmStartFrom?: string[]) => {
+      const study = await createStudy({ name, storage, sampler: new TPESampler({ seed: 3 }), ...(warmStartFrom ? { warmStartFrom } : {}), onWarning: () => {} });
+      await study.optimize((t) => (t.suggestFloat("x", 5, 6) - 5.3) ** 2, { nTrials: 12 });
+      return study.trials.map((t) => t.params.x);
+    };
+    // The range moved past every value of "old", which "goes unused": its even startup trials were
+    // TPE's proposals from the study's own one to four trials instead of random ones.
+    expect(await run("warm", ["old"])).toEqual(await run("cold"));
+  });
 });
 
 describe("GP warm start notes", () => {

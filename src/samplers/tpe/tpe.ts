@@ -653,6 +653,10 @@ export class TPESampler implements Sampler {
     const inStartup = this.startupCount(snapshot) < Math.max(this.nStartupTrials, 1);
     this.guided = false;
     if (inStartup && warm.length === 0) return {};
+    // Sources none of whose trials fits the space bring nothing: the startup stays a cold study's, as
+    // the GP's does. It ran TPE on the study's first one or two trials, every other trial.
+    const distributions = names.map((name) => space[name]!);
+    if (inStartup && !warm.some((source) => source.trials.some((t) => fitsSpace(t, names, distributions)))) return {};
     if (inStartup && this.warmStartMethod === "design") {
       const design = designPoint(snapshot, trial, warm, space, names, this.maxWarmStartSources);
       this.guided = design !== null;
