@@ -950,6 +950,23 @@ describe("warm start from a study whose ranges differ", () => {
     for (const trial of study.trials) expect(trial.params.x as number).toBeGreaterThanOrEqual(0.5);
   });
 
+  it("says how many trials it learns from when the source itself changed a range between its runs", async () => {
+    const storage = new MemoryStorage();
+    const earlier = await createStudy({ name: "earlier", storage, sampler: new RandomSampler({ seed: 1 }) });
+    await earlier.optimize((t) => (t.suggestFloat("x", 0, 1) - 0.7) ** 2, { nTrials: 10 });
+    const resumed = await createStudy({ name: "earlier", storage, sampler: new RandomSampler({ seed: 2 }), loadIfExists: true });
+    await resumed.optimize((t) => (t.suggestFloat("x", 0, 2) - 0.7) ** 2, { nTrials: 10 });
+    const inside = resumed.trials.filter((t) => (t.params.x as number) <= 1).length;
+    expect(inside).toBeLessThan(20);
+    const warnings: string[] = [];
+    const study = await createStudy({ name: "later", storage, sampler: new TPESampler({ seed: 1 }), warmStartFrom: ["earlier"], onWarning: (m) => void warnings.push(m) });
+    await study.optimize((t) => t.suggestFloat("x", 0, 1), { nTrials: 1 });
+    // Its first trials had this study's distribution, so nothing was said of the ones left out.
+    expect(warnings).toEqual([
+      `warm start from "earlier": "x" is {"type":"float","low":0,"high":1} or {"type":"float","low":0,"high":2} there, {"type":"float","low":0,"high":1} here: learning from the ${inside} of its 20 trials whose values lie in this study's ranges`,
+    ]);
+  });
+
   it("runs the first trials (those asked before one completes) where the source points, when its proposal lies in this study's range", async () => {
     // The sampler proposes them in the source's space, the only one it knows then; a proposal in a
     // range of another distribution was thrown away for a random value, so that a widened or

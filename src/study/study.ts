@@ -2153,21 +2153,31 @@ export class Study implements TrialHost {
     const names = modelled.map(([name]) => name);
     const distributions = modelled.map(([, distribution]) => distribution);
     for (const source of this.warmStart) {
-      const seen = new Map<string, Distribution>();
-      for (const t of source.trials) for (const [name, distribution] of Object.entries(t.distributions)) if (!seen.has(name)) seen.set(name, distribution);
+      // Each parameter's distinct distributions there: a source resumed with a range changed has several,
+      // and only its first one was looked at (a source whose first trials matched this study was said nothing of).
+      const seen = new Map<string, Distribution[]>();
+      for (const t of source.trials) {
+        for (const [name, distribution] of Object.entries(t.distributions)) {
+          const list = seen.get(name);
+          if (list === undefined) seen.set(name, [distribution]);
+          else if (!list.some((d) => distributionsEqual(d, distribution))) list.push(distribution);
+        }
+      }
+      const there = (name: string) => seen.get(name)!.map((d) => JSON.stringify(d)).join(" or ");
+      const differs = (name: string, own: Distribution) => seen.get(name)!.some((d) => !distributionsEqual(d, own));
       // Parameters the samplers leave aside: only the source has them, or this study fixes them at one value.
       const ignored: string[] = [];
-      for (const [name, distribution] of seen) {
+      for (const name of seen.keys()) {
         const own = trial.distributions[name];
         if (own === undefined) ignored.push(`"${name}" (not a parameter of this study)`);
-        else if (isSingleValue(own) && !distributionsEqual(own, distribution)) ignored.push(`"${name}" (one value here, ${JSON.stringify(distribution)} there)`);
+        else if (isSingleValue(own) && differs(name, own)) ignored.push(`"${name}" (one value here, ${there(name)} there)`);
       }
       // A parameter whose distribution differs there: how many source trials have a value this study could have suggested.
       const changed = modelled
-        .filter(([name, own]) => seen.has(name) && !distributionsEqual(seen.get(name)!, own))
+        .filter(([name, own]) => seen.has(name) && differs(name, own))
         .map(([name, own]) => {
           const inside = source.trials.filter((t) => name in t.params && containsValue(own, t.params[name])).length;
-          return { name, inside, text: `"${name}" is ${JSON.stringify(seen.get(name))} there, ${JSON.stringify(own)} here` };
+          return { name, inside, text: `"${name}" is ${there(name)} there, ${JSON.stringify(own)} here` };
         });
       const used = source.trials.filter((t) => fitsSpace(t, names, distributions)).length;
       // A constrained source keeps its feasible trials only: "of its 8 trials" of a study of 20 read as a miscount.
