@@ -315,20 +315,54 @@ export function makeSamplingTrial(
 }
 
 /**
- * The trials no other trial dominates (the Pareto front), among those with a value vector; a NaN
- * value counts as the worst (see {@link dominates}). O(n · front size · objectives): trials are sorted by the first objective so each candidate is
- * only compared against the front found so far.
+ * The trials no other trial dominates (the Pareto front), among those with a value vector, ordered
+ * by the first objective (ties by trial number); equal trials are all kept, and a NaN value counts
+ * as the worst (see {@link dominates}). The trials are taken in the lexicographic order of their
+ * losses, where a trial comes after every trial that dominates it: with two objectives one sweep
+ * decides each (O(n log n)), with more each is compared with the front found so far.
+ *
+ * @example
+ * paretoFront(study.trials.filter((t) => t.state === "complete"), ["minimize", "maximize"])
  */
 export function paretoFront(trials: readonly FrozenTrial[], directions: readonly Direction[]): FrozenTrial[] {
+  // Sorted by the first objective, then every member checked against the whole front again (for
+  // ties): a two-objective front of 6,000 trials took seconds a call, and sextant tune asks for
+  // it after each trial and at each repaint of its progress line (10 trials took minutes).
   const candidates = trials.filter((t) => t.values !== null && t.values.length === directions.length);
-  candidates.sort((a, b) => lossOf(directions[0]!, a.values![0]!) - lossOf(directions[0]!, b.values![0]!) || a.number - b.number);
-  const front: FrozenTrial[] = [];
-  for (const candidate of candidates) {
-    if (front.some((member) => dominates(directions, member.values!, candidate.values!))) continue;
-    front.push(candidate);
+  const losses = candidates.map((t) => directions.map((direction, k) => lossOf(direction, t.values![k]!)));
+  const byLosses = candidates.map((_, i) => i).sort((a, b) => compareLosses(losses[a]!, losses[b]!) || candidates[a]!.number - candidates[b]!.number);
+  const front: number[] = [];
+  if (directions.length === 2) {
+    // In this order a trial is dominated exactly when an earlier one is lower in the second
+    // objective, or as low there and lower in the first (the first of those is the lowest).
+    let lowest = 0;
+    let firstAtLowest = 0;
+    for (const i of byLosses) {
+      const [first, second] = losses[i] as [number, number];
+      if (front.length > 0 && (second > lowest || (second === lowest && firstAtLowest < first))) continue;
+      if (front.length === 0 || second < lowest) [lowest, firstAtLowest] = [second, first];
+      front.push(i);
+    }
+  } else {
+    for (const i of byLosses) if (!front.some((j) => dominatesAsLosses(losses[j]!, losses[i]!))) front.push(i);
   }
-  // Ties in the first objective can let a later trial dominate an earlier front member.
-  return front.filter((member) => !front.some((other) => other !== member && dominates(directions, other.values!, member.values!)));
+  return front.sort((a, b) => compareLosses(losses[a]!, losses[b]!, 1) || candidates[a]!.number - candidates[b]!.number).map((i) => candidates[i]!);
+}
+
+/** Whether loss vector `a` (no NaN: see {@link lossOf}) is no worse than `b` everywhere and better somewhere. */
+function dominatesAsLosses(a: readonly number[], b: readonly number[]): boolean {
+  let strictly = false;
+  for (let k = 0; k < a.length; k++) {
+    if (a[k]! > b[k]!) return false;
+    if (a[k]! < b[k]!) strictly = true;
+  }
+  return strictly;
+}
+
+/** The lexicographic order of two loss vectors' first `count` losses (compared, not subtracted: Infinity − Infinity is NaN). */
+function compareLosses(a: readonly number[], b: readonly number[], count = a.length): number {
+  for (let k = 0; k < count; k++) if (a[k] !== b[k]) return a[k]! < b[k]! ? -1 : 1;
+  return 0;
 }
 
 /**
