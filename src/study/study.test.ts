@@ -656,6 +656,25 @@ describe("Study", () => {
     expect(() => study.bestTrial).toThrow(/several objectives/);
   });
 
+  it("finds the Pareto front again only when a trial has finished since", async () => {
+    // sextant tune's progress line asks for it 4 times a second: found anew at every call, a
+    // three-objective front of thousands of trials kept the process busy and tune crawled.
+    const study = await createStudy({ directions: ["minimize", "minimize", "minimize"], sampler: new RandomSampler({ seed: 5 }) });
+    for (let i = 0; i < 2000; i++) {
+      const trial = await study.ask();
+      const [u, v] = [(i % 50) / 50, Math.floor(i / 50) / 40].map((share) => (share * Math.PI) / 2) as [number, number];
+      await study.tell(trial, [Math.cos(u) * Math.cos(v), Math.cos(u) * Math.sin(v), Math.sin(u)]);
+    }
+    expect(study.bestTrials).toHaveLength(2000);
+    const started = performance.now();
+    for (let call = 0; call < 100; call++) study.bestTrials.length;
+    expect(performance.now() - started).toBeLessThan(1500);
+    const running = await study.ask();
+    expect(study.bestTrials).toHaveLength(2000);
+    await study.tell(running, [-1, -1, -1]);
+    expect(study.bestTrials.map((t) => t.number)).toEqual([running.number]);
+  });
+
   it("prunes through the pruner contract and keeps the last intermediate value", async () => {
     const pruneAfterTwo: Pruner = { name: "after-two", prune: (_s, t) => (lastIntermediate(t)?.step ?? -1) >= 2 };
     const study = await createStudy({ sampler: new RandomSampler({ seed: 6 }), pruner: pruneAfterTwo });
