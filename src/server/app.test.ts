@@ -224,6 +224,21 @@ describe("HTTP API: studies", () => {
     expect(otherDirection.status).toBe(409);
   });
 
+  it("loads a study of several objectives with loadIfExists and no direction given, as the library does", async () => {
+    // Read as "minimize", it answered 409 "exists with directions [minimize, maximize]": a second
+    // worker could not join the study by name alone, as createStudy({ name, loadIfExists }) does.
+    const { app } = newApp();
+    const first = await call(app, "POST", "/studies", { name: "two", directions: ["minimize", "maximize"] });
+    expect(first.status).toBe(201);
+    const loaded = await call(app, "POST", "/studies", { name: "two", loadIfExists: true });
+    expect([loaded.status, loaded.json.study.id, loaded.json.study.directions]).toEqual([200, first.json.study.id, ["minimize", "maximize"]]);
+    // Directions given are still checked.
+    expect((await call(app, "POST", "/studies", { name: "two", loadIfExists: true, direction: "minimize" })).status).toBe(409);
+    expect((await call(app, "POST", "/studies", { name: "two", loadIfExists: true, directions: ["maximize", "maximize"] })).status).toBe(409);
+    // A new study without a direction still minimizes.
+    expect((await call(app, "POST", "/studies", { name: "one", loadIfExists: true })).json.study.directions).toEqual(["minimize"]);
+  });
+
   it("answers 201 only when loadIfExists created the study, 200 when it found one, a racing creator's included", async () => {
     const { app, storage } = newApp();
     const created = await call(app, "POST", "/studies", { name: "fresh", loadIfExists: true });

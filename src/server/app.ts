@@ -999,7 +999,10 @@ export function createServerApp(options: ServerAppOptions): Hono {
           const tuner = record ? onlineTunerRefusal(record) : null;
           if (tuner) throw new HttpError(409, tuner, "body.name");
           if (record && !body.loadIfExists) throw new DuplicateStudyError(body.name);
-          if (record && record.directions.join() !== directions.join()) {
+          // Without a direction given, a study found keeps its own, as createStudy loads one: read
+          // as "minimize", a study of several objectives could not be joined by its name alone.
+          const directionsGiven = body.direction !== undefined || body.directions !== undefined;
+          if (record && directionsGiven && record.directions.join() !== directions.join()) {
             throw new HttpError(409, `study "${body.name}" exists with directions [${record.directions.join(", ")}]`, "body.directions");
           }
           return record;

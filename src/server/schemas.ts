@@ -131,7 +131,7 @@ export const CreateStudyBody = z.strictObject({
   pruner: SamplerSpec.optional().describe('by name: {"name": "median", "options": {...}} (default "none")'),
   space: SearchSpace.optional().describe("the search space, for samplers that need it up front (grid)"),
   userAttrs: Attributes.optional(),
-  loadIfExists: z.boolean().optional().describe("answer with the existing study instead of 409 if the name is taken (its settings are kept)"),
+  loadIfExists: z.boolean().optional().describe("answer with the existing study instead of 409 if the name is taken (its settings are kept; a direction or directions given must be its own)"),
   warmStartFrom: z
     .array(StudyName)
     .max(100)

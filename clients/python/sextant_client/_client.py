@@ -1605,10 +1605,12 @@ def create_study(url, name, direction=None, *, directions=None, token=None, samp
     heartbeat_interval = _heartbeat_seconds(heartbeat_interval, "create_study")
     connection = _Connection(url, token, timeout, retry_timeout)
     body = {"name": name, "loadIfExists": bool(load_if_exists)}
+    # Neither given: the server minimizes a new study and keeps a found one's directions (with
+    # load_if_exists), where "minimize" sent for none refused a study of several objectives.
     if directions is not None:
         body["directions"] = list(directions)
-    else:
-        body["direction"] = direction if direction is not None else "minimize"
+    elif direction is not None:
+        body["direction"] = direction
     # Options and attributes may hold numpy's numbers (a seed drawn by numpy, say): made plain for JSON.
     if sampler is not None:
         body["sampler"] = {"name": sampler, "options": _json(dict(sampler_options or {}), "create_study: sampler_options")}

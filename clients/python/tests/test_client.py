@@ -622,6 +622,18 @@ class AskTellTest(ClientTestCase):
         self.assertEqual(missing.exception.status, 404)
 
 
+    def test_create_study_with_load_if_exists_and_no_direction_joins_a_study_of_several_objectives(self):
+        # The client sent "minimize" for no direction, and the server answered 409: a worker could
+        # not join a study of several objectives by its name, as Optuna's create_study does.
+        name = unique("joined")
+        first = sextant_client.create_study(URL, name, directions=["minimize", "maximize"])
+        joined = sextant_client.create_study(URL, name, load_if_exists=True)
+        self.assertEqual((joined.study_name, joined.directions), (name, first.directions))
+        with self.assertRaises(SextantError) as other:
+            sextant_client.create_study(URL, name, "minimize", load_if_exists=True)
+        self.assertEqual(other.exception.status, 409)
+        self.assertEqual(sextant_client.create_study(URL, unique("new"), load_if_exists=True).directions, ["minimize"])
+
     def test_the_api_url_sextant_serve_prints_reaches_the_same_server(self):
         # `sextant serve` prints "API at http://host:port/api/v1"; that URL asked for /api/v1/api/v1/… and got 404.
         name = unique("api-url")
