@@ -5,6 +5,7 @@
  *
  * Everything here works on losses: value vectors turned to minimization by {@link toLosses}.
  */
+import { twoObjectiveFront } from "../math/two-objective-front.js";
 import { CONSTRAINTS_ATTR, type Direction, type FrozenTrial, paretoFront } from "../space/index.js";
 
 export { CONSTRAINTS_ATTR };
@@ -360,6 +361,10 @@ export function nonDominatedSort(losses: readonly ArrayLike<number>[], violation
  * paretoFrontIndices([[1, 4], [2, 2], [3, 3]]) // [0, 1]
  */
 export function paretoFrontIndices(losses: readonly ArrayLike<number>[]): number[] {
+  // Two objectives and many points (the dashboard's Pareto plot): one sweep, where comparing each
+  // with the front so far took 40 seconds for 30,000 points on a line. Few points (the MACE search)
+  // keep the loop below, cheaper than a sort there.
+  if (losses.length > SWEEP_FROM && losses[0]!.length === 2) return twoObjectiveFront(losses).sort((a, b) => a - b);
   // One pass keeping the front of the points seen so far: a point that one of them dominates is
   // left out, and one that is kept drops those it dominates. A point left out, or dropped, stays
   // out: whatever dominated it is on the front or was dropped for a point that is (domination is
@@ -375,6 +380,9 @@ export function paretoFrontIndices(losses: readonly ArrayLike<number>[]): number
   }
   return front;
 }
+
+/** From how many points {@link paretoFrontIndices} sweeps a two-objective set rather than comparing each with the front so far. */
+const SWEEP_FROM = 1000;
 
 /**
  * The points of the leading fronts of a non-dominated sorting: the first front, then the next, until

@@ -4,6 +4,7 @@
  */
 import type { Distribution, ParamValue } from "./distributions.js";
 import { formatPath } from "./field-path.js";
+import { twoObjectiveFront } from "../math/two-objective-front.js";
 
 /** `waiting` (enqueued) → `running` → one of `complete`, `pruned`, `failed`. Only `running` moves. */
 export type TrialState = "waiting" | "running" | "complete" | "pruned" | "failed";
@@ -330,20 +331,12 @@ export function paretoFront(trials: readonly FrozenTrial[], directions: readonly
   // it after each trial and at each repaint of its progress line (10 trials took minutes).
   const candidates = trials.filter((t) => t.values !== null && t.values.length === directions.length);
   const losses = candidates.map((t) => directions.map((direction, k) => lossOf(direction, t.values![k]!)));
-  const byLosses = candidates.map((_, i) => i).sort((a, b) => compareLosses(losses[a]!, losses[b]!) || candidates[a]!.number - candidates[b]!.number);
-  const front: number[] = [];
+  let front: number[];
   if (directions.length === 2) {
-    // In this order a trial is dominated exactly when an earlier one is lower in the second
-    // objective, or as low there and lower in the first (the first of those is the lowest).
-    let lowest = 0;
-    let firstAtLowest = 0;
-    for (const i of byLosses) {
-      const [first, second] = losses[i] as [number, number];
-      if (front.length > 0 && (second > lowest || (second === lowest && firstAtLowest < first))) continue;
-      if (front.length === 0 || second < lowest) [lowest, firstAtLowest] = [second, first];
-      front.push(i);
-    }
+    front = twoObjectiveFront(losses);
   } else {
+    front = [];
+    const byLosses = candidates.map((_, i) => i).sort((a, b) => compareLosses(losses[a]!, losses[b]!) || candidates[a]!.number - candidates[b]!.number);
     for (const i of byLosses) if (!front.some((j) => dominatesAsLosses(losses[j]!, losses[i]!))) front.push(i);
   }
   return front.sort((a, b) => compareLosses(losses[a]!, losses[b]!, 1) || candidates[a]!.number - candidates[b]!.number).map((i) => candidates[i]!);
