@@ -47,7 +47,7 @@ import {
   reservedParamName,
   validateDistribution,
 } from "../space/index.js";
-import { CONSTRAINTS_ATTR, feasibilityRule, feasibleParetoFront, isConstrainedStudy, joinFront, readableConstraints, toLosses } from "../analysis/index.js";
+import { CONSTRAINTS_ATTR, feasibilityRule, feasibleParetoFront, isConstrainedStudy, joinFront, readableConstraints, satisfiesStoredConstraints, toLosses } from "../analysis/index.js";
 import { DuplicateStudyError, type SegmentOrderKeys, type Storage, compareAndSetStudySystemAttr, type StudyRecord, StudyNotFoundError, type TrialChanges, TrialNotRunningError, type TrialPatch, heldInSegmentOrder, isMemoryUrl, missingSqliteFile, onlineTunerRefusal, openStorage } from "../storage/index.js";
 import { CheckpointStore, defaultCheckpointRoot, formerCheckpointRoot, startingCheckpointGone } from "./checkpoints.js";
 import { IndependentSamplingWatch } from "./independent-sampling.js";
@@ -1079,6 +1079,8 @@ export class Study implements TrialHost {
   private holes = 0;
   private readonly finishedCache: FrozenTrial[] = [];
   private readonly finishedNumbers = new Set<number>();
+  /** How far {@link trialsSinceImprovement} has read {@link finishedCache}, with the front and count it found. */
+  private improvementScan: { read: number; constrained: boolean; front: Float64Array[]; since: number } = { read: 0, constrained: false, front: [], since: 0 };
   /** The numbers of {@link bestTrials} as of `finished` entries of {@link finishedCache}. */
   private paretoCache: { finished: number; numbers: number[] } | null = null;
   /** How far {@link constraintCountOfTrials} has read `finishedCache`, and the count it found. */
@@ -3313,7 +3315,7 @@ export class Study implements TrialHost {
     }
     const complete = this.finishedCache.filter((t) => t.state === "complete");
     if (stopAfter.trialsWithoutImprovement !== undefined && complete.length > 0) {
-      if (trialsSinceImprovement(complete, this.directions) >= stopAfter.trialsWithoutImprovement) return "stop";
+      if (this.trialsSinceImprovement() >= stopAfter.trialsWithoutImprovement) return "stop";
     }
     // Running trials may complete too: counted, as for totalTrials (10 complete trials ran 13 with
     // concurrency 4). One that then fails or is pruned frees its place, and a lane starts another.
@@ -3321,6 +3323,29 @@ export class Study implements TrialHost {
       (stopAfter.totalTrials !== undefined && finished + beside >= stopAfter.totalTrials) || (stopAfter.completeTrials !== undefined && complete.length + beside >= stopAfter.completeTrials);
     if (reached(running)) return "stop";
     return reached(running + elsewhere) ? "wait" : "go";
+  }
+
+  /**
+   * How many complete trials, counted from the last, have not improved on the ones before them: for
+   * one objective, a better value than every earlier feasible trial; for several, a point no earlier
+   * feasible trial weakly dominates (a new point of the Pareto front). An infeasible trial, or one of
+   * unknown feasibility, never improves, as it could never be the best trial. Only the trials
+   * finished since the last call are read (`finishedCache` only grows): read all again before each
+   * trial, a run of several objectives whose trials joined the front slowed with every trial.
+   */
+  private trialsSinceImprovement(): number {
+    const finished = this.finishedCache;
+    let scan = this.improvementScan;
+    // The first constrained trial makes the earlier ones without constraints of unknown feasibility.
+    if (!scan.constrained && isConstrainedStudy(finished.slice(scan.read))) scan = this.improvementScan = { read: 0, constrained: true, front: [], since: 0 };
+    for (; scan.read < finished.length; scan.read++) {
+      const trial = finished[scan.read]!;
+      if (trial.state !== "complete") continue;
+      const feasible = satisfiesStoredConstraints(trial.systemAttrs, scan.constrained);
+      const improves = trial.values !== null && trial.values.length === this.directions.length && feasible && joinFront(scan.front, toLosses(trial.values, this.directions));
+      scan.since = improves ? 0 : scan.since + 1;
+    }
+    return scan.since;
   }
 
   /** Closes the storage if the study opened it. */
@@ -3718,23 +3743,6 @@ function checkEnqueuedParams(params: Record<string, ParamValue>): void {
 const OPTIMIZE_OPTION_KEYS: readonly (keyof OptimizeOptions)[] = [
   "nTrials", "timeoutSeconds", "deadline", "clock", "concurrency", "callbacks", "stopAfter", "heartbeat", "maxRetries", "onlyQueuedTrials", "onWarning",
 ];
-/**
- * How many complete trials, counted from the last, have not improved on the ones before them: for
- * one objective, a better value than every earlier feasible trial; for several, a point no earlier
- * feasible trial weakly dominates (a new point of the Pareto front). An infeasible trial, or one of
- * unknown feasibility, never improves, as it could never be the best trial.
- */
-function trialsSinceImprovement(complete: readonly FrozenTrial[], directions: readonly Direction[]): number {
-  const feasible = feasibilityRule(complete);
-  const front: Float64Array[] = [];
-  let since = 0;
-  for (const trial of complete) {
-    const improves = trial.values !== null && trial.values.length === directions.length && feasible(trial) && joinFront(front, toLosses(trial.values, directions));
-    since = improves ? 0 : since + 1;
-  }
-  return since;
-}
-
 const STOP_AFTER_KEYS: readonly (keyof NonNullable<OptimizeOptions["stopAfter"]>)[] = ["totalTrials", "completeTrials", "trialsWithoutImprovement"];
 
 /**
