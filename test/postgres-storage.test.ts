@@ -445,6 +445,16 @@ describe.skipIf(skip !== null)("postgres storage", () => {
   });
 
   describe("a lock held by another session", () => {
+    /** A second session that holds `schema`'s trials table in an open transaction until it commits or ends. */
+    async function lockTrialsTable(schema: string): Promise<pg.Client> {
+      const holder = new pg.Client({ connectionString: database.url });
+      holder.on("error", () => undefined);
+      await holder.connect();
+      await holder.query("BEGIN");
+      await holder.query(`LOCK TABLE ${schema}.sextant_trials IN ACCESS EXCLUSIVE MODE`);
+      return holder;
+    }
+
     // A worker whose statement waited past the URL's (or the database's) statement_timeout or
     // lock_timeout for a lock another session held died with its trials left running, where
     // the same fleet through `sextant serve` rode it out (the client retries the 503).
@@ -464,11 +474,7 @@ describe.skipIf(skip !== null)("postgres storage", () => {
       try {
         const study = await storage.createStudy("locked", ["minimize"]);
         const waiting = await storage.createTrial(study.id, { state: "waiting" });
-        holder = new pg.Client({ connectionString: database.url });
-        holder.on("error", () => undefined);
-        await holder.connect();
-        await holder.query("BEGIN");
-        await holder.query(`LOCK TABLE ${schema}.sextant_trials IN ACCESS EXCLUSIVE MODE`);
+        holder = await lockTrialsTable(schema);
         const claimed = await storage.claimWaitingTrial(study.id);
         expect(claimed?.number).toBe(waiting.number);
         await storage.updateTrial(claimed!.id, { state: "complete", values: [1] });
@@ -481,25 +487,64 @@ describe.skipIf(skip !== null)("postgres storage", () => {
       }
     });
 
-    it("held past the retry deadline gives up naming the timeout and what to do", async () => {
+    // With no lock_timeout in the URL a worker waited in silence for as long as another session held
+    // the lock (22 s seen, forever for a forgotten open transaction), where SQLite gives up in a minute.
+    it("with no timeout in the URL is told after a few seconds, and the write goes through once the lock is let go", async () => {
       const url = new URL(freshSchemaUrl());
       const schema = url.searchParams.get("schema")!;
-      url.searchParams.set("statement_timeout", "100");
-      const storage = await PostgresStorage.open(url.toString(), { retryDeadlineMs: 1000 });
-      const holder = new pg.Client({ connectionString: database.url });
-      holder.on("error", () => undefined);
+      url.password = "s3cr@t/pw";
+      let holder: pg.Client | null = null;
+      const retries: string[] = [];
+      const storage = await PostgresStorage.open(url.toString(), {
+        onRetry: (message) => {
+          retries.push(message);
+          void holder?.query("COMMIT").catch(() => undefined);
+        },
+      });
       try {
-        const study = await storage.createStudy("locked-long", ["minimize"]);
-        await holder.connect();
-        await holder.query("BEGIN");
-        await holder.query(`LOCK TABLE ${schema}.sextant_trials IN ACCESS EXCLUSIVE MODE`);
-        await expect(storage.createTrial(study.id, { state: "running" })).rejects.toThrow(
-          /kept refusing for more than 1 s: canceling statement due to statement timeout \(SQLSTATE 57014\).*pg_locks.*raise the statement_timeout/,
-        );
+        const study = await storage.createStudy("locked-quietly", ["minimize"]);
+        holder = await lockTrialsTable(schema);
+        const started = performance.now();
+        const trial = await storage.createTrial(study.id, { state: "running" });
+        expect(performance.now() - started).toBeLessThan(15_000);
+        expect(retries).toHaveLength(1);
+        expect(retries[0]).toMatch(/^postgres:\/\/postgres:\*\*\*@.*: waiting for a lock another session holds on Sextant's tables \(pg_locks and pg_stat_activity show which\): .*lock timeout; retrying for up to 120 s$/);
+        await storage.updateTrial(trial.id, { state: "complete", values: [1] });
+        expect((await storage.trialsSince(study.id, 0)).trials.map((t) => [t.number, t.state])).toEqual([[0, "complete"]]);
       } finally {
-        await holder.end().catch(() => undefined);
+        await holder?.end().catch(() => undefined);
         await storage.close();
       }
+    }, 30_000);
+
+    /** What creating a trial throws while another session holds the table past a 1 s retry deadline. */
+    async function createTrialPastTheDeadline(url: URL): Promise<Error | null> {
+      const storage = await PostgresStorage.open(url.toString(), { retryDeadlineMs: 1000 });
+      let holder: pg.Client | null = null;
+      try {
+        const study = await storage.createStudy("locked-long", ["minimize"]);
+        holder = await lockTrialsTable(url.searchParams.get("schema")!);
+        return await storage.createTrial(study.id, { state: "running" }).then(() => null, (error: Error) => error);
+      } finally {
+        await holder?.end().catch(() => undefined);
+        await storage.close();
+      }
+    }
+
+    it("with no timeout in the URL gives up at the retry deadline, naming the URL without its password", async () => {
+      const url = new URL(freshSchemaUrl());
+      url.password = "hunter2";
+      const error = await createTrialPastTheDeadline(url);
+      expect(error?.message).toMatch(/^postgres:\/\/postgres:\*\*\*@.*: another session held a lock on Sextant's tables for more than 1 s .*SQLSTATE 55P03.*pg_locks/);
+      expect(error?.message).not.toContain("hunter2");
+    }, 30_000);
+
+    it("held past the retry deadline gives up naming the timeout and what to do", async () => {
+      const url = new URL(freshSchemaUrl());
+      url.searchParams.set("statement_timeout", "100");
+      expect((await createTrialPastTheDeadline(url))?.message).toMatch(
+        /kept refusing for more than 1 s: canceling statement due to statement timeout \(SQLSTATE 57014\).*pg_locks.*raise the statement_timeout/,
+      );
     });
   });
 

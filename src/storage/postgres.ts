@@ -171,6 +171,16 @@ interface QueuedFinish {
  */
 const OUTAGE_QUIET_MS = 30_000;
 
+/**
+ * The `lock_timeout` Sextant sets unless the URL sets one (`?lock_timeout=0` waits forever, as
+ * before): a statement that waits this long for a lock another session holds (a forgotten open
+ * transaction, a `LOCK TABLE`, another opener's migration) is cancelled, told through `onRetry`
+ * and retried until the retry deadline, as SQLite's lock deadline does. PostgreSQL's own default
+ * waits forever: workers sat silent for as long as the other session lived. Cancelled by the
+ * server, the statement leaves nothing behind, and every write is safe to run again.
+ */
+const LOCK_WAIT_NOTICE_MS = 5_000;
+
 /** Most writes in one group commit, which keeps one statement's parameters and lock time bounded. */
 const MAX_GROUP_COMMIT = 64;
 
@@ -276,10 +286,19 @@ export class PostgresStorage implements Storage {
       allowExitOnIdle: true,
       types: { getTypeParser: typeParser },
       application_name: "sextant",
-      // The URL's own options= go first, Sextant's after them, so they add to it and win where they
-      // meet: left in the URL, the driver put them in place of Sextant's, and a looking command's
-      // read-only transactions and ?synchronous_commit=off were silently lost.
-      options: `${urlOptions ? `${urlOptions} ` : ""}-c synchronous_commit=${synchronousCommit ? "on" : "off"}${options.readOnly ? " -c default_transaction_read_only=on" : ""}`,
+      // The URL's own options= go after Sextant's default lock_timeout, so they may change it, and
+      // before Sextant's settings, so they add to them and lose where they meet: left in the URL,
+      // the driver put them in place of Sextant's, and a looking command's read-only transactions
+      // and ?synchronous_commit=off were silently lost. A ?lock_timeout= is a startup parameter,
+      // which PostgreSQL applies after options=, so it wins too.
+      options: [
+        `-c lock_timeout=${LOCK_WAIT_NOTICE_MS}`,
+        urlOptions,
+        `-c synchronous_commit=${synchronousCommit ? "on" : "off"}`,
+        options.readOnly ? "-c default_transaction_read_only=on" : undefined,
+      ]
+        .filter(Boolean)
+        .join(" "),
     });
     // A connection that dies while idle (server restart, pg_terminate_backend) is dropped from the
     // pool and replaced on next use; without a listener the error would end the process.
@@ -883,7 +902,8 @@ export class PostgresStorage implements Storage {
         // worker's calls under way, 20 to 30 lines at once.
         if (this.unreachableSince === null || (attempt === 0 && now - this.lastFailureAt > this.outageQuietMs)) {
           this.unreachableSince = now;
-          this.onRetry?.(`${this.url}: ${errorText(error)}; retrying for up to ${Math.round(this.retryDeadlineMs / 1000)} s`);
+          const waiting = isLockTimeout(error) ? "waiting for a lock another session holds on Sextant's tables (pg_locks and pg_stat_activity show which): " : "";
+          this.onRetry?.(`${this.url}: ${waiting}${errorText(error)}; retrying for up to ${Math.round(this.retryDeadlineMs / 1000)} s`);
         }
         this.lastFailureAt = now;
         if (performance.now() >= this.unreachableSince + this.retryDeadlineMs) throw this.gaveUpError(error);
@@ -895,6 +915,13 @@ export class PostgresStorage implements Storage {
   /** Why a retried operation gave up at the deadline: the server unreachable, or (with the user's remedy) still refusing. */
   private gaveUpError(error: unknown): StorageError {
     const seconds = Math.round(this.retryDeadlineMs / 1000);
+    if (isLockTimeout(error)) {
+      return new StorageError(
+        `${this.url}: another session held a lock on Sextant's tables for more than ${seconds} s (${errorText(error)}, SQLSTATE 55P03): ` +
+          "end that session (pg_locks and pg_stat_activity show which) or wait for it to finish, then run again",
+        { cause: error },
+      );
+    }
     const refusal = refusalError(this.url, error);
     const message = refusal
       ? `${this.url}: the database kept refusing for more than ${seconds} s: ${refusal.message.slice(this.url.length + 2)}`
@@ -1502,6 +1529,11 @@ function isTransient(error: unknown): boolean {
   if (["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "EAI_AGAIN"].includes(code)) return true;
   const message = e.message ?? "";
   return /Connection terminated|connection error|not queryable|timeout exceeded when trying to connect/i.test(message);
+}
+
+/** A statement cancelled by lock_timeout: Sextant's own default (see LOCK_WAIT_NOTICE_MS) or the URL's. */
+function isLockTimeout(error: unknown): boolean {
+  return (error as { code?: string } | null)?.code === "55P03";
 }
 
 function errorText(error: unknown): string {
