@@ -83,6 +83,17 @@ describe("PostgreSQL URL parameters", () => {
     }
   });
 
+  it("refuse an sslmode node-postgres does not know, which it took for verify-full", () => {
+    // "?sslmode=disabel" asked a server without SSL for an encrypted connection: "The server does
+    // not support SSL connections", with no word about the typo; with SSL it verified the certificate.
+    expect(storageUrlProblem("postgres://me:secret@db/x?sslmode=disabel")).toBe(
+      'cannot open postgres://me:***@db/x?sslmode=disabel: sslmode must be disable, prefer, require, verify-ca, verify-full or no-verify (got "disabel") (did you mean "disable"?)',
+    );
+    for (const mode of ["disable", "prefer", "require", "verify-ca", "verify-full", "no-verify"]) {
+      expect(storageUrlProblem(`postgres://me@db/x?sslmode=${mode}`)).toBeNull();
+    }
+  });
+
   it("refuses white space at the end (a newline from a secret file), which made writers and readers use different files", () => {
     expect(storageUrlProblem("sqlite:./runs.db ")).toBe('storage URL "sqlite:./runs.db" ends with white space (" "); remove it');
     expect(storageUrlProblem("postgres://me:secret@db/x\n")).toBe('storage URL "postgres://me:***@db/x" ends with white space ("\\n"); remove it');

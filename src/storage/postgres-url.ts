@@ -15,6 +15,12 @@ export const DRIVER_URL_PARAMETERS = [
   "keepalives", "keepalives_idle",
 ];
 
+/**
+ * The `sslmode` values node-postgres acts on. It reads any other as verify-full: "?sslmode=disabel"
+ * asked a server without SSL for an encrypted connection. (libpq's `allow` is not among them.)
+ */
+const SSL_MODES = ["disable", "prefer", "require", "verify-ca", "verify-full", "no-verify"];
+
 /** How long one connection attempt waits for the server when the URL sets no `connect_timeout`. */
 export const DEFAULT_CONNECT_TIMEOUT_SECONDS = 10;
 
@@ -200,7 +206,8 @@ export function postgresUrlProblem(url: string): string | null {
  * What is wrong with a PostgreSQL URL's query parameters apart from the schema name (which
  * `PostgresStorage.open` checks after an option may have replaced it), or null: the first
  * parameter that neither Sextant nor node-postgres reads, a `connect_timeout` that is not a whole
- * number of seconds of at least 1, or a `synchronous_commit` other than on or off.
+ * number of seconds of at least 1, a `synchronous_commit` other than on or off, or an `sslmode`
+ * node-postgres does not know.
  *
  * @example
  * urlParameterProblem("postgres://me@db/x?schema=runs") // null
@@ -223,6 +230,13 @@ export function urlParameterProblem(url: string): string | null {
   const synchronousCommit = query.get("synchronous_commit");
   if (synchronousCommit !== null && !["on", "off"].includes(synchronousCommit)) {
     return `cannot open ${redactPassword(url)}: synchronous_commit must be on or off (got ${JSON.stringify(synchronousCommit)})`;
+  }
+  const sslMode = query.get("sslmode");
+  if (sslMode !== null && !SSL_MODES.includes(sslMode)) {
+    return (
+      `cannot open ${redactPassword(url)}: sslmode must be ${SSL_MODES.slice(0, -1).join(", ")} or ${SSL_MODES.at(-1)} ` +
+      `(got ${JSON.stringify(sslMode)})${didYouMean(sslMode, SSL_MODES)}`
+    );
   }
   return null;
 }
