@@ -584,6 +584,45 @@ describe.skipIf(skip !== null)("postgres storage", () => {
   });
 
   describe("a server that stops answering", () => {
+    // A server that stopped answering mid-statement (hung, or a network dropping packets without a
+    // reset) kept a worker waiting forever without a word: the connection stayed open.
+    it("mid-statement is told after a few seconds, and the statement answered once it answers again", async () => {
+      let frozen = false;
+      const held: { to: net.Socket; data: Buffer }[] = [];
+      const sockets = new Set<net.Socket>();
+      const proxy = net.createServer((client) => {
+        const upstream = net.connect(5432, "127.0.0.1");
+        for (const [from, to] of [[client, upstream], [upstream, client]] as const) {
+          sockets.add(from);
+          from.on("error", () => undefined);
+          from.on("data", (data: Buffer) => (frozen ? held.push({ to, data }) : to.write(data)));
+        }
+      });
+      await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+      const url = new URL(freshSchemaUrl());
+      url.host = `127.0.0.1:${(proxy.address() as net.AddressInfo).port}`;
+      const told: string[] = [];
+      const storage = await PostgresStorage.open(url.toString(), {
+        onRetry: (message) => {
+          told.push(message);
+          frozen = false;
+          for (const { to, data } of held.splice(0)) to.write(data);
+        },
+      });
+      try {
+        const study = await storage.createStudy("silent", ["minimize"]);
+        frozen = true;
+        const trial = await storage.createTrial(study.id, { state: "running" });
+        expect(told).toHaveLength(1);
+        expect(told[0]).toMatch(/: no answer to a statement for 10 s \(a server that stopped answering, .*pg_stat_activity shows which\); waiting up to 120 s$/);
+        expect(trial.number).toBe(0);
+      } finally {
+        await storage.close();
+        for (const socket of sockets) socket.destroy();
+        await new Promise<void>((resolve) => proxy.close(() => resolve()));
+      }
+    }, 30_000);
+
     it("gives up once the deadline has passed, though each attempt waits out the URL's connect timeout", async () => {
       // Each attempt took the 10 s connect timeout, more than the quiet spell that starts a new
       // outage, so every attempt began a new outage and the call retried forever. The URL's

@@ -81,7 +81,11 @@ export interface PostgresOpenOptions {
   readonly schema?: string;
   /** Most connections this process opens. Default 4: a worker runs one trial write at a time. */
   readonly maxConnections?: number;
-  /** How long an operation keeps retrying a dropped connection or a restarting server. Default 120 000 ms. */
+  /**
+   * How long an operation keeps retrying a dropped connection or a restarting server, and how long
+   * (not less than 120 s) one statement may go unanswered by a server that stopped answering.
+   * Default 120 000 ms.
+   */
   readonly retryDeadlineMs?: number;
   /**
    * Wait for each commit to reach disk before answering (PostgreSQL's `synchronous_commit`).
@@ -181,6 +185,21 @@ const OUTAGE_QUIET_MS = 30_000;
  */
 const LOCK_WAIT_NOTICE_MS = 5_000;
 
+/**
+ * How long a statement goes unanswered before `onRetry` is told: twice the lock wait above, so a
+ * lock says so first. Past the retry deadline it is given up on (see {@link PostgresStorage.query}).
+ */
+const SILENCE_NOTICE_MS = 2 * LOCK_WAIT_NOTICE_MS;
+
+/**
+ * The least time a statement may go unanswered before it is given up on: the retry deadline, but
+ * not less than its default, so a looking command's short deadline does not cut off a long export.
+ */
+const LEAST_SILENCE_DEADLINE_MS = 120_000;
+
+/** What node-postgres rejects a statement with when its `query_timeout` runs out. */
+const QUERY_READ_TIMEOUT = "Query read timeout";
+
 /** Most writes in one group commit, which keeps one statement's parameters and lock time bounded. */
 const MAX_GROUP_COMMIT = 64;
 
@@ -237,6 +256,8 @@ export class PostgresStorage implements Storage {
   private unreachableSince: number | null = null;
   /** performance.now() of the last transient failure. */
   private lastFailureAt = 0;
+  /** Statements unanswered past SILENCE_NOTICE_MS: the first of them tells onRetry, the others not. */
+  private silentStatements = 0;
 
   private constructor(
     private readonly pool: pg.Pool,
@@ -863,9 +884,40 @@ export class PostgresStorage implements Storage {
     return { row: rows[0], trial: rowToTrial(rows[0]) };
   }
 
-  private query<R extends pg.QueryResultRow>(statement: { name: string; text: string }, values: unknown[]): Promise<pg.QueryResult<R>> {
+  /**
+   * Runs one statement. A server that stops answering mid-statement (hung, or a network that drops
+   * packets without a reset) kept it waiting forever in silence: `onRetry` hears after
+   * SILENCE_NOTICE_MS, and node-postgres gives it up (closing its connection) at the retry deadline
+   * (LEAST_SILENCE_DEADLINE_MS at least).
+   */
+  private async query<R extends pg.QueryResultRow>(statement: { name: string; text: string }, values: unknown[]): Promise<pg.QueryResult<R>> {
     if (this.ended) throw new StorageError(`${this.url} is closed`);
-    return this.pool.query<R>({ name: statement.name, text: statement.text, values });
+    const deadlineMs = Math.max(this.retryDeadlineMs, LEAST_SILENCE_DEADLINE_MS);
+    let told = false;
+    const timer = setTimeout(() => {
+      told = true;
+      if (this.silentStatements++ > 0) return;
+      this.onRetry?.(
+        `${this.url}: no answer to a statement for ${SILENCE_NOTICE_MS / 1000} s (a server that stopped answering, a lost network, or a lock another session holds: ` +
+          `pg_stat_activity shows which); waiting up to ${Math.round(deadlineMs / 1000)} s`,
+      );
+    }, SILENCE_NOTICE_MS);
+    timer.unref();
+    try {
+      return await this.pool.query<R>({ name: statement.name, text: statement.text, values, query_timeout: deadlineMs } as pg.QueryConfig);
+    } catch (error) {
+      if (error instanceof Error && error.message === QUERY_READ_TIMEOUT) {
+        throw new StorageError(
+          `${this.url}: no answer from the database for more than ${Math.round(deadlineMs / 1000)} s: is the server hung, or the network to it down? ` +
+            "(a statement waiting for a lock another session holds shows in pg_stat_activity)",
+          { cause: error },
+        );
+      }
+      throw error;
+    } finally {
+      clearTimeout(timer);
+      if (told) this.silentStatements--;
+    }
   }
 
   /**
