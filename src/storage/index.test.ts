@@ -148,6 +148,10 @@ describe("redactPassword", () => {
     // unencoded slash, hidden as before (the rule for a port before a path showed it in full).
     expect(redactPassword("cannot open postgres://me:2024/Winter@db.example/x: connection refused")).toBe("cannot open postgres://me:***@db.example/x: connection refused");
     expect(redactPassword("postgres://me:1234?x@h/db")).toBe("postgres://me:***@h/db");
+    // An unencoded "@" and then a slash: all after the first "@" was shown ("***@ss:w/o#rd@127.0.0.1").
+    expect(redactPassword("cannot open postgres://postgres:p@ss:w/o#rd@127.0.0.1:5432/test: Invalid URL")).toBe("cannot open postgres://postgres:***@127.0.0.1:5432/test: Invalid URL");
+    expect(redactPassword("postgres://u:pw@[::1]:5432/db?application_name=me@laptop")).toBe("postgres://u:***@[::1]:5432/db?application_name=me@laptop");
+    expect(redactPassword("postgres://u:pw@db:5432/x mail root@example.com")).toBe("postgres://u:***@db:5432/x mail root@example.com");
     // Redacted already, a message that names the storage twice (a delete hint) keeps all it says.
     const twice = `postgres://me:***@db/x already has "lr": delete it with "sextant delete lr --storage 'postgres://me:***@db/x' --yes"`;
     expect(redactPassword(twice)).toBe(twice);

@@ -116,6 +116,12 @@ function redactUserPasswords(text: string): string {
       if (/[/?#]/.test(text[authorityEnd] ?? "") && isPort(text.slice(passwordStart, authorityEnd)) && spaceFinder(authorityEnd) < at) continue;
     } else if (at < passwordStart) {
       continue; // "user@host:port": the colon is the port's
+    } else if (!isHostAndPort(text.slice(at + 1, authorityEnd))) {
+      // No host after the authority's "@" ("u:p@ss:w/o@h": a password with an unencoded "@" and then
+      // a slash, which ended the authority): it was the password's, which ran on to the next "@" a
+      // host follows in the same word, and most of it was shown.
+      const next = validAtFinder(at + 1);
+      if (next < text.length && spaceFinder(at) > next && lineEndFinder(at) > next) at = next;
     }
     out += text.slice(copiedUpTo, passwordStart) + "***";
     copiedUpTo = at;
@@ -155,6 +161,11 @@ function schemeEnd(text: string, index: number): number {
   let end = index + 1;
   while (end < text.length && isSchemeCharacter(text[end])) end++;
   return text.startsWith("://", end) ? end + 3 : -1;
+}
+
+/** Whether `text` is a host (a name, an address or a bracketed IPv6 address) with perhaps a port. */
+function isHostAndPort(text: string): boolean {
+  return /^(\[[0-9A-Fa-f:.%]*\]|[A-Za-z0-9.%-]*)(:\d*)?$/.test(text);
 }
 
 function isPort(text: string): boolean {
