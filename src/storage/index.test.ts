@@ -83,6 +83,13 @@ describe("PostgreSQL URL parameters", () => {
     }
   });
 
+  it("say how to write a password that makes the URL unparsable", async () => {
+    // "cannot open postgres://u:***@127.0.0.1:1/db: Invalid URL" said neither what nor how.
+    await expect(openStorage("postgres://u:p@ss:w/o#rd@127.0.0.1:1/db")).rejects.toThrow(
+      /^cannot open postgres:\/\/u:\*\*\*@127\.0\.0\.1:1\/db: Invalid URL: percent-encode the user name and password \(@ as %40, : as %3A, \/ as %2F, # as %23\)/,
+    );
+  });
+
   it("refuse an sslmode node-postgres does not know, which it took for verify-full", () => {
     // "?sslmode=disabel" asked a server without SSL for an encrypted connection: "The server does
     // not support SSL connections", with no word about the typo; with SSL it verified the certificate.

@@ -338,7 +338,9 @@ export class PostgresStorage implements Storage {
       const message = error instanceof Error ? error.message : String(error);
       // A retried operation's error names the URL already: "cannot open URL: URL: …" said it twice.
       const reason = message.startsWith(`${shownUrl}: `) ? message.slice(shownUrl.length + 2) : message;
-      throw new StorageOpenError(`cannot open ${shownUrl}: ${reason}`, { cause: error });
+      // The driver's own words said neither what is wrong nor how to mend it: most often a password's "@", "/" or "#".
+      const mend = (error as { code?: string }).code === "ERR_INVALID_URL" ? ": percent-encode the user name and password (@ as %40, : as %3A, / as %2F, # as %23)" : "";
+      throw new StorageOpenError(`cannot open ${shownUrl}: ${reason}${mend}`, { cause: error });
     }
   }
 
