@@ -90,6 +90,21 @@ describe("PostgreSQL URL parameters", () => {
     );
   });
 
+  it("say, when the server has no SSL, that node-postgres does not fall back to an unencrypted connection", async () => {
+    // libpq's sslmode=prefer (its default, in many copied URLs) falls back; node-postgres's does not.
+    const { createServer } = await import("node:net");
+    const server = createServer((socket) => socket.end("N"));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const port = (server.address() as { port: number }).port;
+      await expect(openStorage(`postgres://u@127.0.0.1:${port}/db?sslmode=no-verify`)).rejects.toThrow(
+        /: The server does not support SSL connections: node-postgres never falls back to an unencrypted connection \(not for sslmode=prefer either\): use sslmode=disable, or turn SSL on in the server$/,
+      );
+    } finally {
+      server.close();
+    }
+  });
+
   it("refuse an sslmode node-postgres does not know, which it took for verify-full", () => {
     // "?sslmode=disabel" asked a server without SSL for an encrypted connection: "The server does
     // not support SSL connections", with no word about the typo; with SSL it verified the certificate.

@@ -339,7 +339,12 @@ export class PostgresStorage implements Storage {
       // A retried operation's error names the URL already: "cannot open URL: URL: …" said it twice.
       const reason = message.startsWith(`${shownUrl}: `) ? message.slice(shownUrl.length + 2) : message;
       // The driver's own words said neither what is wrong nor how to mend it: most often a password's "@", "/" or "#".
-      const mend = (error as { code?: string }).code === "ERR_INVALID_URL" ? ": percent-encode the user name and password (@ as %40, : as %3A, / as %2F, # as %23)" : "";
+      const mend =
+        (error as { code?: string }).code === "ERR_INVALID_URL"
+          ? ": percent-encode the user name and password (@ as %40, : as %3A, / as %2F, # as %23)"
+          : /does not support SSL/.test(message)
+            ? ": node-postgres never falls back to an unencrypted connection (not for sslmode=prefer either): use sslmode=disable, or turn SSL on in the server"
+            : "";
       throw new StorageOpenError(`cannot open ${shownUrl}: ${reason}${mend}`, { cause: error });
     }
   }
