@@ -169,6 +169,61 @@ describe("greedyHypervolumeSubset", () => {
     expect(greedyHypervolumeSubset([[1, 2], [2, 1]], 5, [3, 3]).sort()).toEqual([0, 1]);
   });
 
+  /** The definition, as the selection was computed before it became lazy: every gain recomputed, the first largest kept. */
+  function greedyByDefinition(points: number[][], size: number, reference: number[]): number[] {
+    const chosen: number[] = [];
+    const chosenPoints: number[][] = [];
+    let current = 0;
+    while (chosen.length < Math.min(size, points.length)) {
+      let best = -1;
+      let bestGain = Number.NEGATIVE_INFINITY;
+      for (let i = 0; i < points.length; i++) {
+        if (chosen.includes(i)) continue;
+        const gain = hypervolume([...chosenPoints, points[i]!], reference) - current;
+        if (gain > bestGain) {
+          bestGain = gain;
+          best = i;
+        }
+      }
+      chosen.push(best);
+      chosenPoints.push(points[best]!);
+      current = hypervolume(chosenPoints, reference);
+    }
+    return chosen;
+  }
+
+  it("picks exactly what recomputing every gain picks, ties and copies included (2 and 3 objectives)", () => {
+    const rng = new Rng(20261207);
+    for (let round = 0; round < 60; round++) {
+      const m = 2 + (round % 2);
+      const n = 5 + rng.integer(0, 60);
+      const kind = round % 6;
+      const points: number[][] = [];
+      for (let i = 0; i < n; i++) {
+        if (kind < 2) {
+          // On a front (a simplex or a sphere), so nothing is dominated.
+          const raw = Array.from({ length: m }, () => rng.uniform() + 1e-3);
+          const norm = kind === 0 ? raw.reduce((a, b) => a + b, 0) : Math.hypot(...raw);
+          points.push(raw.map((v) => v / norm));
+        } else if (kind < 4) {
+          // A coarse grid: many equal gains and equal points.
+          points.push(Array.from({ length: m }, () => rng.integer(0, 4) / 4));
+        } else if (kind === 4) {
+          // A symmetric front on a grid: mirrored points have equal gains.
+          const a = rng.integer(0, 8);
+          points.push(m === 2 ? [a, 8 - a] : [a, 8 - a, rng.integer(0, 2)]);
+        } else {
+          points.push(Array.from({ length: m }, () => rng.uniform() * 1e-3 + 7));
+        }
+        if (i > 0 && rng.uniform() < 0.15) points.push([...points[rng.integer(0, points.length - 1)]!]);
+      }
+      const reference = Array.from({ length: m }, (_, k) => Math.max(...points.map((p) => p[k]!)) * 1.1 + 1e-9);
+      for (const size of [2, Math.ceil(points.length / 3), points.length - 1, points.length]) {
+        expect(greedyHypervolumeSubset(points, size, reference), `round ${round}, size ${size}`).toEqual(greedyByDefinition(points, size, reference));
+      }
+    }
+  });
+
   it("refuses a size that is not a whole number ≥ 0, instead of picking one point more or none", () => {
     const points = [[1, 3], [2, 2], [3, 1]];
     expect(greedyHypervolumeSubset(points, 0, [4, 4])).toEqual([]);

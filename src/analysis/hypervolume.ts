@@ -92,29 +92,199 @@ export function greedyHypervolumeSubset(points: readonly LossVector[], size: num
   // A fractional size picked one point more than it said, and NaN picked none without a word.
   if (!Number.isInteger(size) || size < 0) throw new RangeError(`greedyHypervolumeSubset: size must be a whole number ≥ 0, got ${size}`);
   checkLosses("greedyHypervolumeSubset", points, reference);
+  return lazyGreedySubset(points, size, reference) ?? greedyByRecomputation(points, size, reference);
+}
+
+/**
+ * The greedy selection as defined: every step recomputes the hypervolume with each candidate added
+ * and keeps the first largest gain. O(size · n) hypervolumes; the reference for the lazy version.
+ */
+function greedyByRecomputation(points: readonly LossVector[], size: number, reference: LossVector): number[] {
   const chosen: number[] = [];
   const chosenPoints: LossVector[] = [];
   const taken = new Uint8Array(points.length);
   let current = 0;
+  const all = Array.from({ length: points.length }, (_, i) => i);
   while (chosen.length < size && chosen.length < points.length) {
-    let best = -1;
-    let bestGain = Number.NEGATIVE_INFINITY;
-    for (let i = 0; i < points.length; i++) {
-      if (taken[i]) continue;
-      chosenPoints.push(points[i]!);
-      const gain = hypervolume(chosenPoints, reference) - current;
-      chosenPoints.pop();
-      if (gain > bestGain) {
-        bestGain = gain;
-        best = i;
-      }
-    }
+    const best = firstLargest(
+      all.filter((i) => !taken[i]),
+      (i) => gainByRecomputation(points, chosenPoints, i, reference, current),
+    );
     taken[best] = 1;
     chosen.push(best);
     chosenPoints.push(points[best]!);
     current = hypervolume(chosenPoints, reference);
   }
   return chosen;
+}
+
+/** The first of `indices` with the largest gain (−1 if none), as the greedy selection breaks ties. */
+function firstLargest(indices: readonly number[], gainOf: (i: number) => number): number {
+  let best = -1;
+  let bestGain = Number.NEGATIVE_INFINITY;
+  for (const i of indices) {
+    const gain = gainOf(i);
+    if (gain > bestGain) {
+      bestGain = gain;
+      best = i;
+    }
+  }
+  return best;
+}
+
+/** The gain of greedyByRecomputation, rounding for rounding: the hypervolume with point `i` added last, minus `current`. */
+function gainByRecomputation(points: readonly LossVector[], chosenPoints: LossVector[], i: number, reference: LossVector, current: number): number {
+  chosenPoints.push(points[i]!);
+  const gain = hypervolume(chosenPoints, reference) - current;
+  chosenPoints.pop();
+  return gain;
+}
+
+/**
+ * The same picks as {@link greedyByRecomputation}, tie-breaking included, for 2 and 3 objectives,
+ * with far fewer hypervolumes (null when the guards below do not hold: the caller recomputes).
+ *
+ * Each candidate's gain is its exclusive contribution against the points picked so far, computed
+ * directly (2 objectives: against the picked staircase, O(steps it covers); 3: its box minus the
+ * picked points limited to it). In exact arithmetic contributions only shrink as points are picked
+ * (hypervolume is submodular), so a candidate's last contribution plus its rounding bound is an
+ * upper bound from then on; candidates are visited in decreasing bound and the visit stops when no
+ * remaining bound can reach the best. The recomputed gain differs from the exact one by at most
+ * `margin` (below), and so does each direct one; every candidate that could still be the first
+ * largest recomputed gain (within 4 margins of the best direct one) then has its gain recomputed
+ * exactly as greedyByRecomputation does, and the first largest of those is picked. Candidates
+ * left out are provably below some recomputed gain, so the pick is the same. A candidate equal to
+ * a picked point needs no recomputation: its recomputed gain is exactly 0, since both sweeps sort
+ * stably and place it after its copy, where its slab replaces the copy's and the copy's becomes a
+ * slab of height 0 (adding 0 changes no sum); with one picked point, the sweep of the two gives the
+ * box volume's products in the same order. Equal points are common with coarse objective values.
+ *
+ * Rounding bounds (u = 2⁻⁵³, B the box from the points' best values to the reference, which bounds
+ * every volume and term here; k points in the set): the 2-D sweep sums k terms of relative error
+ * 3u, the 3-D sweep at most 3k + 4 rounded operations deep, and a gain subtracts two of them: at
+ * most (6k + 12)·u·B. The margin is (64k + 256)·u·B, several times that, so the rounding of the
+ * comparisons themselves does not matter. Guards keep those bounds valid: finite coordinates, every
+ * point strictly inside the reference, and B between 1e-250 (no subnormal terms of any weight) and
+ * 1e300 (no overflow).
+ */
+function lazyGreedySubset(points: readonly LossVector[], size: number, reference: LossVector): number[] | null {
+  const m = reference.length;
+  const n = points.length;
+  if ((m !== 2 && m !== 3) || size < 2 || n < 2) return null;
+  let box = 1;
+  for (let k = 0; k < m; k++) {
+    const r = reference[k]!;
+    let best = r;
+    for (const p of points) {
+      if (!(Number.isFinite(p[k]!) && p[k]! < r)) return null;
+      if (p[k]! < best) best = p[k]!;
+    }
+    box *= r - best;
+  }
+  if (!(box >= 1e-250 && box <= 1e300)) return null;
+  const unit = 2 ** -53 * box * 2;
+  const picks = Math.min(size, n);
+  const chosen: number[] = [];
+  const chosenPoints: LossVector[] = [];
+  const taken = new Uint8Array(n);
+  const bound = new Float64Array(n).fill(Number.POSITIVE_INFINITY);
+  const direct = new Float64Array(n);
+  const staircase = m === 2 ? new Staircase(reference[0]!, reference[1]!) : null;
+  const chosenKeys = new Set<string>();
+  const order = Array.from({ length: n }, (_, i) => i);
+  while (chosen.length < picks) {
+    const margin = (64 * (chosen.length + 1) + 256) * unit;
+    const untaken = order.filter((i) => !taken[i]).sort((a, b) => bound[b]! - bound[a]! || a - b);
+    let lower = Number.NEGATIVE_INFINITY;
+    const visited: number[] = [];
+    for (const i of untaken) {
+      // Its recomputed gain is at most bound + margin, below the best one's (at least lower − margin).
+      if (bound[i]! < lower - 2 * margin) break;
+      const p = points[i]!;
+      const gain = staircase ? staircase.contribution(p[0]!, p[1]!) : contribution3d(p, chosenPoints, reference);
+      direct[i] = gain;
+      bound[i] = gain + margin;
+      if (gain - margin > lower) lower = gain - margin;
+      visited.push(i);
+    }
+    const contenders = visited.filter((i) => direct[i]! >= lower - 3 * margin).sort((a, b) => a - b);
+    let best = contenders[0]!;
+    if (contenders.length > 1) {
+      let current: number | null = null;
+      best = firstLargest(contenders, (i) =>
+        // A copy of a picked point: the recomputed gain is exactly 0 (see above).
+        chosenKeys.has(pointKey(points[i]!, m)) ? 0 : gainByRecomputation(points, chosenPoints, i, reference, (current ??= hypervolume(chosenPoints, reference))),
+      );
+    }
+    taken[best] = 1;
+    chosen.push(best);
+    chosenPoints.push(points[best]!);
+    chosenKeys.add(pointKey(points[best]!, m));
+    staircase?.insert(points[best]![0]!, points[best]![1]!);
+  }
+  return chosen;
+}
+
+/** The coordinates as text, the same for equal points (0 and −0 alike, as the sweeps treat them). */
+function pointKey(p: LossVector, m: number): string {
+  return m === 2 ? `${p[0]},${p[1]}` : `${p[0]},${p[1]},${p[2]}`;
+}
+
+/** What `p` adds to the hypervolume of `chosen` in 3 objectives: its box minus the others limited to it. */
+function contribution3d(p: LossVector, chosen: readonly LossVector[], reference: LossVector): number {
+  const limited = chosen.map((q) => worseOf(p, q));
+  return boxVolume(p, reference, 3) - hypervolumeInside(limited, reference, 3);
+}
+
+/** The non-dominated points of a 2-D set as steps (x ascending, y descending) under a reference. */
+class Staircase {
+  private readonly xs: number[] = [];
+  private readonly ys: number[] = [];
+  constructor(
+    private readonly rx: number,
+    private readonly ry: number,
+  ) {}
+
+  /** The area that (x, y) dominates and the steps do not: ∫ over a ≥ x of the uncovered height above y. */
+  contribution(x: number, y: number): number {
+    const { xs, ys } = this;
+    // Steps at or left of x cover everything above the last of them.
+    let j = upperBound(xs, x);
+    let floor = j > 0 ? ys[j - 1]! : this.ry;
+    if (floor <= y) return 0;
+    let left = x;
+    let area = 0;
+    while (j < xs.length && ys[j]! > y) {
+      area += (xs[j]! - left) * (floor - y);
+      left = xs[j]!;
+      floor = ys[j]!;
+      j++;
+    }
+    return area + ((j < xs.length ? xs[j]! : this.rx) - left) * (floor - y);
+  }
+
+  /** Adds (x, y), dropping the steps it weakly dominates (nothing when a step weakly dominates it). */
+  insert(x: number, y: number): void {
+    const { xs, ys } = this;
+    const lo = lowerBound(xs, x);
+    if ((lo > 0 && ys[lo - 1]! <= y) || (lo < xs.length && xs[lo] === x && ys[lo]! <= y)) return;
+    let end = lo;
+    while (end < xs.length && ys[end]! >= y) end++;
+    xs.splice(lo, end - lo, x);
+    ys.splice(lo, end - lo, y);
+  }
+}
+
+/** The position of the first element > `value` in the ascending `sorted`. */
+function upperBound(sorted: readonly number[], value: number): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (sorted[mid]! <= value) low = mid + 1;
+    else high = mid;
+  }
+  return low;
 }
 
 /** Refuses a reference without objectives, points whose length differs from the reference's, and NaN in any point or the reference. */
