@@ -1,6 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { type Distribution, makeSnapshot, makeTrial } from "../../space/index.js";
+import { constrainedDominates, greedyHypervolumeSubset, hypervolume } from "../../analysis/index.js";
+import { Rng } from "../../math/rng.js";
 import { ABOVE, BELOW, RowMatrix, TrialHistory } from "./history.js";
+import { referencePoint, scaledForHypervolume } from "./motpe-weights.js";
 
 const X: Distribution = { type: "float", low: 0, high: 1 };
 const C: Distribution = { type: "categorical", choices: ["a", "b"] };
@@ -68,6 +71,55 @@ describe("TrialHistory with several objectives", () => {
     history.sync(makeSnapshot(trials, { directions: ["minimize", "minimize"] }));
     const split = history.split(3);
     expect([0, 1, 2, 3].map((row) => split.membership[row])).toEqual([BELOW, BELOW, BELOW, ABOVE]);
+  });
+});
+
+describe("TrialHistory's multi-objective split, against peeling fronts pair by pair", () => {
+  /** The split as defined: each front by comparing all pairs, the last one thinned greedily, weights from each point left out. */
+  function bruteForce(history: TrialHistory, belowCount: number): Map<number, number> {
+    let remaining = history.byNumber.slice();
+    const rows = history.rows;
+    const below: number[] = [];
+    while (below.length < belowCount && remaining.length > 0) {
+      const dominatedBySome = (row: number) => remaining.some((o) => o !== row && constrainedDominates(rows[o]!.losses!, rows[o]!.violation, rows[row]!.losses!, rows[row]!.violation));
+      const front = remaining.filter((row) => !dominatedBySome(row));
+      if (below.length + front.length <= belowCount) below.push(...front);
+      else {
+        const points = scaledForHypervolume(front.map((row) => rows[row]!.losses!));
+        for (const position of greedyHypervolumeSubset(points, belowCount - below.length, referencePoint(points))) below.push(front[position]!);
+      }
+      remaining = remaining.filter((row) => !front.includes(row));
+    }
+    const points = scaledForHypervolume(below.map((row) => rows[row]!.losses!));
+    const reference = referencePoint(points);
+    const total = hypervolume(points, reference);
+    const raw = points.map((_, i) => total - hypervolume(points.filter((__, j) => j !== i), reference) + 1e-12);
+    const max = Math.max(...raw);
+    return new Map(below.map((row, i) => [row, below.length === 1 ? 1 : Math.min(1, Math.max(0, raw[i]! / max))]));
+  }
+
+  it("chooses the same rows with bit-identical weights, with constraints, equal losses and 2 or 3 objectives", () => {
+    const rng = new Rng(7);
+    for (let round = 0; round < 16; round++) {
+      const m = 2 + (round % 2);
+      const constrained = round % 4 >= 2;
+      const trials = Array.from({ length: 40 + rng.integer(0, 80) }, (_, number) => {
+        // Coarse values: equal losses, equal gains and duplicate points.
+        const values = Array.from({ length: m }, () => rng.integer(0, 6) / 2);
+        const systemAttrs: Record<string, number[]> = constrained ? { constraints: [rng.integer(-2, 2) / 2, rng.uniform() < 0.1 ? Number.NaN : -1] } : {};
+        return makeTrial({ number, state: "complete", params: { x: rng.uniform() }, distributions: { x: X }, values, systemAttrs });
+      });
+      const history = new TrialHistory();
+      history.sync(makeSnapshot(trials, { directions: Array.from({ length: m }, (_, k) => (k === 1 ? "maximize" : "minimize")) }));
+      for (const belowCount of [1, 5, Math.ceil(trials.length / 4), trials.length - 1]) {
+        const split = history.split(belowCount);
+        const expected = bruteForce(history, belowCount);
+        history.rows.forEach((_, row) => {
+          expect(split.membership[row], `round ${round}, below ${belowCount}, row ${row}`).toBe(expected.has(row) ? BELOW : ABOVE);
+          if (expected.has(row)) expect(Object.is(split.belowWeights![row], expected.get(row))).toBe(true);
+        });
+      }
+    }
   });
 });
 

@@ -336,22 +336,35 @@ export class TrialHistory {
   private multiObjectiveBelow(belowCount: number): number[] {
     // Failed rows have no losses and are never below.
     let remaining = this.byNumber.filter((row) => this.rows[row]!.rank !== FAILED_RANK);
+    // Peeled in an order where every row comes after each row that dominates it (see
+    // dominanceOrder): a row is then dominated by a remaining row exactly when it is dominated by a
+    // front row met before it, so each front costs its size times the remaining rows, not their square.
+    let ordered = remaining.slice().sort(this.dominanceOrder);
+    const inFront = new Uint8Array(this.rows.length);
     const below: number[] = [];
     while (below.length < belowCount && remaining.length > 0) {
-      const front: number[] = [];
-      const rest: number[] = [];
-      for (const row of remaining) {
+      const found: number[] = [];
+      const later: number[] = [];
+      for (const row of ordered) {
         const { losses, violation } = this.rows[row]!;
         let dominated = false;
-        for (const other of remaining) {
-          const o = this.rows[other]!;
-          if (other !== row && constrainedDominates(o.losses!, o.violation, losses!, violation)) {
+        // Latest first: with two objectives the front row found last is the one most likely to dominate.
+        for (let f = found.length - 1; f >= 0; f--) {
+          const o = this.rows[found[f]!]!;
+          if (constrainedDominates(o.losses!, o.violation, losses!, violation)) {
             dominated = true;
             break;
           }
         }
-        (dominated ? rest : front).push(row);
+        if (dominated) later.push(row);
+        else {
+          found.push(row);
+          inFront[row] = 1;
+        }
       }
+      // The front and the rest in trial-number order, as the selection and its tie rule expect.
+      const front = remaining.filter((row) => inFront[row] === 1);
+      const rest = remaining.filter((row) => inFront[row] === 0);
       // Loops, not push(...array): spreading 125,000 rows overflowed the call stack.
       if (below.length + front.length <= belowCount) {
         for (const row of front) below.push(row);
@@ -360,10 +373,31 @@ export class TrialHistory {
         const picked = greedyHypervolumeSubset(points, belowCount - below.length, referencePoint(points));
         for (const position of picked) below.push(front[position]!);
       }
+      for (const row of found) inFront[row] = 0;
       remaining = rest;
+      ordered = later;
     }
     return below;
   }
+
+  /**
+   * A total order in which a row that constrainedDominates another comes first: feasible rows (by
+   * their losses lexicographically, which Pareto dominance always decreases) before infeasible ones
+   * (by violation, NaN as the worst). Ties are left in any order: neither of two tied rows dominates the other.
+   */
+  private readonly dominanceOrder = (a: number, b: number): number => {
+    const x = this.rows[a]!;
+    const y = this.rows[b]!;
+    const vx = Number.isNaN(x.violation) ? Number.POSITIVE_INFINITY : x.violation;
+    const vy = Number.isNaN(y.violation) ? Number.POSITIVE_INFINITY : y.violation;
+    const feasibleX = vx <= 0;
+    if (feasibleX !== vy <= 0) return feasibleX ? -1 : 1;
+    if (!feasibleX) return vx < vy ? -1 : vx > vy ? 1 : 0;
+    const lx = x.losses!;
+    const ly = y.losses!;
+    for (let k = 0; k < lx.length; k++) if (lx[k] !== ly[k]) return lx[k]! < ly[k]! ? -1 : 1;
+    return 0;
+  };
 
   /**
    * Trials running now (for the constant liar), other than `exceptNumber`. Only trials not yet

@@ -69,9 +69,16 @@ export function contributionWeights(losses: readonly Float64Array[]): Float64Arr
   // Total minus the set without the point (rather than hypervolumeContributions' box-minus-limited
   // form): the same quantity, kept in this form so suggestions stay bit-identical to earlier releases.
   const total = hypervolume(points, reference);
+  // With 2 and 3 objectives the hypervolume sweeps stably sort on the last objective, so handing
+  // them each rest already in that order (ties by position, as the stable sort leaves them) gives
+  // the same sweep, bit for bit, while their sort has only to confirm the order.
+  const m = points[0]!.length;
+  const order = Array.from({ length: n }, (_, j) => j);
+  if (m === 2 || m === 3) order.sort((a, b) => points[a]![m - 1]! - points[b]![m - 1]! || a - b);
+  const sorted = order.map((j) => points[j]!);
   let max = 0;
   for (let i = 0; i < n; i++) {
-    const rest = points.filter((_, j) => j !== i);
+    const rest = sorted.filter((_, k) => order[k] !== i);
     weights[i] = total - hypervolume(rest, reference) + EPS;
     if (weights[i]! > max) max = weights[i]!;
   }
