@@ -39,16 +39,30 @@ function numberFlag(flag: string, mustBe: string, accepts: (n: number) => boolea
   };
 }
 
+/**
+ * A parser for an integer flag. Safe integers only: 1e20 passes Number.isInteger but holds no exact
+ * count, and reached storage and the samplers' own checks as an internal error (`trials --limit
+ * 1e20`, `create --trials 1e20`).
+ */
+function integerFlag(flag: string, mustBe: string, accepts: (n: number) => boolean) {
+  const parse = numberFlag(flag, mustBe, (n) => Number.isInteger(n) && accepts(n));
+  return (text: string): number => {
+    const n = parse(text);
+    if (!Number.isSafeInteger(n)) throw new UsageError(`${flag} must be ${mustBe} of at most ${Number.MAX_SAFE_INTEGER} in size, got "${text}"`);
+    return n;
+  };
+}
+
 function positiveInt(flag: string) {
-  return numberFlag(flag, "a positive integer", (n) => Number.isInteger(n) && n > 0);
+  return integerFlag(flag, "a positive integer", (n) => n > 0);
 }
 
 function integer(flag: string) {
-  return numberFlag(flag, "an integer", Number.isInteger);
+  return integerFlag(flag, "an integer", () => true);
 }
 
 function nonNegativeInt(flag: string) {
-  return numberFlag(flag, "a non-negative integer", (n) => Number.isInteger(n) && n >= 0);
+  return integerFlag(flag, "a non-negative integer", (n) => n >= 0);
 }
 
 function finiteNumber(flag: string) {
