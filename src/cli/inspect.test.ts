@@ -684,3 +684,34 @@ describe("sextant export --lineage", () => {
     }
   });
 });
+
+describe("sextant best with long parameter names and values", () => {
+  it("prints the best trial's parameters whole, to be copied, where a categorical choice was cut at 40 columns", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sextant-best-"));
+    try {
+      const choice = "checkpoints/resnet-50-imagenet-pretrained-warmup-cosine-v2.pt";
+      const name = "learning_rate_of_the_encoder_after_warmup_in_units";
+      const storage = SqliteStorage.open(join(dir, "s.db"));
+      for (const [study, constraints] of [["plain", undefined], ["infeasible", [1]]] as const) {
+        const record = await storage.createStudy(study, ["minimize"]);
+        const trial = await storage.createTrial(record.id, { state: "running", ...(constraints ? { systemAttrs: { constraints: [...constraints] } } : {}) });
+        await storage.updateTrial(trial.id, {
+          params: { model: { value: choice, distribution: { type: "categorical", choices: [choice, "small"] } }, [name]: { value: 0.5, distribution: { type: "float", low: 0, high: 1 } } },
+          state: "complete",
+          values: [1],
+        });
+      }
+      await storage.close();
+      for (const study of ["plain", "infeasible"]) {
+        const out: string[] = [];
+        const io: Io = { ...quietIo, out: (line) => void out.push(line) };
+        expect(await bestCommand(study, { storage: `sqlite:${join(dir, "s.db")}` }, io)).toBe(0);
+        const lines = out.join("\n").split("\n").map((line) => line.trimEnd());
+        expect(lines, study).toContain(`model${" ".repeat(name.length - "model".length)}  ${choice}`);
+        expect(lines.some((line) => line.startsWith(`${name}  `) && line.endsWith("0.5")), study).toBe(true);
+      }
+    } finally {
+      rmSync(dir, { recursive: true });
+    }
+  });
+});

@@ -476,10 +476,12 @@ export async function bestCommand(name: string, options: { storage?: string; jso
       }
       const entries = Object.entries(best.params);
       const shown = (v: ParamValue | undefined): string => (v === undefined ? "-" : typeof v === "number" ? String(v) : formatParam(v));
+      // Whole, as the numbers are: the table is what one copies into the next run (a choice cut to
+      // "checkpoints/resnet-50-imagenet-pretrai…" named no file).
       if (entries.length > 0 && recommended.number !== best.number) {
-        io.out(renderTable(["param", `best (${best.number})`, `recommended (${recommended.number})`], entries.map(([k, v]) => [k, shown(v), shown(recommended.params[k])])));
+        io.out(renderTable(["param", `best (${best.number})`, `recommended (${recommended.number})`], entries.map(([k, v]) => [k, shown(v), shown(recommended.params[k])]), Infinity));
       } else if (entries.length > 0) {
-        io.out(renderTable(["param", "value"], entries.map(([k, v]) => [k, shown(v)])));
+        io.out(renderTable(["param", "value"], entries.map(([k, v]) => [k, shown(v)]), Infinity));
       }
     } else {
       io.out(`Pareto front of "${name}" (${study.directions.join(", ")}): ${front.length} trial(s)`);
@@ -564,7 +566,7 @@ function printLeastViolating(name: string, directions: readonly string[], trial:
       `total violation ${formatNumber(violation, 6)} (constraints ${constraints.map((c) => formatNumber(c, 4)).join(", ")})`,
   );
   const entries = Object.entries(trial.params);
-  if (entries.length > 0) io.out(renderTable(["param", "value"], entries.map(([k, v]) => [k, typeof v === "number" ? String(v) : formatParam(v)])));
+  if (entries.length > 0) io.out(renderTable(["param", "value"], entries.map(([k, v]) => [k, typeof v === "number" ? String(v) : formatParam(v)]), Infinity));
 }
 
 /**
