@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { bar, commandLine, csvField, csvLines, displayWidth, formatDuration, formatNumber, formatParams, renderStacked, renderTable, renderWrappedTable, shellWord } from "./format.js";
+import { ProgressLine, bar, commandLine, csvField, csvLines, displayWidth, formatDuration, formatNumber, formatParams, renderStacked, renderTable, renderWrappedTable, shellWord } from "./format.js";
 
 describe("format", () => {
   it("quotes a word for a shell only when it must, so a printed command can be pasted", () => {
@@ -122,5 +122,21 @@ describe("format", () => {
     expect(csvField('say "hi", twice')).toBe('"say ""hi"", twice"');
     expect(csvField("two\nlines")).toBe('"two\nlines"');
     expect([...csvLines(["a", "b"], [["1", "x,y"]])]).toEqual(["a,b\r\n", '1,"x,y"\r\n']);
+  });
+});
+
+describe("ProgressLine", () => {
+  it("cuts its line to the terminal's columns, counting wide characters as two, so that it never wraps", () => {
+    // Cut by .length, a study name in CJK took twice the columns it counted: the line wrapped, and
+    // "\r" then redrew only its last row, stacking the rest on the terminal.
+    const written: string[] = [];
+    const stream = { columns: 40, write: (text: string) => void written.push(text) } as unknown as NodeJS.WriteStream;
+    const name = "研究".repeat(12);
+    const progress = new ProgressLine(stream, () => `writing "${name}": 3/10 trials`);
+    progress.draw();
+    const line = written.at(-1)!.replace("\r\x1b[2K", "");
+    expect(displayWidth(line)).toBeLessThanOrEqual(39);
+    expect(line.endsWith("…")).toBe(true);
+    expect(line.startsWith('writing "研究')).toBe(true);
   });
 });

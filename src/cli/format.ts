@@ -379,8 +379,9 @@ export class ProgressLine {
 
   draw(): void {
     const width = Math.max(20, (this.stream.columns || 80) - 1);
-    let text = this.render();
-    if (text.length > width) text = `${text.slice(0, width - 1)}…`;
+    // Cut by the columns it takes: cut by .length, a CJK study name wrapped the line, and "\r"
+    // then redrew only its last row, stacking the rest.
+    const text = cutToWidth(this.render(), width);
     if (text === this.lastText) return;
     this.lastText = text;
     this.stream.write(`\r\x1b[2K${text}`);
