@@ -1,7 +1,8 @@
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { createStudy } from "../study/index.js";
 import type { Io } from "./io.js";
 import { main } from "./main.js";
@@ -38,5 +39,52 @@ describe("integer flags", () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+/** What `sextant ARGS` writes to stdout through commander (help goes there, not through the Io). */
+async function helpText(args: string[]): Promise<string> {
+  let text = "";
+  const spy = vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
+    text += String(chunk);
+    return true;
+  });
+  try {
+    await run(args);
+  } finally {
+    spy.mockRestore();
+  }
+  return text;
+}
+
+/** The examples of a help text, a line ending in "\" joined with the next as a shell joins them. */
+function examples(help: string): string[] {
+  const lines = help.slice(help.indexOf("\nExamples:\n")).split("\n");
+  const commands: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    if (!/^ {2}\$ /.test(lines[i]!)) continue;
+    let command = lines[i]!.replace(/^ {2}\$ /, "");
+    while (command.endsWith("\\") && i + 1 < lines.length) command = `${command}\n${lines[++i]!}`;
+    commands.push(command);
+  }
+  return commands;
+}
+
+describe("help examples", () => {
+  it("are shell commands that paste as printed: a note after one is a # comment, not a syntax error", async () => {
+    // "sextant delete old-study   (asks for confirmation)" pasted into a shell was a syntax error.
+    const top = await helpText(["--help"]);
+    const names = [...top.slice(top.indexOf("\nCommands:\n"), top.indexOf("\nExamples:\n")).matchAll(/^ {2}([a-z-]+) /gm)].map((m) => m[1]!).filter((name) => name !== "help");
+    const bench = await helpText(["bench", "--help"]);
+    const benchNames = [...bench.slice(bench.indexOf("\nCommands:\n"), bench.indexOf("\nExamples:\n")).matchAll(/^ {2}([a-z-]+) /gm)].map((m) => m[1]!).filter((name) => name !== "help");
+    expect(names).toContain("delete");
+    expect(benchNames).toContain("run");
+    const helps = [top, ...(await Promise.all(names.map((name) => helpText([name, "--help"])))), ...(await Promise.all(benchNames.map((name) => helpText(["bench", name, "--help"]))))];
+    const bad: string[] = [];
+    for (const example of helps.flatMap(examples)) {
+      const checked = spawnSync("bash", ["-n", "-c", example], { encoding: "utf8" });
+      if (checked.status !== 0) bad.push(`${example}\n  ${checked.stderr.trim()}`);
+    }
+    expect(bad).toEqual([]);
   });
 });

@@ -395,8 +395,8 @@ Examples:
 Examples:
   $ sextant bench run --suite test --optimizers auto,tpe,gp,cmaes,random,sobol,optuna-tpe,optuna-tpe-mv --trials 300 --seeds 3 --out lab-test
   $ sextant bench run --suite branin-2d,hartmann6-6d --optimizers "tpe,tpe:multivariate=false" --trials 100 --seeds 100-109 --out lab-mv --jobs 2
-  $ sextant bench run --suite pruning --trials 40 --seeds 5 --out lab-pruning     (budget: 40 full trials' worth of steps)
-  $ sextant bench run --suite multiobjective --trials 200 --seeds 5 --out lab-mo  (regret: hypervolume regret)`,
+  $ sextant bench run --suite pruning --trials 40 --seeds 5 --out lab-pruning     # budget: 40 full trials' worth of steps
+  $ sextant bench run --suite multiobjective --trials 200 --seeds 5 --out lab-mo  # regret: hypervolume regret`,
     )
     .action(async (flags: BenchRunFlags) => {
       result.code = await (await import("./bench.js")).benchRunCommand(flags, io);
@@ -567,11 +567,11 @@ sextant tune on it gives it a command.
 Examples:
   $ sextant create --config sextant.yaml --storage postgres://tuner@db:5432/sextant --study fleet --trials 500
   $ sextant create --storage sqlite:./runs.db --study quad --trials 40 -p x=float:-5:5 -- node objective.mjs {x}
-  $ sextant worker --storage sqlite:./runs.db --study quad --jobs 2      (then, on each machine)
+  $ sextant worker --storage sqlite:./runs.db --study quad --jobs 2      # then, on each machine
   $ sextant create --storage sqlite:./runs.db --study remote --trials 40 -p lr=float:1e-4:1:log
-  $ sextant serve --storage sqlite:./runs.db       (then Python clients ask for study remote's trials)
+  $ sextant serve --storage sqlite:./runs.db       # then Python clients ask for study remote's trials
   $ sextant create --storage sqlite:./runs.db --study quad-june --trials 40 --warm-start quad \\
-      -p x=float:-5:5 -- node objective.mjs {x}          (its workers learn from study quad)
+      -p x=float:-5:5 -- node objective.mjs {x}          # its workers learn from study quad
   $ sextant create --storage sqlite:./runs.db --study pop --scheduler pbt --scheduler-opt population=8 \\
       --scheduler-opt segments=20 --scheduler-opt segment_steps=5 -p lr=float:1e-4:1:log -- node train.mjs`,
     )
@@ -793,7 +793,7 @@ Examples:
       "after",
       `
 Examples:
-  $ sextant delete old-study          (asks for confirmation)
+  $ sextant delete old-study          # asks for confirmation
   $ sextant delete old-study --yes`,
     )
     .action(async (study: string, flags: { storage?: string; json?: boolean; yes?: boolean }) => {
@@ -895,7 +895,7 @@ needs a shorter heartbeat_interval there.
 Examples:
   $ sextant serve --storage sqlite:./sextant.db
   $ SEXTANT_TOKEN=$(openssl rand -hex 16) sextant serve --host 0.0.0.0 --port 8080
-  $ sextant serve --heartbeat-grace 300 --request-timeout 120    (clients on slow links)
+  $ sextant serve --heartbeat-grace 300 --request-timeout 120    # clients on slow links
   $ curl -s localhost:8080/api/v1/studies | jq '.studies[].name'`,
     )
     .action(async (flags: ServeFlags) => {
