@@ -47,6 +47,13 @@ describe("format", () => {
     );
   });
 
+  it("keeps a column of numbers right-aligned when it holds Infinity or NaN, and a duration column over a minute", () => {
+    // sextant trials of a trial pruned at an infinite value, or that ran for 2m25s, left-aligned the whole column.
+    expect(renderTable(["value", "duration"], [["Infinity", "2m25s"], ["3", "0.1s"], ["-Infinity", "1h05m"], ["NaN", "-"]])).toBe(
+      ["    value  duration", "---------  --------", " Infinity     2m25s", "        3      0.1s", "-Infinity     1h05m", "      NaN         -"].join("\n"),
+    );
+  });
+
   it("prints headers and cells on one line each, with control characters visible", () => {
     // A parameter named "first\nsecond" split the header row; an escape sequence reached the terminal raw.
     expect(renderTable(["first\nsecond", "\u001b[31mred", "c"], [["a\tb", "\u0007", "x"]])).toBe(

@@ -100,7 +100,9 @@ export function trialDuration(trial: FrozenTrial): number | null {
   return trial.startedAt !== null && trial.finishedAt !== null ? trial.finishedAt - trial.startedAt : null;
 }
 
-const NUMERIC = /^[-+]?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?s?$/i;
+// Numbers (and seconds), non-finite ones as formatNumber spells them, and formatDuration's longer
+// durations: one "Infinity" or "2m25s" turned a column of numbers left-aligned.
+const NUMERIC = /^(?:[-+]?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?s?|[-+]?Infinity|NaN|\d+m\d\ds|\d+h\d\dm)$/i;
 
 /**
  * An aligned text table. Columns whose cells all look numeric are right-aligned; long cells are
