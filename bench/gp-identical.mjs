@@ -25,8 +25,15 @@ const { values: args } = parseArgs({
   },
 });
 if (!args.baseline) throw new Error("--baseline <dist directory of the build to compare with> is required");
-const current = await import(join(root, "dist/index.js"));
-const baseline = await import(join(resolve(args.baseline), "index.js"));
+// Each build's own GP factory: the sampler registry is shared by every copy of the package in a
+// process, so createSamplerByName("gp") gave both runs the build loaded last, and the verdict
+// compared one build with itself (until session 46).
+const load = async (dist) => ({
+  createStudy: (await import(join(dist, "index.js"))).createStudy,
+  createGPSamplerFromOptions: (await import(join(dist, "samplers/gp/gp.js"))).createGPSamplerFromOptions,
+});
+const current = await load(join(root, "dist"));
+const baseline = await load(resolve(args.baseline));
 const { SYNTHETIC_FUNCTIONS } = await import(join(root, "dist/bench/problems/index.js"));
 const samplerOptions = Object.fromEntries(args["sampler-opt"].map((option) => {
   const at = option.indexOf("=");
@@ -45,7 +52,7 @@ function problem(spec) {
 }
 
 async function run(api, p, seed) {
-  const study = await api.createStudy({ sampler: api.createSamplerByName("gp", { ...samplerOptions, seed }) });
+  const study = await api.createStudy({ sampler: api.createGPSamplerFromOptions({ ...samplerOptions, seed }) });
   const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
   const start = cpu();
   await study.optimize((trial) => p.evaluate(p.bounds.map(([low, high], i) => trial.suggestFloat(`x${i}`, low, high))), { nTrials: trials });

@@ -28,8 +28,15 @@ const { values: args } = parseArgs({
     "sampler-opt": { type: "string", multiple: true, default: [] },
   },
 });
-const current = await import(join(root, "dist/index.js"));
-const baseline = args.baseline ? await import(join(resolve(args.baseline), "index.js")) : null;
+// Each build's own GP factory: the sampler registry is shared by every copy of the package in a
+// process, so createSamplerByName("gp") gave both runs the build loaded last, and the verdict
+// compared one build with itself (until session 46).
+const load = async (dist) => ({
+  createStudy: (await import(join(dist, "index.js"))).createStudy,
+  createGPSamplerFromOptions: (await import(join(dist, "samplers/gp/gp.js"))).createGPSamplerFromOptions,
+});
+const current = await load(join(root, "dist"));
+const baseline = args.baseline ? await load(resolve(args.baseline)) : null;
 const { MULTIOBJECTIVE_PROBLEMS } = await import(join(root, "dist/bench/multiobjective.js"));
 const problem = MULTIOBJECTIVE_PROBLEMS[args.problem];
 if (!problem) throw new Error(`unknown problem ${args.problem} (choose from ${Object.keys(MULTIOBJECTIVE_PROBLEMS).join(", ")})`);
@@ -46,7 +53,7 @@ const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1
 async function run(api, seed) {
   const study = await api.createStudy({
     directions: problem.reference.map(() => "minimize"),
-    sampler: api.createSamplerByName("gp", { ...samplerOptions, seed }),
+    sampler: api.createGPSamplerFromOptions({ ...samplerOptions, seed }),
   });
   const perTrial = [];
   let evaluating = 0;
