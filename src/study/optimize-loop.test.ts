@@ -156,6 +156,15 @@ describe("optimize", () => {
       rmSync(folder, { recursive: true, force: true });
     }
   });
+  it("starts no more lanes than trials it may run: a concurrency typo of a billion runs the 3 trials asked", async () => {
+    // Each lane was started before the first trial: 1e9 of them never got to it (out of memory).
+    const study = await createStudy({ sampler: new RandomSampler({ seed: 1 }) });
+    await study.optimize((t) => t.suggestFloat("x", 0, 1), { nTrials: 3, concurrency: 1e9 });
+    expect(study.trials.map((t) => t.state)).toEqual(["complete", "complete", "complete"]);
+    await study.optimize((t) => t.suggestFloat("x", 0, 1), { concurrency: 1e9, stopAfter: { totalTrials: 5 } });
+    expect(study.trials).toHaveLength(5);
+  });
+
   it("keeps a stop meant for a running call when another call starts", async () => {
     const study = await createStudy({ sampler: new RandomSampler({ seed: 1 }) });
     const objective = async (t: { suggestFloat: (n: string, l: number, h: number) => number }) => {

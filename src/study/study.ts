@@ -2943,7 +2943,10 @@ export class Study implements TrialHost {
       );
     };
     try {
-      for (let i = 0; i < concurrency; i++) startLane();
+      // No more lanes than trials the run may start: a lane past them only returns, and a typo such
+      // as --jobs 10000000 made ten million of them before the first trial and ran out of memory.
+      const laneCount = Math.min(concurrency, nTrials, options.stopAfter?.totalTrials ?? Infinity);
+      for (let i = 0; i < laneCount; i++) startLane();
       // Lanes may be added while the first ones run: wait until every one has ended.
       for (let settled = 0; settled < lanes.length; ) {
         const count = lanes.length;
