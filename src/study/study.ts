@@ -2837,9 +2837,9 @@ export class Study implements TrialHost {
     // already started ahead (prefetchedCount) they count against nTrials, so no loop creates one too many.
     let ahead = 0;
     let firstError: unknown;
-    const mayStartBesidesStopAfter = (): boolean =>
-      !stopped() && started < nTrials && (this.prefetchedCount(run) > 0 || started + ahead < nTrials) && clock() < deadline;
-    const shouldStartAnother = (): boolean => mayStartBesidesStopAfter() && this.stopAfterVerdict(options.stopAfter) === "go";
+    /** Whether a lane starts another trial now: "go", "stop", or "wait" when only other processes' running trials hold it back (see {@link stopAfterVerdict}). */
+    const nextTrialVerdict = (): "go" | "stop" | "wait" =>
+      run.goesOn() && started < nTrials && (this.prefetchedCount(run) > 0 || started + ahead < nTrials) ? this.stopAfterVerdict(options.stopAfter) : "stop";
     const pipeline =
       options.concurrency === undefined && skipsChanges && this.storage.groupCommit === true && !onlyQueuedTrials
         ? new WritePipeline()
@@ -2853,10 +2853,11 @@ export class Study implements TrialHost {
         if (options.stopAfter !== undefined) await this.refresh();
         // Nothing may await between this check and the ask: two lanes that both saw the one trial
         // started ahead would both count it, and the second would create a trial beyond nTrials.
-        if (!shouldStartAnother()) {
+        const verdict = nextTrialVerdict();
+        if (verdict !== "go") {
           // Held back only by other workers' running trials: one whose worker died comes back as a
           // retry once its grace runs out, for this worker to run (leaving, it left the budget short).
-          if (timing && mayStartBesidesStopAfter() && this.stopAfterVerdict(options.stopAfter) === "wait" && (await this.othersAreRunning())) {
+          if (timing && verdict === "wait" && (await this.othersAreRunning())) {
             await sleep(Math.min(1000, timing.intervalMs));
             continue;
           }
