@@ -1,10 +1,12 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
+import { SqliteStorage } from "../storage/sqlite.js";
+import { UserError } from "./errors.js";
 import { shellWord } from "./format.js";
 import type { Io } from "./io.js";
-import { importCommand, parseExportedStudy } from "./transfer.js";
+import { copyCommand, importCommand, parseExportedStudy } from "./transfer.js";
 import { createCommand, workerCommand } from "./worker.js";
 
 /** An export of a two-objective study with one constraint, as sextant export --format json writes it, changed by `edit`. */
@@ -74,5 +76,28 @@ describe("sextant import of an export made before December 2026", () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("sextant copy of a study that holds what no Sextant writes", () => {
+  it("says so, naming the trial and field, and writes nothing, rather than an internal error or a copy that breaks sextant best", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sextant-copy-odd-"));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    // Written by a storage write of one's own: constraints that are not numbers, and a direction "up".
+    const source = SqliteStorage.open(join(dir, "odd.db"));
+    const constrained = await source.createStudy("constrained", ["minimize"]);
+    const trial = await source.createTrial(constrained.id, { state: "running" });
+    await source.updateTrial(trial.id, { state: "complete", values: [1], systemAttrs: { constraints: ["x"] } });
+    await source.createStudy("upward", ["up" as never]);
+    await source.close();
+    const io: Io = { out: () => {}, err: () => {}, write: () => {}, stdinIsTTY: false, stderrIsTTY: false };
+    const target = `sqlite:${join(dir, "copy.db")}`;
+    const copy = (name: string) => copyCommand(name, { fromStorage: `sqlite:${join(dir, "odd.db")}`, toStorage: target }, io);
+    await expect(copy("constrained")).rejects.toThrow(UserError);
+    await expect(copy("constrained")).rejects.toThrow(
+      `"constrained" holds what no Sextant writes (trial 0: systemAttrs.constraints: constraint 0 is "x", not a finite number (a trial's constraint values, feasible when every one is <= 0)), so it was not copied; nothing was written to ${target}`,
+    );
+    await expect(copy("upward")).rejects.toThrow(`"upward" holds what no Sextant writes (directions[0] must be "minimize" or "maximize", got "up"), so it was not copied; nothing was written to ${target}`);
+    expect(existsSync(join(dir, "copy.db"))).toBe(false);
   });
 });

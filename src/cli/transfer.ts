@@ -21,7 +21,7 @@ import { API_SPELLING, nonFiniteNumber, untagNonFinite } from "../space/non-fini
 import type { OnlineTunerStats } from "../online/index.js";
 import { detachedOnlineTuner } from "../online/tuner.js";
 import { DuplicateStudyError, type Storage, type StudyRecord, isMemoryUrl, onlineTunerRefusal, redactPassword, sqlitePath } from "../storage/index.js";
-import { type CopiedStudy, HalfMadeStudyError, StudyChangedDuringCopyError, type StudyData, type StudyPages, constraintsProblemOfTrials, importStudy, isSameStudy, isStudyBeingCopied, studyPages } from "../study/index.js";
+import { type CopiedStudy, HalfMadeStudyError, InvalidStudyDataError, StudyChangedDuringCopyError, type StudyData, type StudyPages, constraintsProblemOfTrials, importStudy, isSameStudy, isStudyBeingCopied, studyPages } from "../study/index.js";
 import { UsageError, UserError } from "./errors.js";
 import { ProgressLine, bar, shellWord } from "./format.js";
 import { missingSqliteStorage, storageUrl, withStudy } from "./inspect.js";
@@ -201,6 +201,8 @@ async function writeStudy(
     }
     if (error instanceof HalfMadeStudyError) throw new UserError(`${error.message}; nothing was written`);
     if (error instanceof StudyChangedDuringCopyError) throw new UserError(error.message);
+    // The source storage holds what Sextant never writes (a storage write of one's own): it was an internal error.
+    if (error instanceof InvalidStudyDataError) throw new UserError(`"${name}" holds what no Sextant writes (${error.message}), so it was not copied; nothing was written to ${redactPassword(url)}`);
     throw error;
   } finally {
     progress?.stop();

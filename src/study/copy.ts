@@ -4,7 +4,7 @@
  * `sextant export --format json` prints), so both work for every backend. An online tuner's record
  * (its settings and state in one system attribute, no trials) moves the same way.
  */
-import { CONSTRAINTS_ATTR, type Direction, type FrozenTrial, type JsonValue } from "../space/index.js";
+import { CONSTRAINTS_ATTR, type Direction, type FrozenTrial, type JsonValue, studyNameProblem } from "../space/index.js";
 import { DuplicateStudyError, ONLINE_TUNER_ATTR, type Storage, StudyNotFoundError, type StudyRecord, type WholeTrialInit, findTrials, openStorage, redactPassword, trialPages } from "../storage/index.js";
 import { OWNER_HEARTBEAT_ATTR } from "./heartbeat.js";
 import { ASK_PENDING_ATTR, CLIENT_BEATS_ATTR, COPY_WRITING_ATTR, HalfMadeStudyError, isHalfMadeStudy, queueTrialAgain, retryCountOf } from "./study.js";
@@ -68,6 +68,49 @@ function constraintsChecker(storedCount: JsonValue | undefined): (trial: Pick<Fr
     const other = first.index < 0 ? `the study's systemAttrs.constraintCount is ${first.count}` : `trials[${first.index}] has ${first.count}`;
     return `has ${count} constraint value(s), but ${other}: a study's complete trials all have the same number`;
   };
+}
+
+/**
+ * Thrown by {@link importStudy} and {@link copyStudy} for study data that no Sextant writes, naming
+ * the trial and the field: directions other than "minimize" and "maximize", a state that is none
+ * of the five, values that are not numbers, a complete trial without one value per direction,
+ * intermediate values that are not numbers at whole-number steps, a parameter without its
+ * distribution, malformed constraint values, trials not numbered 0, 1, 2, … Written as they were,
+ * such studies made later commands fail (`sextant best` stopped with an internal error on a
+ * direction "up"). Nothing is left written. A RangeError, as these refusals were before.
+ *
+ * @example
+ * try {
+ *   await importStudy(storage, "lr", data);
+ * } catch (error) {
+ *   if (error instanceof InvalidStudyDataError) console.log(`fix the data first: ${error.message}`);
+ * }
+ */
+export class InvalidStudyDataError extends RangeError {
+  override name = "InvalidStudyDataError";
+}
+
+const TRIAL_STATES: readonly string[] = ["waiting", "running", "complete", "pruned", "failed"];
+
+/** Why `directions` are not a study's directions, or null. */
+function directionsProblem(directions: unknown): string | null {
+  if (!Array.isArray(directions) || directions.length === 0) return `directions must be a non-empty list of "minimize" and "maximize", got ${JSON.stringify(directions)}`;
+  const bad = directions.findIndex((direction) => direction !== "minimize" && direction !== "maximize");
+  return bad < 0 ? null : `directions[${bad}] must be "minimize" or "maximize", got ${JSON.stringify(directions[bad])}`;
+}
+
+/** Why `trial`, of a study with `objectives` objectives, is not one that any Sextant writes, or null (constraints are checked apart). */
+function trialShapeProblem(trial: StudyTrial, objectives: number): string | null {
+  if (!TRIAL_STATES.includes(trial.state)) return `state must be one of ${TRIAL_STATES.join(", ")}, got ${JSON.stringify(trial.state)}`;
+  const values: unknown = trial.values ?? null;
+  if (values !== null && (!Array.isArray(values) || values.some((value) => typeof value !== "number"))) return `values must be a list of numbers or null, got ${JSON.stringify(values)}`;
+  if (trial.state === "complete" && (values as number[] | null)?.length !== objectives) {
+    return `values: a complete trial needs ${objectives} value(s), one per direction, got ${JSON.stringify(values)}`;
+  }
+  const step = Object.entries(trial.intermediate ?? {}).find(([key, value]) => !/^\d+$/.test(key) || typeof value !== "number");
+  if (step !== undefined) return `intermediate: a value is a number at a whole-number step >= 0, got ${JSON.stringify(step[0])}: ${JSON.stringify(step[1])}`;
+  const param = Object.keys(trial.params ?? {}).find((name) => trial.distributions?.[name] === undefined);
+  return param === undefined ? null : `params.${param} has no distribution: every parameter needs one in distributions`;
 }
 
 /** A study as plain data: what {@link importStudy} writes and {@link copyStudy} reads. */
@@ -260,19 +303,25 @@ export function isSameStudy(found: StudyRecord, source: StudyRecord): boolean {
 export async function importStudy(storage: Storage, name: string, data: StudyData | StudyPages, origin = "imported", options: CopyProgressOptions = {}): Promise<CopiedStudy> {
   const { signal, onProgress } = options;
   signal?.throwIfAborted();
+  const nameProblem = typeof name === "string" ? studyNameProblem(name) : "must be a string";
+  if (nameProblem !== null) throw new TypeError(`the study name ${nameProblem}, got ${JSON.stringify(name)}`);
+  const directions = directionsProblem(data.directions);
+  if (directions !== null) throw new InvalidStudyDataError(directions);
   // Its budget is not all queued yet: a copy would tune on with part of it and never know.
   if (isHalfMadeStudy(data.systemAttrs ?? {})) throw new HalfMadeStudyError(name, data.systemAttrs);
   if ("trials" in data) {
     const trials = [...data.trials].sort((a, b) => a.number - b.number);
     trials.forEach((trial, index) => {
+      const shape = trialShapeProblem(trial, data.directions.length);
+      if (shape !== null) throw new InvalidStudyDataError(`trial ${trial.number}: ${shape}`);
       if (trial.number === index) return;
       // Sorted, a number given twice shows up one place late; any other mismatch is a missing number.
       const problem = trial.number === index - 1 ? `trial number ${trial.number} is given twice` : `trial number ${index} is missing`;
-      throw new RangeError(`${problem}: trial numbers must run 0, 1, 2, … without gaps, each once`);
+      throw new InvalidStudyDataError(`${problem}: trial numbers must run 0, 1, 2, … without gaps, each once`);
     });
     checkCreatedAt(data.createdAt);
     const constraints = constraintsProblemOfTrials(data.trials, data.systemAttrs?.constraintCount);
-    if (constraints !== null) throw new RangeError(`trial ${data.trials[constraints.index]!.number}: systemAttrs.constraints: ${constraints.problem}`);
+    if (constraints !== null) throw new InvalidStudyDataError(`trial ${data.trials[constraints.index]!.number}: systemAttrs.constraints: ${constraints.problem}`);
     data = { ...data, trialCount: trials.length, readPages: () => inPages(trials, TRIALS_PER_WRITE) };
   }
   checkCreatedAt(data.createdAt);
@@ -296,9 +345,11 @@ export async function importStudy(storage: Storage, name: string, data: StudyDat
   const checkConstraints = constraintsChecker(data.systemAttrs?.constraintCount);
   // Each trial as the target writes it: a running one failed, with the moment it was read as its finish.
   const whole = (trial: StudyTrial, index: number): WholeTrialInit => {
-    if (trial.number !== index) throw new RangeError(`trial number ${index} is missing: trial numbers must run 0, 1, 2, … without gaps, each once`);
+    if (trial.number !== index) throw new InvalidStudyDataError(`trial number ${index} is missing: trial numbers must run 0, 1, 2, … without gaps, each once`);
+    const shape = trialShapeProblem(trial, data.directions.length);
+    if (shape !== null) throw new InvalidStudyDataError(`trial ${trial.number}: ${shape}`);
     const constraints = checkConstraints(trial, index);
-    if (constraints !== null) throw new RangeError(`trial ${trial.number}: systemAttrs.constraints: ${constraints}`);
+    if (constraints !== null) throw new InvalidStudyDataError(`trial ${trial.number}: systemAttrs.constraints: ${constraints}`);
     const init = { params: trial.params, distributions: trial.distributions, userAttrs: trial.userAttrs };
     if (trial.state === "waiting") return { ...init, state: "waiting", systemAttrs: trial.systemAttrs };
     const running = trial.state === "running";
@@ -367,7 +418,7 @@ async function importOnlineTuner(
 }
 
 function checkCreatedAt(createdAt: number | undefined): void {
-  if (createdAt !== undefined && !Number.isSafeInteger(createdAt)) throw new RangeError(`createdAt must be whole milliseconds since the epoch, got ${createdAt}`);
+  if (createdAt !== undefined && !Number.isSafeInteger(createdAt)) throw new InvalidStudyDataError(`createdAt must be whole milliseconds since the epoch, got ${createdAt}`);
 }
 
 /** `items` in slices of `size`. */

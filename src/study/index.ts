@@ -2,6 +2,7 @@ export { Trial, TrialPruned, ParameterConflictError, FixedParamOutOfRangeError }
 export type { SuggestFloatOptions, SuggestIntOptions, TrialSegment } from "./trial.js";
 export { type StoredBest, bestFeasibleTrial, isConstrainedStoredStudy, leastViolatingTrial, recommendedTrial, storedBest } from "./best.js";
 export {
+  InvalidStudyDataError,
   StudyChangedDuringCopyError,
   constraintsProblemOfTrials,
   copyStudy,
