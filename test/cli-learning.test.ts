@@ -5,6 +5,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { shellWord } from "../src/cli/format.js";
 import { createOnlineTuner } from "../src/online/index.js";
+import { RandomSampler } from "../src/samplers/index.js";
+import { createStudy } from "../src/study/index.js";
 import { MINUS_INFINITE_COST } from "../src/online/tuner.js";
 import { openStorage } from "../src/storage/index.js";
 import { FIXTURES, copySqliteDatabase, sextant } from "./fixtures/cli-run.js";
@@ -190,7 +192,8 @@ describe("sextant online", () => {
     expect(list.stderr).toBe('sextant: unknown action "list"; online tuners are listed by sextant studies; use create, choose, observe or show\n');
     expect(chose.stderr).toMatch(/unknown action "chose" \(did you mean "choose"\?\)/);
     expect(show.stderr).toBe("sextant: online show needs the tuner's name: sextant online show NAME\n");
-    expect(unknown.code).toBe(2);
+    // A missing tuner exits 1, as a missing study does (it exited 2, the code of a mistyped command).
+    expect(unknown.code).toBe(1);
     expect(unknown.stderr).toMatch(/no online tuner named "nope".*sextant online create nope/);
     // Looking for a tuner in a file that does not exist says so, and leaves no empty database behind.
     expect(unknown.stderr).toMatch(/no storage found at sqlite:.*bad\.db: .*does not exist; point at one with --storage/);
@@ -230,7 +233,7 @@ describe("sextant online", () => {
       'sextant: --cost-scale must be a positive number, got "-3"\n',
       "sextant: --low must be positive with --log, got 0\n",
     ]);
-    expect((await run(["online", "show", "u", "--storage", storage])).code).toBe(2);
+    expect((await run(["online", "show", "u", "--storage", storage])).code).toBe(1);
     await run(["online", "create", "t", "--low", "0", "--high", "1", "--storage", storage]);
     const [early, again, malformed] = await Promise.all([
       run(["online", "observe", "t", "3", "--storage", storage]),
@@ -343,7 +346,14 @@ describe("sextant online", () => {
       "sextant: --learning-rate sets the learning rate of tsallis-inf and exp3; chebcb has none\n",
       "sextant: --learning-rate sets the learning rate of tsallis-inf and exp3; chebcb has none\n",
     ]);
-    expect((await run(["online", "show", "u", "--storage", storage])).stderr).toMatch(/no online tuner named "u"/);
+    const missing = await run(["online", "show", "u", "--storage", storage]);
+    expect(missing.stderr).toMatch(/no online tuner named "u"/);
+    expect(missing.code).toBe(1);
+    // A study's name given for a tuner's exits 1 too, as a tuner's name given to sextant trials does.
+    const plain = await createStudy({ storage, name: "plain", sampler: new RandomSampler({ seed: 1 }) });
+    await plain.close();
+    const notTuner = await run(["online", "show", "plain", "--storage", storage]);
+    expect([notTuner.code, notTuner.stderr]).toEqual([1, 'sextant: study "plain" is not an online tuner\n']);
     expect((await run(["online", "choose", "t", "--json", "--storage", storage])).code).toBe(0);
   });
 

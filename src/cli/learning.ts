@@ -3,11 +3,11 @@
  * storage, usable from any language: one process per choose/observe, or through `sextant serve`).
  */
 import { MINUS_INFINITE_COST } from "../online/tuner.js";
-import { BANDIT_ALGORITHMS, type BanditAlgorithm, MAX_ONLINE_ARMS, type OnlineTuner, OnlineTunerError, OnlineTunerSettingsError, createOnlineTuner, describeSettingsConflict, loadOnlineTuner } from "../online/index.js";
+import { BANDIT_ALGORITHMS, type BanditAlgorithm, MAX_ONLINE_ARMS, type OnlineTuner, OnlineTunerError, OnlineTunerNameTakenError, OnlineTunerSettingsError, createOnlineTuner, describeSettingsConflict, loadOnlineTuner } from "../online/index.js";
 import { PriorInputError, llmPrior, llmPriorSpace } from "../priors/index.js";
 import { type Storage, StorageEmptyError, openStorage, redactPassword } from "../storage/index.js";
 import { didYouMean } from "../space/index.js";
-import { UsageError } from "./errors.js";
+import { UsageError, UserError } from "./errors.js";
 import { renderTable } from "./format.js";
 import { missingSqliteStorage, missingStorage, storageUrl } from "./inspect.js";
 import { withCliStorage } from "./study-config.js";
@@ -125,21 +125,23 @@ async function withTuner<T>(name: string, flags: OnlineFlags, body: (tuner: Onli
   // opening a PostgreSQL schema for writing gave a mistyped ?schema= Sextant's tables (looked at
   // read-only first, it gets none; show opens read-only anyway).
   const missing = access === "writable" ? await missingStorage(storageUrl(flags.storage)) : missingSqliteStorage(storageUrl(flags.storage));
-  if (missing !== null) throw new UsageError(`no online tuner named "${name}": ${missing}; or create it with "sextant online create ${name} --low L --high H"`);
+  if (missing !== null) throw new UserError(`no online tuner named "${name}": ${missing}; or create it with "sextant online create ${name} --low L --high H"`);
   // show only looks: opened for writing, it upgraded an older Sextant's database (which that
   // Sextant then refused) and made Sextant's tables in an empty PostgreSQL schema.
   let storage: Storage;
   try {
     storage = await openStorage(storageUrl(flags.storage), { readOnly: access === "read-only", onSchemaUpgrade: warnSchemaUpgrade });
   } catch (error) {
-    if (error instanceof StorageEmptyError) throw new UsageError(`no online tuner named "${name}": ${redactPassword(storageUrl(flags.storage))} has no Sextant tables; create it with "sextant online create ${name} --low L --high H"`);
+    if (error instanceof StorageEmptyError) throw new UserError(`no online tuner named "${name}": ${redactPassword(storageUrl(flags.storage))} has no Sextant tables; create it with "sextant online create ${name} --low L --high H"`);
     throw error;
   }
   try {
     const tuner = await loadOnlineTuner({ name, storage });
     return await body(tuner);
   } catch (error) {
-    if (error instanceof Error && /^no online tuner named/.test(error.message)) throw new UsageError(`${error.message}; create it with "sextant online create ${name} --low L --high H"`);
+    // A study's name given for a tuner's exits 1, as a tuner's name given to sextant trials does.
+    if (error instanceof OnlineTunerNameTakenError) throw new UserError(error.message);
+    if (error instanceof Error && /^no online tuner named/.test(error.message)) throw new UserError(`${error.message}; create it with "sextant online create ${name} --low L --high H"`);
     if (error instanceof OnlineTunerError && /without a pending choice/.test(error.message)) {
       throw new UsageError(`online tuner "${name}" has no value waiting for its cost: run "sextant online choose ${name}" first`);
     }
