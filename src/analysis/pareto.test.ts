@@ -47,18 +47,18 @@ describe("nonDominatedSort", () => {
 });
 
 describe("paretoFrontIndices", () => {
-  it("finds a two-objective front of 30,000 points within a second or so", () => {
+  it("finds a two-objective front of 60,000 points", () => {
     // Each point compared with the front so far: 30,000 points on a line took 40 seconds, and the
-    // dashboard's Pareto plot of a two-objective study asks for its front at every load.
+    // dashboard's Pareto plot of a two-objective study asks for its front at every load. Twice as
+    // many would take minutes so, and run into the test's timeout; bench/pareto-front.mjs
+    // measures the time.
     let state = 7;
     const next = () => ((state = (state * 16807) % 2147483647) / 2147483647);
-    const losses = Array.from({ length: 30_000 }, () => {
+    const losses = Array.from({ length: 60_000 }, () => {
       const x = next();
       return [x, 1 - x];
     });
-    const started = performance.now();
     expect(paretoFrontIndices(losses)).toEqual(losses.map((_, i) => i));
-    expect(performance.now() - started).toBeLessThan(2000);
   });
 
   it("is the first front of a full non-dominated sort, whatever the order, ties and NaN losses", () => {

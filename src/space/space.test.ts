@@ -284,25 +284,23 @@ describe("paretoFront", () => {
     expect(paretoFront(two, ["minimize", "minimize"]).map((t) => t.number)).toEqual([3, 1, 4, 5, 6]);
   });
 
-  it("finds a front of 30,000 trials in two objectives, and of thousands in three, within a second or so", () => {
+  it("finds a front of 30,000 trials in two objectives, and of thousands in three", () => {
     // Every trial compared with every member, then the front filtered against itself: a
     // two-objective front of 6,000 trials took seconds per call, and sextant tune asks for it
     // after every trial and at every repaint of its progress line (10 trials took minutes).
+    // The time is measured by bench/pareto-front.mjs, against that reference; here a quadratic
+    // front would run into the test's timeout.
     const rng = new Rng(3);
     const line = Array.from({ length: 30_000 }, (_, number) => {
       const x = rng.uniform();
       return makeTrial({ number, values: [x, 1 - x], state: "complete" });
     });
-    let started = performance.now();
     expect(paretoFront(line, ["minimize", "minimize"])).toHaveLength(30_000);
-    expect(performance.now() - started).toBeLessThan(2000);
     const sphere = Array.from({ length: 3_000 }, (_, number) => {
       const [u, v] = [rng.uniform() * Math.PI / 2, rng.uniform() * Math.PI / 2];
       return makeTrial({ number, values: [Math.cos(u) * Math.cos(v), Math.cos(u) * Math.sin(v), Math.sin(u)], state: "complete" });
     });
-    started = performance.now();
     expect(paretoFront(sphere, ["minimize", "minimize", "minimize"])).toHaveLength(3_000);
-    expect(performance.now() - started).toBeLessThan(2000);
   });
 
   it("agrees with a check of every pair, in any order and with equal points and ties", () => {

@@ -150,8 +150,9 @@ describe("stopAfter.trialsWithoutImprovement", () => {
   it("does not make a run of several objectives slower with every trial", async () => {
     // The front was found again from every complete trial before each trial started: 2,000 trials
     // that each joined the front took 50 seconds, against a fraction of one without stopAfter.
+    // bench/pareto-front.mjs measures the time against the same run without stopAfter; here the
+    // old cost would run into the test's timeout.
     const study = await createStudy({ directions: ["minimize", "minimize"], sampler: new RandomSampler({ seed: 1 }) });
-    const started = performance.now();
     await study.optimize(
       (trial) => {
         const x = trial.suggestFloat("x", 0, 1);
@@ -160,8 +161,7 @@ describe("stopAfter.trialsWithoutImprovement", () => {
       { nTrials: 2000, stopAfter: { trialsWithoutImprovement: 100 } },
     );
     expect(study.trials).toHaveLength(2000);
-    expect(performance.now() - started).toBeLessThan(5000);
-  }, 120_000);
+  }, 30_000);
 
   it("starts its count over when the study becomes constrained", async () => {
     // Trials 0-2 have no constraints; once trial 3 has, they are of unknown feasibility and never
