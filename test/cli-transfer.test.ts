@@ -320,16 +320,18 @@ describe("sextant copy of an online tuner", () => {
     for (const [name, url] of copies) expect(await show(name, url)).toEqual(before);
 
     // The value waiting is chosen again everywhere; then, with the same costs, the same choices.
+    // The storages are independent, so each round's choose and observe run in all of them at once.
     for (let round = 12; round < 15; round++) {
-      const chosen: unknown[] = [];
-      for (const [name, url] of [["sor", source], ...copies]) {
-        const choice = await run(["online", "choose", name!, "--json", "--storage", url!]);
-        expect(choice.code, choice.stderr).toBe(0);
-        chosen.push(JSON.parse(choice.stdout));
-        const { value } = JSON.parse(choice.stdout) as { value: number };
-        const observed = await run(["online", "observe", name!, String(cost(round, value)), "--round", String(round), "--storage", url!]);
-        expect(observed.code, observed.stderr).toBe(0);
-      }
+      const chosen = await Promise.all(
+        [["sor", source], ...copies].map(async ([name, url]) => {
+          const choice = await run(["online", "choose", name!, "--json", "--storage", url!]);
+          expect(choice.code, choice.stderr).toBe(0);
+          const { value } = JSON.parse(choice.stdout) as { value: number };
+          const observed = await run(["online", "observe", name!, String(cost(round, value)), "--round", String(round), "--storage", url!]);
+          expect(observed.code, observed.stderr).toBe(0);
+          return JSON.parse(choice.stdout) as unknown;
+        }),
+      );
       if (round === 12) expect(chosen[0]).toEqual({ value: waiting, round: 12 });
       expect(chosen).toEqual(chosen.map(() => chosen[0]));
     }
@@ -341,7 +343,8 @@ describe("sextant copy of an online tuner", () => {
     const itself = await run(["copy", "sor", "--from-storage", source, "--to-storage", "sqlite:./laptop.db"]);
     expect(itself.code).toBe(2);
     expect(itself.stderr).toContain(`--to-storage sqlite:./laptop.db is the storage the study is copied from (--from-storage ${source}), and "sor" is the study being copied: give --to-study NAME`);
-  });
+    // About 30 commands, each a Node start-up: over a minute on a loaded 2-core machine.
+  }, 180_000);
 });
 
 describe("sextant copy", () => {

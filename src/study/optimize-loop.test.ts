@@ -144,13 +144,17 @@ describe("optimize", () => {
       await study.refresh();
       const states = study.trials.map((t) => [t.number, t.state, t.systemAttrs.retryOf ?? null]);
       // 2 trials here beside the 2 running elsewhere, and the dead one's retry: 4, and none left running.
-      expect(states).toEqual([
+      // Whether the retry or this worker's second trial got number 2 depends on when the dead one is reaped.
+      expect(states.slice(0, 2)).toEqual([
         [0, "complete", null],
         [1, "failed", null],
-        [2, "complete", null],
-        [3, "complete", null],
-        [4, "complete", 1],
       ]);
+      expect(states.slice(2).map(([number, state]) => [number, state])).toEqual([
+        [2, "complete"],
+        [3, "complete"],
+        [4, "complete"],
+      ]);
+      expect(states.slice(2).map(([, , retryOf]) => retryOf).sort()).toEqual([1, null, null]);
     } finally {
       await study.close();
       rmSync(folder, { recursive: true, force: true });
