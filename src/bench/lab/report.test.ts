@@ -1,10 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { type BudgetComparison, bestRankText, buildReport, groupSignificanceSection, headToHead, headToHeadSection, noiselessFallbackNotes, pairVerdict, spearmanText, writeReport } from "./report.js";
 import { NO_INCUMBENT_REGRET, type RunResult } from "./run-one.js";
-import type { RunSettings } from "./runner.js";
+import { BenchmarkInputError, type RunSettings } from "./runner.js";
 import { friedmanTest, nemenyiCriticalDifference } from "./stats.js";
 import { groupResults } from "./summary.js";
 
@@ -246,6 +246,21 @@ describe("a report on a run interrupted early", () => {
         "**Not in this comparison:** 6 of the 8 runs of this folder's grid (2 problems × 2 optimizers × seeds 0, 1) have no result, failed or not run yet " +
           "(`sextant bench run` into this folder says which failed and runs them); problems not compared at all: hartmann6-6d.",
       );
+    });
+  });
+});
+
+describe("a report's --out that is a folder", () => {
+  it("is refused, naming a file to give instead, before anything is written beside it", async () => {
+    const settings: RunSettings = { trials: 2, problems: ["branin-2d"], optimizers: ["tpe", "random"], seeds: [0] };
+    const run = (optimizer: string): RunResult => ({ problem: "branin-2d", optimizer, seed: 0, trials: 2, curve: [3, 2], bestValue: 2, seconds: 0, optimizerSeconds: 0 });
+    await inRunFolder(settings, [run("tpe"), run("random")], async (dir) => {
+      const out = join(dir, "reports");
+      mkdirSync(out);
+      await expect(writeReport(dir, { out })).rejects.toThrow(new BenchmarkInputError(`out: ${out} is a folder; give the Markdown file to write, such as ${join(out, "report.md")}`));
+      // It used to write the figures and the JSON beside the folder, then fail with EISDIR.
+      expect(readdirSync(dir).sort()).toEqual(["reports", "results.jsonl", "run.json"]);
+      expect(readdirSync(out)).toEqual([]);
     });
   });
 });

@@ -6,7 +6,7 @@
  * scores, AlgoPerf performance profiles, and Spearman's correlation of the rankings across problems;
  * then a summary in plain words of what is and is not significant.
  */
-import { writeFileSync } from "node:fs";
+import { statSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { countNoun } from "../../count-noun.js";
 import { problemGroups, PROBLEM_GROUPS, rebaseReferenceProblems } from "./groups.js";
@@ -613,6 +613,11 @@ export async function writeReport(
   // Past a reference value every run would tie at the regret floor: measure from the best reached.
   const { results, rebased } = rebaseReferenceProblems(complete);
   const markdownPath = resolve((options.printMarkdown ? undefined : options.out) ?? join(dir, "report.md"));
+  // A folder given as the report's file failed with an internal error (EISDIR) once the figures and
+  // the JSON had been written beside it, as `<folder>-figures` and `<folder>.json`.
+  if (statSync(markdownPath, { throwIfNoEntry: false })?.isDirectory()) {
+    throw new BenchmarkInputError(`out: ${markdownPath} is a folder; give the Markdown file to write, such as ${join(markdownPath, "report.md")}`);
+  }
   const linkBase = options.printMarkdown ? process.cwd() : dirname(markdownPath);
   const figureDir = join(dirname(markdownPath), `${basename(markdownPath, ".md")}-figures`);
   makeWritableFolder("out", figureDir);
