@@ -1,7 +1,11 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import type { RunResult } from "../bench/lab/index.js";
 import { benchDefaultsCommand, benchReportCommand, noiselessFallbackWarnings, resolveSuite } from "./bench.js";
-import { UsageError } from "./errors.js";
+import { UsageError, UserError } from "./errors.js";
 import type { Io } from "./io.js";
 
 const base = { trials: 5, curve: [1, 1, 0.5, 0.5, 0.2], bestValue: 0.2, seconds: 1, optimizerSeconds: 0.1 };
@@ -48,5 +52,29 @@ describe("the lab's lists refuse a repeat, naming the flag and the value", () =>
   it("bench defaults, like bench tune, needs two candidates or more, each once", async () => {
     await expect(benchDefaultsCommand("no-such-run", { candidates: "tpe" }, io)).rejects.toThrow(new UsageError("--candidates: give at least two configurations to choose from"));
     await expect(benchDefaultsCommand("no-such-run", { candidates: "tpe,tpe" }, io)).rejects.toThrow(new UsageError('--candidates: "tpe" is listed twice'));
+  });
+});
+
+describe("bench report --out", () => {
+  const io = { out: () => undefined, err: () => undefined, write: () => undefined } as unknown as Io;
+
+  it("refuses to replace a SQLite database, as export's --output does, and writes nothing beside it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sextant-bench-report-"));
+    try {
+      writeFileSync(join(dir, "run.json"), JSON.stringify({ trials: 5, problems: ["branin-2d"], optimizers: ["tpe", "random"], seeds: [0] }));
+      writeFileSync(join(dir, "results.jsonl"), ["tpe", "random"].map((optimizer) => `${JSON.stringify({ ...base, problem: "branin-2d", optimizer, seed: 0 })}\n`).join(""));
+      const storage = join(dir, "sextant.db");
+      const db = new Database(storage);
+      db.exec("CREATE TABLE studies (name TEXT); INSERT INTO studies VALUES ('demo')");
+      db.close();
+      const before = readFileSync(storage);
+      const refused = benchReportCommand(dir, { out: storage }, io);
+      await expect(refused).rejects.toThrow(UserError);
+      await expect(refused).rejects.toThrow(`--out ${storage} is a SQLite database (a Sextant storage, perhaps), which writing there would replace; give another file name, or delete that file first`);
+      expect(readFileSync(storage).equals(before)).toBe(true);
+      expect(existsSync(`${storage}.json`) || existsSync(`${storage}-figures`)).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

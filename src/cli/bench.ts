@@ -36,7 +36,7 @@ import { randomReference } from "../bench/lab/summary.js";
 import { OptionError, didYouMean } from "../space/index.js";
 import { UsageError, UserError } from "./errors.js";
 import { formatNumber, renderTable } from "./format.js";
-import { type Io, isStandardOutput, pauseCommandsWithRun } from "./io.js";
+import { type Io, isStandardOutput, pauseCommandsWithRun, refuseSqliteTarget } from "./io.js";
 import { RUN_SIGNALS, signalExitCode } from "./tune.js";
 
 export interface BenchRunFlags {
@@ -343,6 +343,8 @@ export async function benchReportCommand(dir: string, flags: { out?: string; bud
   const toFile = flags.out !== undefined && !toStdout;
   // Named by the flags, as bench run names its own; without --out the figures' folder is in DIR.
   const reportFlags = { budgets: "--budgets", optimizers: "--optimizers", focus: "--focus", out: toFile ? "--out" : "dir" };
+  // As export's --output: `bench report lab --out sextant.db` replaced the storage with Markdown.
+  if (toFile) await refuseSqliteTarget("--out", flags.out!);
   const written = await writeReport(dir, { ...(toFile ? { out: flags.out } : {}), ...(toStdout ? { printMarkdown: (markdown: string) => io.write(markdown) } : {}), ...(budgets ? { budgets } : {}), ...(flags.title ? { title: flags.title } : {}), ...(flags.command ? { command: flags.command } : {}), ...(flags.optimizers ? { optimizers: flags.optimizers.split(",").map((o) => o.trim()).filter((o) => o !== "") } : {}), ...(flags.focus ? { focus: flags.focus } : {}) }).catch(
     asFlagError(reportFlags),
   );

@@ -97,6 +97,27 @@ export function isStandardOutput(path: string | undefined): boolean {
  * if (await writeOutputFile("--output", "trials.csv", csv)) io.err("wrote trials.csv");
  */
 export async function writeOutputFile(flag: string, path: string, text: string | Iterable<string> | AsyncIterable<string>): Promise<boolean> {
+  await refuseSqliteTarget(flag, path);
+  try {
+    const target = await replaceableTarget(path);
+    if (target === undefined || !(await writeByRename(path, target, text))) await writeFile(path, text);
+    return true;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "EPIPE") return false;
+    if (code === undefined) throw error;
+    throw new UserError(`cannot write ${flag} ${path}: ${writeFailure(error as NodeJS.ErrnoException)}`, { cause: error });
+  }
+}
+
+/**
+ * Refuses an output path (`--output`, `--out`) that is a SQLite database or one of the files SQLite
+ * keeps beside one: writing there would replace or corrupt a storage.
+ *
+ * @example
+ * await refuseSqliteTarget("--out", "sextant.db"); // throws a UserError
+ */
+export async function refuseSqliteTarget(flag: string, path: string): Promise<void> {
   // `sextant export demo --output sextant.db` replaced the storage it read, every study in it lost.
   if (await holdsSqliteDatabase(path)) {
     throw new UserError(`${flag} ${path} is a SQLite database (a Sextant storage, perhaps), which writing there would replace; give another file name, or delete that file first`);
@@ -107,16 +128,6 @@ export async function writeOutputFile(flag: string, path: string, text: string |
   const companion = SQLITE_COMPANION_SUFFIXES.find((suffix) => path.endsWith(suffix));
   if (companion !== undefined && (await holdsSqliteDatabase(path.slice(0, -companion.length)))) {
     throw new UserError(`${flag} ${path} belongs to the SQLite database ${path.slice(0, -companion.length)} (a Sextant storage, perhaps), which writing there would corrupt; give another file name`);
-  }
-  try {
-    const target = await replaceableTarget(path);
-    if (target === undefined || !(await writeByRename(path, target, text))) await writeFile(path, text);
-    return true;
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === "EPIPE") return false;
-    if (code === undefined) throw error;
-    throw new UserError(`cannot write ${flag} ${path}: ${writeFailure(error as NodeJS.ErrnoException)}`, { cause: error });
   }
 }
 
