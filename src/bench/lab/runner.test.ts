@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { PROBLEM_REFERENCES } from "../problems/index.js";
 import { BenchmarkInputError, RESULTS_FILE, RUN_FILE, makeWritableFolder, readResults, readRunSettings, runBenchmark, type BenchmarkProgress } from "./runner.js";
-import { NO_INCUMBENT_REGRET, runKey } from "./run-one.js";
+import { NO_INCUMBENT_REGRET, runKey, type RunResult } from "./run-one.js";
 import { useStandInPython, writeStandInPython } from "../../../test/fixtures/stand-in-python.js";
 import { lockedFolder, readOnlyMount } from "../../../test/fixtures/unwritable-folder.js";
 
@@ -85,6 +85,21 @@ describe("runBenchmark", () => {
     const longer = { ...(JSON.parse(lines[0]!) as { trials: number }), trials: 13 };
     appendFileSync(join(dir, RESULTS_FILE), `${JSON.stringify(longer)}\n`);
     expect(readResults(dir)).toHaveLength(5);
+  });
+
+  it("redoes a run whose stored curve is not all numbers (NaN written as null) rather than reading it as the optimum", async () => {
+    const dir = tempDir();
+    const whole = await runBenchmark({ ...grid, seeds: [0], outDir: dir });
+    const lines = readFileSync(join(dir, RESULTS_FILE), "utf8").trim().split("\n");
+    const broken = JSON.parse(lines[0]!) as RunResult;
+    writeFileSync(join(dir, RESULTS_FILE), [JSON.stringify({ ...broken, curve: [...broken.curve.slice(0, -1), null] }), ...lines.slice(1)].join("\n") + "\n");
+    expect(readResults(dir).map((r) => runKey(r.problem, r.optimizer, r.seed))).not.toContain(runKey(broken.problem, broken.optimizer, broken.seed));
+    expect(readResults(dir)).toHaveLength(3);
+    const progress: BenchmarkProgress[] = [];
+    const again = await runBenchmark({ ...grid, seeds: [0], outDir: dir, onProgress: (p) => progress.push(p) });
+    expect(progress[0]).toEqual({ done: 3, total: 4, resumed: 3 });
+    expect(byKey(again.results)).toEqual(byKey(whole.results));
+    expect(readResults(dir)).toHaveLength(4);
   });
 
   it("records the incumbent's noiseless regret, which never increases on noiseless problems", async () => {

@@ -120,8 +120,14 @@ export function makeWritableFolder(option: string, path: string): void {
   }
 }
 
+/** Whether a stored curve holds a regret (or the no-incumbent marker) after every trial: finite numbers, at least one. */
+function isRegretCurve(curve: unknown): curve is number[] {
+  return Array.isArray(curve) && curve.length > 0 && curve.every((entry) => typeof entry === "number" && Number.isFinite(entry));
+}
+
 /**
- * Reads `OUT/results.jsonl`. A torn last line (a crash mid-write) is ignored: that run is redone.
+ * Reads `OUT/results.jsonl`. A torn last line (a crash mid-write) is ignored: that run is redone,
+ * as is a run whose curve holds something other than finite numbers (a NaN written as null).
  * A run found twice is read once, as first written: two `bench run`s started into one folder
  * each append every run of the grid, and the report, `bench defaults` and `bench subset` counted
  * those runs twice (a seed weighing double in medians and means).
@@ -143,6 +149,9 @@ export function readResults(outDir: string): RunResult[] {
       // Only the last line can be torn; anything else unreadable is also better redone than trusted.
       continue;
     }
+    // So is a run whose curve is not all numbers: JSON writes NaN as null, which the report read as
+    // a regret of 0, and so ranked that run first on its problem, at the regret floor.
+    if (!isRegretCurve(result.curve) || (result.recommendedCurve !== undefined && !isRegretCurve(result.recommendedCurve))) continue;
     // Per budget: a folder's readers keep the runs of its trials.
     const key = `${runKey(result.problem, result.optimizer, result.seed)}\u0000${result.trials}`;
     if (seen.has(key)) continue;
