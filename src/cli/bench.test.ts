@@ -4,7 +4,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import type { RunResult } from "../bench/lab/index.js";
-import { benchDefaultsCommand, benchReportCommand, noiselessFallbackWarnings, resolveSuite } from "./bench.js";
+import { benchDefaultsCommand, benchReportCommand, benchSubsetCommand, noiselessFallbackWarnings, resolveSuite } from "./bench.js";
 import { UsageError, UserError } from "./errors.js";
 import type { Io } from "./io.js";
 
@@ -73,6 +73,25 @@ describe("bench report --out", () => {
       await expect(refused).rejects.toThrow(`--out ${storage} is a SQLite database (a Sextant storage, perhaps), which writing there would replace; give another file name, or delete that file first`);
       expect(readFileSync(storage).equals(before)).toBe(true);
       expect(existsSync(`${storage}.json`) || existsSync(`${storage}-figures`)).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("bench defaults and bench subset on runs of a problem this version does not have", () => {
+  const io = { out: () => undefined, err: () => undefined, write: () => undefined } as unknown as Io;
+
+  it("refuse them, naming the problem, rather than failing with an internal error", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sextant-bench-unknown-"));
+    try {
+      const problems = ["branin-2d", "retired-problem-3d"];
+      writeFileSync(join(dir, "run.json"), JSON.stringify({ trials: 5, problems, optimizers: ["tpe", "auto", "random"], seeds: [0] }));
+      const lines = problems.flatMap((problem) => ["tpe", "auto", "random"].map((optimizer) => `${JSON.stringify({ ...base, problem, optimizer, seed: 0 })}\n`));
+      writeFileSync(join(dir, "results.jsonl"), lines.join(""));
+      const refusal = new UsageError(`dir: ${dir} holds runs of a problem this version of Sextant does not have ("retired-problem-3d"); \`sextant problems\` lists those it has`);
+      await expect(benchDefaultsCommand(dir, { candidates: "tpe,auto" }, io)).rejects.toThrow(refusal);
+      await expect(benchSubsetCommand(dir, { references: "tpe,random", size: 1 }, io)).rejects.toThrow(refusal);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -32,6 +32,7 @@ import {
   type RunSettings,
 } from "../bench/lab/index.js";
 import { completeBlocks, writeReport } from "../bench/lab/report.js";
+import { refuseUnknownProblems } from "../bench/lab/runner.js";
 import { randomReference } from "../bench/lab/summary.js";
 import { OptionError, didYouMean } from "../space/index.js";
 import { UsageError, UserError } from "./errors.js";
@@ -547,5 +548,11 @@ function storedRun(dir: string): { results: RunResult[]; settings: RunSettings }
     return asUsageError(error);
   }
   if (settings === null) throw new UsageError(`dir: ${noRunMessage(dir)}`);
-  return { results: readResults(dir), settings };
+  const results = readResults(dir);
+  try {
+    refuseUnknownProblems(dir, results);
+  } catch (error) {
+    return asUsageError(error);
+  }
+  return { results, settings };
 }

@@ -265,6 +265,18 @@ describe("a report's --out that is a folder", () => {
   });
 });
 
+describe("a report on runs of a problem this version does not have", () => {
+  it("is refused, naming the problem, rather than failing with an internal error", async () => {
+    const settings: RunSettings = { trials: 2, problems: ["branin-2d", "branin-2d-old-name"], optimizers: ["tpe", "random"], seeds: [0] };
+    const run = (problem: string, optimizer: string): RunResult => ({ problem, optimizer, seed: 0, trials: 2, curve: [3, 2], bestValue: 2, seconds: 0, optimizerSeconds: 0 });
+    await inRunFolder(settings, settings.problems.flatMap((p) => [run(p, "tpe"), run(p, "random")]), async (dir) => {
+      await expect(writeReport(dir)).rejects.toThrow(
+        new BenchmarkInputError(`dir: ${dir} holds runs of a problem this version of Sextant does not have ("branin-2d-old-name"); \`sextant problems\` lists those it has`),
+      );
+    });
+  });
+});
+
 describe("noiselessFallbackNotes", () => {
   it("counts new incumbents, multi-fidelity incumbents and recommended trials apart, in words that fit each", () => {
     const results: RunResult[] = [

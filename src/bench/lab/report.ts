@@ -12,7 +12,7 @@ import { countNoun } from "../../count-noun.js";
 import { problemGroups, PROBLEM_GROUPS, rebaseReferenceProblems } from "./groups.js";
 import { noRunMessage, performanceProfiles, type PerformanceProfile } from "./protocols.js";
 import { runKey, type RunResult } from "./run-one.js";
-import { BenchmarkInputError, makeWritableFolder, readResults, readRunSettings, type RunSettings } from "./runner.js";
+import { BenchmarkInputError, makeWritableFolder, readResults, readRunSettings, refuseUnknownProblems, type RunSettings } from "./runner.js";
 import { averageRanks, cliques, friedmanTest, NEMENYI_Q_05, nemenyiCriticalDifference, spearman, type FriedmanResult } from "./stats.js";
 import { curveRegret, groupResults, median, normalizedScore, quantile, randomReference, REGRET_FLOOR, regretAt, type Rebase } from "./summary.js";
 import { cdDiagram, heatMap, linePlot, type Series } from "./svg.js";
@@ -608,6 +608,7 @@ export async function writeReport(
   // Reporting on some optimizers only keeps the (problem, seed) pairs those finished, whatever the others did.
   const settings = options.optimizers === undefined ? recorded : { ...recorded, optimizers: recorded.optimizers.filter((o) => options.optimizers!.includes(o)) };
   const stored = readResults(dir).filter((r) => r.trials === settings.trials && settings.optimizers.includes(r.optimizer));
+  refuseUnknownProblems(dir, stored);
   const complete = completeBlocks(stored);
   if (complete.length === 0) throw new BenchmarkInputError(`dir: ${dir} holds no (problem, seed) that every optimizer has finished yet`);
   // Past a reference value every run would tie at the regret floor: measure from the best reached.

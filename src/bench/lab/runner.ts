@@ -161,6 +161,23 @@ export function readResults(outDir: string): RunResult[] {
   return results;
 }
 
+/**
+ * Refuses runs of a problem this version of the lab does not have (renamed or removed since the runs
+ * were made, or a hand-edited folder): the readers look each problem up for its groups and its kind
+ * of optimum, and failed there with an internal error.
+ *
+ * @example
+ * refuseUnknownProblems("lab", readResults("lab"));
+ */
+export function refuseUnknownProblems(outDir: string, results: readonly RunResult[]): void {
+  const known = new Set(labProblemNames());
+  const unknown = [...new Set(results.map((r) => r.problem))].filter((problem) => !known.has(problem));
+  if (unknown.length === 0) return;
+  throw new BenchmarkInputError(
+    `dir: ${outDir} holds runs of ${unknown.length === 1 ? "a problem" : "problems"} this version of Sextant does not have (${unknown.map((p) => `"${p}"`).join(", ")}); \`sextant problems\` lists those it has`,
+  );
+}
+
 const runSettingsSchema = z.object({
   trials: z.number().int().positive(),
   problems: z.array(z.string()),
