@@ -4,7 +4,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import type { RunResult } from "../bench/lab/index.js";
-import { benchDefaultsCommand, benchReportCommand, benchSubsetCommand, noiselessFallbackWarnings, resolveSuite } from "./bench.js";
+import { benchDefaultsCommand, benchReportCommand, benchSubsetCommand, noiselessFallbackWarnings, parseSeeds, resolveSuite } from "./bench.js";
 import { UsageError, UserError } from "./errors.js";
 import type { Io } from "./io.js";
 
@@ -95,5 +95,18 @@ describe("bench defaults and bench subset on runs of a problem this version does
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("parseSeeds", () => {
+  it("says the limits a seed list is refused for, not only its forms", () => {
+    // A count of 10^8 is a non-negative integer: the message read as if it were not.
+    for (const text of ["100000000", "0-1000000", "4294967296", "1,4294967296"]) {
+      expect(() => parseSeeds(text), text).toThrow(
+        new UsageError(`--seeds must be a count N, a range A-B or a list A,B,C of non-negative integers (seeds below 2^32, at most 1000000 of them), got "${text}"`),
+      );
+    }
+    expect(parseSeeds("1000000")).toHaveLength(1_000_000);
+    expect(parseSeeds("4294967295-4294967295")).toEqual([4294967295]);
   });
 });

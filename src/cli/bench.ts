@@ -109,6 +109,9 @@ function candidateList(text: string): string[] {
   return candidates;
 }
 
+/** The most seeds `--seeds` gives: more runs than any lab run could make. */
+const MAX_SEEDS = 1_000_000;
+
 /**
  * `--seeds`: a count N (seeds 0 … N−1), a range A-B (inclusive), or a comma-separated list.
  *
@@ -119,7 +122,8 @@ function candidateList(text: string): string[] {
  */
 export function parseSeeds(text: string, flag = "--seeds"): number[] {
   const bad = (): never => {
-    throw new UsageError(`${flag} must be a count N, a range A-B or a list A,B,C of non-negative integers, got "${text}"`);
+    // The limits are said: "100000000" was refused as if it were not a non-negative integer.
+    throw new UsageError(`${flag} must be a count N, a range A-B or a list A,B,C of non-negative integers (seeds below 2^32, at most ${MAX_SEEDS} of them), got "${text}"`);
   };
   // Seeds past 2^32 would be folded by the samplers, and a count that large cannot be run.
   const int = (s: string): number => (/^\d+$/.test(s.trim()) && Number(s) < 2 ** 32 ? Number(s) : bad());
@@ -127,14 +131,14 @@ export function parseSeeds(text: string, flag = "--seeds"): number[] {
   let seeds: number[];
   if (range) {
     const [low, high] = [Number(range[1]), Number(range[2])];
-    if (high < low || high >= 2 ** 32 || high - low >= 1_000_000) bad();
+    if (high < low || high >= 2 ** 32 || high - low >= MAX_SEEDS) bad();
     seeds = Array.from({ length: high - low + 1 }, (_, i) => low + i);
   } else if (text.includes(",")) seeds = text.split(",").map(int);
   else {
     const count = int(text);
     // 0 is a seed, but as a count it is none: say so rather than call it not a non-negative integer.
     if (count === 0) throw new UsageError(`${flag} 0 is a count of no seeds; for seed 0 alone give 0-0 (a count N means seeds 0 … N−1)`);
-    if (count > 1_000_000) bad();
+    if (count > MAX_SEEDS) bad();
     seeds = Array.from({ length: count }, (_, i) => i);
   }
   if (new Set(seeds).size !== seeds.length) throw new UsageError(`${flag} lists a seed twice: "${text}"`);
