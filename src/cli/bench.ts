@@ -511,8 +511,10 @@ export async function benchDefaultsCommand(dir: string, flags: { candidates: str
  * await benchSubsetCommand("split-run", { references: "optuna-random,optuna-tpe,optuna-cmaes", size: 10 }, processIo());
  */
 export async function benchSubsetCommand(dir: string, flags: { references: string; size: number; test?: number; json?: boolean }, io: Io): Promise<number> {
+  // Each once: a reference listed twice was a second coordinate of every point, and changed the subset.
+  const references = distinctList("--references", flags.references);
+  if (references.length === 0) throw new UsageError("--references: give at least one optimizer of the run");
   const { results, settings } = storedRun(dir);
-  const references = flags.references.split(",").map((s) => s.trim()).filter((s) => s !== "");
   const unknown = references.filter((r) => !settings.optimizers.includes(r));
   if (unknown.length > 0) throw new UsageError(`--references: ${dir} holds no runs of "${unknown[0]}"; it holds ${settings.optimizers.join(", ")}`);
   const points = referencePerformancePoints(results, references);
