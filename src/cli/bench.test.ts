@@ -49,6 +49,11 @@ describe("the lab's lists refuse a repeat, naming the flag and the value", () =>
     await expect(benchReportCommand("no-such-run", { budgets: "5,10,5" }, io)).rejects.toThrow(new UsageError("--budgets: 5 is listed twice"));
   });
 
+  it("bench report --optimizers needs an optimizer or more, each once", async () => {
+    await expect(benchReportCommand("no-such-run", { optimizers: "auto,random,auto" }, io)).rejects.toThrow(new UsageError('--optimizers: "auto" is listed twice'));
+    await expect(benchReportCommand("no-such-run", { optimizers: "," }, io)).rejects.toThrow(new UsageError("--optimizers: give at least one optimizer of the run"));
+  });
+
   it("bench subset needs a reference or more, each once", async () => {
     await expect(benchSubsetCommand("no-such-run", { references: "tpe,random,tpe", size: 1 }, io)).rejects.toThrow(new UsageError('--references: "tpe" is listed twice'));
     await expect(benchSubsetCommand("no-such-run", { references: " , ", size: 1 }, io)).rejects.toThrow(new UsageError("--references: give at least one optimizer of the run"));

@@ -343,6 +343,9 @@ export async function benchReportCommand(dir: string, flags: { out?: string; bud
     const twice = budgets.find((b, i) => budgets!.indexOf(b) !== i);
     if (twice !== undefined) throw new UsageError(`--budgets: ${twice} is listed twice`);
   }
+  // `--optimizers ,` said the run held no (problem, seed) that every optimizer had finished.
+  const optimizers = flags.optimizers === undefined ? undefined : distinctList("--optimizers", flags.optimizers);
+  if (optimizers?.length === 0) throw new UsageError("--optimizers: give at least one optimizer of the run");
   // "-": the Markdown alone goes to stdout; its data and figures are still files, in DIR.
   const toStdout = isStandardOutput(flags.out);
   const toFile = flags.out !== undefined && !toStdout;
@@ -350,7 +353,7 @@ export async function benchReportCommand(dir: string, flags: { out?: string; bud
   const reportFlags = { budgets: "--budgets", optimizers: "--optimizers", focus: "--focus", out: toFile ? "--out" : "dir" };
   // As export's --output: `bench report lab --out sextant.db` replaced the storage with Markdown.
   if (toFile) await refuseSqliteTarget("--out", flags.out!);
-  const written = await writeReport(dir, { ...(toFile ? { out: flags.out } : {}), ...(toStdout ? { printMarkdown: (markdown: string) => io.write(markdown) } : {}), ...(budgets ? { budgets } : {}), ...(flags.title ? { title: flags.title } : {}), ...(flags.command ? { command: flags.command } : {}), ...(flags.optimizers ? { optimizers: flags.optimizers.split(",").map((o) => o.trim()).filter((o) => o !== "") } : {}), ...(flags.focus ? { focus: flags.focus } : {}) }).catch(
+  const written = await writeReport(dir, { ...(toFile ? { out: flags.out } : {}), ...(toStdout ? { printMarkdown: (markdown: string) => io.write(markdown) } : {}), ...(budgets ? { budgets } : {}), ...(flags.title ? { title: flags.title } : {}), ...(flags.command ? { command: flags.command } : {}), ...(optimizers ? { optimizers } : {}), ...(flags.focus ? { focus: flags.focus } : {}) }).catch(
     asFlagError(reportFlags),
   );
   if (toStdout) io.err(`data: ${written.json}\nfigures: ${written.figures.length} SVG files in ${written.figureDir}`);
