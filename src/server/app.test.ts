@@ -1854,6 +1854,29 @@ describe("HTTP API: safety", () => {
     }
   });
 
+  it("refuses an attribute's number that JSON.parse would change (a large integer rounded, an overflow made infinite) with a 400 at its place", async () => {
+    const { app } = newApp();
+    // 12345678901234567890 was stored as 12345678901234567000, and 1e400 as Infinity, without a word.
+    const rounded = await call(app, "POST", "/studies", '{"name": "r", "userAttrs": {"run": {"ids": [1, 12345678901234567890]}}}');
+    expect([rounded.status, rounded.json.error.field]).toEqual([400, "body.userAttrs.run.ids.1"]);
+    expect(rounded.json.error.message).toMatch(/beyond ±\(2\^53 − 1\).*send it as a string/);
+    const overflow = await call(app, "POST", "/studies", '{"name": "r", "userAttrs": {"big": -1e400}}');
+    expect([overflow.status, overflow.json.error.field]).toEqual([400, "body.userAttrs.big"]);
+    expect((await call(app, "GET", "/studies/r")).status).toBe(404);
+    // Numbers JSON.parse keeps: a double's shortest or exact digits (JSON.stringify(1e20), C's "%.0f"), the largest safe integer.
+    const kept = '{"a": 100000000000000000000, "b": 12345678901234567000, "c": 12345678901234567168, "d": -9007199254740991, "e": 1.5e300, "f": 0.1000000000000000055511151231257827}';
+    const created = await call(app, "POST", "/studies", `{"name": "r", "userAttrs": ${kept}}`);
+    expect(created.status, created.text).toBe(201);
+    expect(created.json.study.userAttrs).toEqual(JSON.parse(kept));
+    await call(app, "POST", "/studies/r/trials", {});
+    const attr = await call(app, "POST", "/studies/r/trials/0/user-attrs", '{"key": "id", "value": 9007199254740993}');
+    expect([attr.status, attr.json.error.field]).toEqual([400, "body.value"]);
+    expect((await call(app, "GET", "/studies/r/trials/0")).json.trial.userAttrs).toEqual({});
+    // Outside attributes a number is a float, rounded as floats are: an objective of 12345678901234567890 is told.
+    const told = await call(app, "POST", "/studies/r/trials/0/tell", '{"state": "complete", "values": [12345678901234567890]}');
+    expect(told.status, told.text).toBe(200);
+  });
+
   it("refuses a body that is not UTF-8 with a 400, rather than storing U+FFFD in place of its bytes", async () => {
     const { app } = newApp();
     // Latin-1 "bad\xff\xfe": before, the study was created as "bad\uFFFD\uFFFD".

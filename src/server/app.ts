@@ -962,6 +962,7 @@ export function createServerApp(options: ServerAppOptions): Hono {
       path: "/studies",
       summary: "Create a study (with loadIfExists: or answer the existing one)",
       body: api.CreateStudyBody,
+      exactNumbersIn: ["userAttrs"],
       status: 201,
       alsoAnswers: { 200: "the study existed and loadIfExists was set: answered as stored (its settings kept), nothing created" },
       response: api.StudyResponse,
@@ -1229,6 +1230,7 @@ export function createServerApp(options: ServerAppOptions): Hono {
       params: api.TrialPath,
       query: api.TrialQuery,
       body: api.UserAttrBody,
+      exactNumbersIn: ["value"],
       status: 200,
       response: api.UserAttrsResponse,
       handle: async ({ params, query, body }) => {
@@ -1460,7 +1462,7 @@ export function createServerApp(options: ServerAppOptions): Hono {
             })()
           : undefined;
       let body: unknown;
-      if (spec.body) body = parseOrThrow(spec.body, await readJsonBody(c, spec.bodyMayBeEmpty ?? false), "body");
+      if (spec.body) body = parseOrThrow(spec.body, await readJsonBody(c, spec.bodyMayBeEmpty ?? false, spec.exactNumbersIn ?? []), "body");
       else if (spec.method !== "get" && (await c.req.text()).trim() !== "") throw new HttpError(400, "body: this route takes no body", "body");
       const answer = await spec.handle({ params, query, body } as never);
       if (!(answer instanceof Answer)) return c.json(answer as object, spec.status as 200);
@@ -1533,16 +1535,21 @@ async function discardBody(request: Request, maxBytes: number): Promise<void> {
 }
 
 /**
- * The path of the first name given twice in one object of `text` (JSON that JSON.parse took), or
- * null. JSON.parse keeps the last one silently: `{"direction": "minimize", "direction": "maximize"}`
- * made a maximizing study. One pass with a stack of the containers open, none per nesting level of the call stack.
+ * What JSON.parse hides in `text` (JSON that it took): the path of the first name given twice in
+ * one object (it keeps the last one silently: `{"direction": "minimize", "direction": "maximize"}`
+ * made a maximizing study), and the paths of the numbers it cannot keep as written: an integer
+ * past 2^53 that it rounds (12345678901234567890 read as 12345678901234567000), a literal past the
+ * largest double that it makes infinite. An integer written as a double's shortest or exact digits
+ * (JSON.stringify(1e20), C's "%.0f") is kept. One pass with a stack of the containers open, none per
+ * nesting level of the call stack.
  */
-function repeatedNamePath(text: string): string[] | null {
+function hiddenByJsonParse(text: string): { repeated: string[] | null; changedNumbers: string[][] } {
   // `names` is null for an array; `at` is the name or index being read in each container.
   const open: { names: Set<string> | null; at: string }[] = [];
+  const changedNumbers: string[][] = [];
   let nameNext = false;
   for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
+    const ch = text[i]!;
     if (ch === '"') {
       let end = i + 1;
       while (text[end] !== '"') end += text[end] === "\\" ? 2 : 1;
@@ -1551,12 +1558,18 @@ function repeatedNamePath(text: string): string[] | null {
         const raw = text.slice(i + 1, end);
         // Escaped, "a" and "\u0061" are the same name.
         const name = raw.includes("\\") ? (JSON.parse(`"${raw}"`) as string) : raw;
-        if (top.names.has(name)) return [...open.slice(0, -1).map((container) => container.at), name];
+        if (top.names.has(name)) return { repeated: [...open.slice(0, -1).map((container) => container.at), name], changedNumbers };
         top.names.add(name);
         top.at = name;
         nameNext = false;
       }
       i = end;
+    } else if (ch === "-" || (ch >= "0" && ch <= "9")) {
+      let end = i + 1;
+      while (end < text.length && /[0-9eE.+-]/.test(text[end]!)) end++;
+      const literal = text.slice(i, end);
+      if (!numberKept(literal)) changedNumbers.push(open.map((container) => container.at));
+      i = end - 1;
     } else if (ch === "{") {
       open.push({ names: new Set(), at: "" });
       nameNext = true;
@@ -1570,13 +1583,21 @@ function repeatedNamePath(text: string): string[] | null {
       else top.at = String(Number(top.at) + 1);
     }
   }
-  return null;
+  return { repeated: null, changedNumbers };
+}
+
+/** Whether JSON.parse keeps the number `literal` (valid JSON) as written: finite, and an integer one exactly or as a double's digits. */
+function numberKept(literal: string): boolean {
+  const value = Number(literal);
+  if (!Number.isFinite(value)) return false;
+  if (!/^-?\d+$/.test(literal) || Number.isSafeInteger(value)) return true;
+  return String(value) === literal || BigInt(literal) === BigInt(value);
 }
 
 /** Decodes strictly: JSON is UTF-8 (RFC 8259), and a lenient decoder would store U+FFFD in place of each bad byte. */
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
-async function readJsonBody(c: Context, mayBeEmpty: boolean): Promise<unknown> {
+async function readJsonBody(c: Context, mayBeEmpty: boolean, exactNumbersIn: readonly string[]): Promise<unknown> {
   const bytes = await c.req.arrayBuffer();
   let text: string | null;
   try {
@@ -1604,10 +1625,19 @@ async function readJsonBody(c: Context, mayBeEmpty: boolean): Promise<unknown> {
   } catch (error) {
     throw new HttpError(400, `body: not valid JSON (${(error as Error).message})`, "body");
   }
-  const repeated = repeatedNamePath(text);
+  const { repeated, changedNumbers } = hiddenByJsonParse(text);
   if (repeated !== null) {
     const field = ["body", ...repeated].join(".");
     throw new HttpError(400, `${field}: given more than once (JSON.parse would keep only the last)`, field);
+  }
+  const changed = changedNumbers.find((path) => exactNumbersIn.includes(path[0]!));
+  if (changed !== undefined) {
+    const field = ["body", ...changed].join(".");
+    throw new HttpError(
+      400,
+      `${field}: a number JSON cannot hold as written (an integer beyond ±(2^53 − 1) would be rounded, one beyond the largest double made infinite); send it as a string, or an infinity as {"$sextant:number": "Infinity"}`,
+      field,
+    );
   }
   return body;
 }

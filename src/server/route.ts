@@ -65,6 +65,12 @@ export interface Route<P extends z.ZodObject | undefined, Q extends z.ZodObject 
   readonly body?: B;
   /** A missing body counts as `{}` (for routes whose every body field is optional). */
   readonly bodyMayBeEmpty?: boolean;
+  /**
+   * Body fields that hold JSON stored as sent (attributes). A number in them that JSON.parse cannot
+   * keep (an integer past 2^53 that it rounds, a literal past the largest double that it makes
+   * infinite) is a 400 at its place: it was stored changed without a word.
+   */
+  readonly exactNumbersIn?: readonly string[];
   handle(input: { params: Parsed<P>; query: Parsed<Q>; body: Parsed<B> }): Promise<unknown>;
 }
 

@@ -165,7 +165,7 @@ export const SuggestBody = z.strictObject({
 
 export const UserAttrBody = z.strictObject({
   key: Key,
-  value: JsonData.refine((v) => v !== undefined, "required: any JSON value").describe('any JSON value; NaN and ±Infinity inside it as {"$sextant:number": "NaN"} ("Infinity", "-Infinity"), as in userAttrs'),
+  value: JsonData.refine((v) => v !== undefined, "required: any JSON value").describe('any JSON value; NaN and ±Infinity inside it as {"$sextant:number": "NaN"} ("Infinity", "-Infinity"), as in userAttrs; an integer beyond ±(2^53 − 1) that JSON numbers would round (12345678901234567890) is refused: send it as a string'),
 });
 
 /**
