@@ -348,6 +348,10 @@ describe("dashboard routes", () => {
       ["/studies/s/table?objective=1", "query.objective"],
       // Used to answer 200 with an empty axis and a cell at index -1.
       ["/studies/s/contour?x=x&y=kind&bins=0", "query.bins"],
+      // Answered 200 with "unavailable: points must be an integer in [2, 1000]", and 1e999 filtered as Infinity.
+      ["/studies/s/beliefs?x=x&points=1", "query.points"],
+      ["/studies/s/table?valueMin=1e999", "query.valueMin"],
+      ["/studies/s/points?valueMax=-1e999", "query.valueMax"],
     ];
     for (const [path, field] of cases) {
       const answer = await get(app, path);

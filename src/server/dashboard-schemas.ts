@@ -17,6 +17,8 @@ const Integer = (max: number) =>
 const FiniteNumber = z
   .string()
   .regex(/^-?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i, "must be a finite number")
+  // 1e999 fits the pattern and reads as Infinity: it filtered as one, where the description promises a finite number.
+  .refine((s) => Number.isFinite(Number(s)), "must be a finite number (this one is beyond the largest double)")
   .describe("a finite number");
 
 /** The filter every trial-showing route takes. */
@@ -186,7 +188,11 @@ export const BeliefsQuery = z.strictObject({
   objective: filterShape.objective,
   x: z.string().min(1).max(200).describe("the parameter to show the model along"),
   y: z.string().min(1).max(200).optional().describe("a second parameter, for a grid"),
-  points: Integer(200).optional().describe("points along each axis (default 40)"),
+  // Fewer than 2 was answered 200 with the model's own refusal as `unavailable`.
+  points: Integer(200)
+    .refine((s) => Number(s) >= 2, "must be at least 2")
+    .optional()
+    .describe("points along each axis (default 40)"),
 });
 
 export const BeliefsResponse = z.strictObject({
