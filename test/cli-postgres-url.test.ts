@@ -70,6 +70,26 @@ describe.skipIf(skip !== null)("postgres:// URLs", () => {
     }
   });
 
+  it("sextant serve and sextant dashboard say where they serve from without the password", async () => {
+    // Both printed their storage URL whole on stdout, the password included, into systemd's and Kubernetes' logs.
+    const url = new URL(database.url);
+    url.password = "Sup3rSecret";
+    for (const command of ["serve", "dashboard"]) {
+      const running = start([command, "--port", "0", "--storage", `${url.toString()}?schema=pw_serve`], { cwd: dir });
+      try {
+        await running.waitForStderr("Ctrl-C stops", 30_000);
+        running.child.kill("SIGTERM");
+        const ended = await running.done;
+        expect(ended.code, `signal ${ended.signal}, stderr: ${ended.stderr}`).toBe(0);
+        expect(`${ended.stdout}${ended.stderr}`, command).not.toContain("Sup3rSecret");
+        expect(ended.stdout, command).toMatch(/\(storage postgres(ql)?:\/\/[^:]+:\*\*\*@/);
+      } finally {
+        // Only a cleanup: an assertion here would replace the error that brought the test here.
+        running.child.kill("SIGKILL");
+      }
+    }
+  });
+
   it("create's and worker's hints that name the storage say to put back the password they show as ***", async () => {
     const url = new URL(database.url);
     url.password = "Sup3rSecret";

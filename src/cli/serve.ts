@@ -2,7 +2,7 @@
  * `sextant serve`: the HTTP API over one storage. The web framework is loaded only here, when
  * the command runs, so the rest of the CLI starts without it.
  */
-import { type Storage, StorageReadOnlyError, StorageUpgradeRefusedError, isMemoryUrl, openStorage, sqlitePath } from "../storage/index.js";
+import { type Storage, StorageReadOnlyError, StorageUpgradeRefusedError, isMemoryUrl, openStorage, redactPassword, sqlitePath } from "../storage/index.js";
 import { UsageError, UserError } from "./errors.js";
 import { missingStorage, storageUrl } from "./inspect.js";
 import { type Io, releaseTerminalAtExit } from "./io.js";
@@ -124,10 +124,12 @@ export async function serveCommand(flags: ServeFlags, io: Io, command: "serve" |
     };
     for (const signal of RUN_SIGNALS) process.on(signal, stop);
   });
+  // stdout, unlike io.err, is not redacted: a password here landed in systemd's and Kubernetes' logs.
+  const shownUrl = redactPassword(url);
   if (command === "dashboard") {
-    io.out(`sextant dashboard: open ${server.url}/ (storage ${url}${readOnly ? ", read-only" : ""}${token !== undefined ? ", token required: open " + server.url + "/#token=<token>" : ""})`);
+    io.out(`sextant dashboard: open ${server.url}/ (storage ${shownUrl}${readOnly ? ", read-only" : ""}${token !== undefined ? ", token required: open " + server.url + "/#token=<token>" : ""})`);
   } else {
-    io.out(`sextant serve: listening on ${server.url} (storage ${url}${token !== undefined ? ", token required" : ""})`);
+    io.out(`sextant serve: listening on ${server.url} (storage ${shownUrl}${token !== undefined ? ", token required" : ""})`);
   }
   io.err(`sextant ${command}: dashboard at ${server.url}/, API at ${server.url}/api/v1, its OpenAPI document at ${server.url}/api/v1/openapi.json; Ctrl-C stops`);
   await stopped;
