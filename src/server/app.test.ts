@@ -2088,6 +2088,12 @@ describe("HTTP API: OpenAPI document", () => {
     expect(schema.additionalProperties).toBe(false);
     expect(schema.required).toEqual(["name"]);
     expect(schema.properties.direction.enum).toEqual(["minimize", "maximize"]);
+    // A new study's or tuner's name had only "type": "string": a generated client sent a blank or 201-character name for a 400.
+    const tunerName = doc.paths["/api/v1/online"].post.requestBody.content["application/json"].schema.properties.name;
+    for (const name of [schema.properties.name, tunerName]) {
+      expect(name).toMatchObject({ type: "string", minLength: 1, maxLength: 200 });
+      expect(name.description).toMatch(/blank.*control characters.*lone surrogate.*"\.\."/);
+    }
     const askSpace = doc.paths["/api/v1/studies/{study}/trials"].post.requestBody.content["application/json"].schema.properties.space;
     const variants = askSpace.additionalProperties.oneOf ?? askSpace.additionalProperties.anyOf;
     expect(variants.map((v: { properties: { type: { const: string } } }) => v.properties.type.const)).toEqual(["float", "int", "categorical"]);

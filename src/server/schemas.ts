@@ -6,7 +6,7 @@ import { z } from "zod";
 import { MAX_ONLINE_ARMS } from "../online/index.js";
 import { MINUS_INFINITE_COST } from "../online/tuner.js";
 import { INT_BOUNDS_RULE, MAX_PARAM_NAME_LENGTH, reservedParamName } from "../space/distributions.js";
-import { MAX_CONSTRAINTS, MAX_OBJECTIVES, studyNameProblem } from "../space/records.js";
+import { MAX_CONSTRAINTS, MAX_OBJECTIVES, MAX_STUDY_NAME_LENGTH, studyNameProblem } from "../space/records.js";
 import { ERROR_CODES, type ErrorCode as RouteErrorCode } from "./route.js";
 
 /**
@@ -21,10 +21,18 @@ export const StudyName = z.string().min(1);
  * A name for a new study or online tuner (both are rows of the studies' table, reached by the same
  * URL paths): the library's rule ({@link studyNameProblem}), so the two agree.
  */
-export const NewStudyName = z.string().superRefine((name, context) => {
-  const problem = studyNameProblem(name);
-  if (problem !== null) context.addIssue({ code: "custom", message: problem });
-});
+export const NewStudyName = z
+  .string()
+  .superRefine((name, context) => {
+    const problem = studyNameProblem(name);
+    if (problem !== null) context.addIssue({ code: "custom", message: problem });
+  })
+  // The rule in the OpenAPI document too (it said only "type": "string"); the check above words the 400.
+  .meta({
+    minLength: 1,
+    maxLength: MAX_STUDY_NAME_LENGTH,
+    description: `at most ${MAX_STUDY_NAME_LENGTH} characters, not blank, with no control characters (a tab, a newline) and no lone surrogate, and not "." or ".." (which a URL path cannot carry)`,
+  });
 
 export const Direction = z.enum(["minimize", "maximize"]);
 
