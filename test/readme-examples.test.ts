@@ -1,8 +1,9 @@
 // The README's code blocks, held to the library they document. Every ```ts block is type-checked
 // against the built package (dist/*.d.ts, reached through package.json "exports" exactly as a user's
 // `import ... from "sextant"` would be), and every ```python block is parsed, with the names it takes
-// from `sextant_client` looked up in clients/python. Build first (`npm run build`): the types come
-// from dist/, not src/.
+// from `sextant_client` looked up in clients/python; every ```yaml block is loaded as a config file,
+// and every block that starts `$ sextant …` is run and must print what it shows. Build first
+// (`npm run build`): the types come from dist/, not src/, and the CLI runs dist/.
 //
 // Blocks are excerpts, not programs: they call helpers the reader supplies (`evaluate`,
 // `freshModel`, `sgdStep`) and, further down the Library section, continue from an earlier
@@ -14,11 +15,13 @@
 //   in IGNORED_CODES are dropped (unless the name is, or is a misspelling of, an export of
 //   "sextant"), every other diagnostic fails the block.
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import ts from "typescript";
 import { beforeAll, describe, expect, it } from "vitest";
-import { ROOT } from "./fixtures/cli-run.js";
+import { loadConfigFile } from "../src/cli/config.js";
+import { ROOT, sextant, tempDir } from "./fixtures/cli-run.js";
 import { inCI } from "./fixtures/environment.js";
 
 /**
@@ -273,5 +276,58 @@ runOrSkip("README python blocks", () => {
   it.each(pythonBlocks.map((block) => [block.line, block] as const))("parses the block at README.md line %i", (line) => {
     const found = problems[String(line)] ?? [];
     expect(found, `README.md block at line ${line}:\n${found.join("\n")}`).toEqual([]);
+  });
+});
+
+// The config file the README shows under "Config file" is one `sextant tune --config` takes as it is,
+// and the string form it offers in a comment for `command` splits into the list it replaces.
+const yamlBlocks = fencedBlocks(markdown, ["yaml", "yml"]);
+
+describe("README yaml blocks", () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), "sextant-readme-yaml-"));
+    return () => rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("finds the config file example", () => {
+    expect(yamlBlocks.some((block) => /^params:/m.test(block.code))).toBe(true);
+  });
+
+  it.each(yamlBlocks.map((block) => [block.line, block] as const))("loads the config at README.md line %i", (line, block) => {
+    const file = join(dir, `line-${line}.yaml`);
+    writeFileSync(file, block.code);
+    const { config } = loadConfigFile(file);
+    expect(Object.keys(config.params).length).toBeGreaterThan(0);
+    const stringForm = /^# (command: [^[].*)$/m.exec(block.code);
+    if (config.command && stringForm) {
+      const other = join(dir, `line-${line}-string-command.yaml`);
+      writeFileSync(other, block.code.replace(/^command: .*$/m, stringForm[1]!));
+      expect(loadConfigFile(other).config.command).toEqual(config.command);
+    }
+  });
+});
+
+// A block whose first line is `$ sextant ...` is a transcript: the command, run on its own, prints
+// what follows it. Only commands that read no storage and draw nothing at random belong in one.
+const transcripts = fencedBlocks(markdown, [""]).filter((block) => block.code.startsWith("$ sextant "));
+
+describe("README transcripts", () => {
+  it("finds one", () => {
+    expect(transcripts.length).toBeGreaterThan(0);
+  });
+
+  it.each(transcripts.map((block) => [block.line, block] as const))("prints what the block at README.md line %i shows", async (line, block) => {
+    const [command, ...printed] = block.code.split("\n");
+    const args = command!.slice("$ sextant ".length).trim().split(/\s+/);
+    const { dir, cleanup } = tempDir("sextant-readme-transcript-");
+    try {
+      const result = await sextant(args, { cwd: dir });
+      expect(result.stderr).toBe("");
+      expect(result.code).toBe(0);
+      expect(result.stdout.trimEnd()).toBe(printed.join("\n").trimEnd());
+    } finally {
+      cleanup();
+    }
   });
 });
