@@ -331,3 +331,22 @@ describe("README transcripts", () => {
     }
   });
 });
+
+// "### Errors" names the commands that exit 128 + N on a signal; `sextant --help` lists the same.
+describe("README exit codes", () => {
+  it("names the same commands as sextant --help for exit 128 + N", async () => {
+    const readme = /128 \+ N when ([^]*?) is stopped by signal N/.exec(markdown);
+    expect(readme).not.toBeNull();
+    const named = (text: string) => text.replace(/`/g, "").split(/,\s*|\s+(?:and|or)\s+/).map((name) => name.trim()).filter(Boolean).sort();
+    const { dir, cleanup } = tempDir("sextant-readme-help-");
+    try {
+      const help = await sextant(["--help"], { cwd: dir });
+      expect(help.code).toBe(0);
+      const listed = /128\+N\s+([^]*?)\s+stopped by/.exec(help.stdout);
+      expect(listed, help.stdout).not.toBeNull();
+      expect(named(readme![1]!.replace(/\s+/g, " "))).toEqual(named(listed![1]!.replace(/\s+/g, " ")));
+    } finally {
+      cleanup();
+    }
+  });
+});
