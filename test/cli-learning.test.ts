@@ -125,6 +125,20 @@ describe("sextant online", () => {
     expect(JSON.parse((await run(["online", "show", "sor", "--storage", storage, "--json"])).stdout).rounds).toBe(4);
   });
 
+  it("runs its help's examples, with SOR's iteration counts as costs, without clipping one", async () => {
+    // The chebcb example left out --cost-scale: its tuner took costs on [0, 1], so every iteration
+    // count it was shown observing counted as the worst cost, and the tuner learned nothing.
+    const folder = mkdtempSync(join(dir, "help-examples-"));
+    const help = await sextant(["help", "online"], { cwd: folder });
+    const examples = help.stdout.split("\n").filter((line) => line.startsWith("  $ sextant online ")).map((line) => line.slice("  $ sextant ".length));
+    expect(examples.filter((line) => line.startsWith("online create"))).toHaveLength(2);
+    for (const example of examples) {
+      const args = example.replace("$ITERATIONS", "57").split(/\s+/);
+      const result = await sextant(args, { cwd: folder });
+      expect([result.code, result.stderr], example).toEqual([0, expect.not.stringContaining("warning")]);
+    }
+  });
+
   it("shows a tuner's settings by the library's names, as text and as JSON", async () => {
     // show printed the play distribution only: the range, cost scale, seed and rates were nowhere.
     const storage = `sqlite:${join(dir, "online-settings.db")}`;

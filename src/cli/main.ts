@@ -964,7 +964,7 @@ and /observe).
 Examples:
   $ sextant online create sor --low 1 --high 1.9 --arms 10 --cost-scale 120 --seed 1
   $ omega=$(sextant online choose sor); ./solve --omega $omega; sextant online observe sor $ITERATIONS
-  $ sextant online create sor-ctx --low 1 --high 1.9 --algorithm chebcb --context-low -2.3 --context-high 0.5
+  $ sextant online create sor-ctx --low 1 --high 1.9 --algorithm chebcb --context-low -2.3 --context-high 0.5 --cost-scale 120
   $ sextant online choose sor-ctx --context -1.2 --json
   $ sextant online observe sor-ctx $ITERATIONS --round 0
   $ sextant online show sor`,
