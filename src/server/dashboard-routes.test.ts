@@ -153,6 +153,14 @@ describe("dashboard routes", () => {
     const timeline = await get(app, "/studies/s/timeline", ui.TimelineResponse);
     expect(timeline.json.workers).toEqual(["h:0", "h:1"]);
     expect(timeline.json.bars).toHaveLength(60);
+    // Downsampled, both workers keep bars: an even stride of 2 over trials the two workers took in
+    // turn kept only worker 0's, and the timeline showed one worker of two.
+    const sampled = await get(app, "/studies/s/timeline?maxPoints=30", ui.TimelineResponse);
+    expect(sampled.json).toMatchObject({ matched: 60, shown: 30 });
+    expect(sampled.json.workers).toEqual(["h:0", "h:1"]);
+    const perWorker = [0, 1].map((w) => sampled.json.bars.filter((bar: { worker: number }) => bar.worker === w).length);
+    expect(perWorker[0]! + perWorker[1]!).toBe(30);
+    expect(Math.min(...perWorker)).toBeGreaterThanOrEqual(8);
     const pareto = await get(app, "/studies/s/pareto", ui.ParetoResponse);
     // One objective: the front is every trial tied at the best value (x = 3).
     expect(new Set(pareto.json.front.map((p: { values: number[] }) => p.values[0]))).toEqual(new Set([0]));

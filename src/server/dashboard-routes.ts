@@ -420,7 +420,9 @@ export function dashboardRoutes(deps: DashboardRouteDeps): AnyRoute[] {
       handle: async ({ params, query }) => {
         const { index, matched } = await openFiltered(params.study, query);
         const started = matched.filter((n) => index.trials[n]!.startedAt !== null);
-        const picked = evenlySpaced(started, Number(query.maxPoints ?? 2000));
+        // A random sample, not an even stride: workers taking trials in turn made the stride fall
+        // on one worker's trials only, and the others vanished from the timeline.
+        const picked = stableSample(started, Number(query.maxPoints ?? 2000));
         const now = Date.now();
         const timelines = trialsPerWorker(picked.map((n) => index.trials[n]!));
         const bars = timelines.flatMap((timeline, worker) =>
