@@ -162,6 +162,35 @@ describe.skipIf(!haveChromium && !inCI())("a reader's session with the dashboard
     expect(problems).toEqual([]);
   });
 
+  it("stays on the study Forward returned to when the list that Back asked for answers later", async () => {
+    const page = await open(server.url);
+    await page.click('tr[data-study="small"] a');
+    await page.waitForSelector("[data-testid=history-plot][data-marks]");
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const list = /\/api\/v1\/studies(\?|$)/;
+    await page.route(list, async (route) => {
+      await held;
+      await route.continue();
+    });
+    const asked = page.waitForRequest(list);
+    await page.goBack();
+    await asked;
+    await page.goForward();
+    await page.waitForSelector("[data-testid=history-plot][data-marks]");
+    const late = page.waitForResponse(list);
+    release();
+    await late;
+    await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 200)));
+    await page.unroute(list);
+    // The list's late answer replaced the study's page, under the study's address.
+    expect(new URL(page.url()).searchParams.get("study")).toBe("small");
+    expect(await page.locator("[data-testid=studies]").count()).toBe(0);
+    expect(await page.textContent("[data-testid=study-name]")).toBe("small");
+    await page.close();
+    expect(problems).toEqual([]);
+  });
+
   it("sets the brushes of brushed axes only, on load and on live updates of a 60-parameter study", async () => {
     const add = await seedWide("wide60", 60, 12);
     const page = await open(`${server.url}/?study=wide60`);

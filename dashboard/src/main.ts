@@ -52,9 +52,15 @@ async function findStudies(search: string): Promise<StudyJson[]> {
   return (await get<{ studies: StudyJson[] }>(apiPath("/studies", { search }))).studies;
 }
 
+/** Counts route() calls: a list whose answer comes after the reader went on (Back, then Forward) is not shown. */
+let routes = 0;
+
 async function showStudies(search: string): Promise<void> {
+  const routed = routes;
   crumb.textContent = "";
   const studies = await findStudies(search);
+  // It replaced the study the reader had since gone back to, under that study's address.
+  if (routed !== routes) return;
   clear(app);
   const list = h("div", { class: "studies-list" }, studiesTable(studies, search));
   const box = h("input", { type: "search", placeholder: "search studies", value: search, "aria-label": "search studies", "data-testid": "study-search" });
@@ -135,6 +141,7 @@ function showTokenRefused(error: ApiError): void {
 }
 
 async function route(): Promise<void> {
+  const routed = ++routes;
   const view = readView();
   if (view.study === null && isReport()) view.study = reportStudy();
   try {
@@ -154,6 +161,8 @@ async function route(): Promise<void> {
     }
     document.body.dataset.ready = "true";
   } catch (error) {
+    // A later route() shows the page now asked for: a failure of this one is not its business.
+    if (routed !== routes) return;
     // The message replaces the study's page: the next route() starts it again. Kept, it took the
     // token form's submit for a view of the same study and changed nothing.
     current?.stop();
