@@ -461,6 +461,46 @@ describe.skipIf(!haveChromium && !inCI())("a reader's session with the dashboard
     expect(problems).toEqual([]);
   });
 
+  it("keeps a range typed or dragged on an axis of large numbers as it was, not rounded to 5 digits", async () => {
+    const record = await storage.createStudy("offsets", ["minimize"]);
+    const offset = { type: "int", low: 1_000_000, high: 1_000_100 } as const;
+    for (let i = 0; i < 50; i++) {
+      const trial = await storage.createTrial(record.id, { state: "running" });
+      await storage.updateTrial(trial.id, { params: { offset: { value: 1_000_000 + 2 * i, distribution: offset } }, state: "complete", values: [i] });
+    }
+    const page = await open(`${server.url}/?study=offsets`);
+    await page.waitForSelector("[data-testid=parallel-plot][data-marks]");
+    const ranges = () => JSON.parse(new URL(page.url()).searchParams.get("ranges") ?? "{}") as Record<string, [number, number]>;
+    await page.selectOption("[data-testid=brush-axis]", "offset");
+    await page.fill("[data-testid=brush-from]", "1000012");
+    await page.fill("[data-testid=brush-to]", "1000020");
+    await page.press("[data-testid=brush-to]", "Enter");
+    await page.waitForFunction(() => new URL((globalThis as any).location.href).searchParams.has("ranges"));
+    // It kept [1000000, 1000000]: one trial, none of those asked for.
+    expect(ranges()).toEqual({ offset: [1_000_012, 1_000_020] });
+    await waitAttr(page, "[data-testid=match-count]", "data-matched", 5);
+    await page.click("[data-testid=clear-brush]");
+    await page.waitForFunction(() => !new URL((globalThis as any).location.href).searchParams.has("ranges"));
+    // Dragged over about a fifth of the axis: the range rounded to [1000000, 1000100] kept them all.
+    const box = (await page.locator("[data-testid=parallel-plot]").boundingBox())!;
+    const x = box.x + 60;
+    const y = (value: number) => box.y + 40 + (1 - (value - offset.low) / (offset.high - offset.low)) * (box.height - 70);
+    await page.mouse.move(x, y(1_000_055));
+    await page.mouse.down();
+    await page.mouse.move(x, y(1_000_045), { steps: 4 });
+    await page.mouse.move(x, y(1_000_035), { steps: 4 });
+    await page.mouse.up();
+    await page.waitForFunction(() => new URL((globalThis as any).location.href).searchParams.has("ranges"));
+    const [low, high] = ranges().offset!;
+    expect(high - low).toBeGreaterThan(10);
+    expect(high - low).toBeLessThan(30);
+    const inside = Array.from({ length: 50 }, (_, i) => 1_000_000 + 2 * i).filter((v) => v >= low && v <= high).length;
+    expect(inside).toBeGreaterThan(0);
+    await waitAttr(page, "[data-testid=match-count]", "data-matched", inside);
+    await page.close();
+    expect(problems).toEqual([]);
+  });
+
   it("gives the parallel coordinates a whole row when a dozen long parameter names would be cut in half of one", async () => {
     const record = await storage.createStudy("long-axis-names", ["minimize"]);
     const unit = { type: "float", low: 0, high: 1 } as const;

@@ -101,9 +101,14 @@ export function readView(): View {
   };
 }
 
-/** Ranges travel rounded, so the address bar, the server and the brush on screen agree exactly. */
-export function roundForUrl(value: number): number {
-  return Number(value.toPrecision(5));
+/**
+ * A dragged range travels rounded, so the address bar, the server and the brush on screen agree
+ * exactly: to 5 significant digits of the range's width (`width`), or of the value where that keeps
+ * more. Five of the value alone made a brush over [1000012, 1000020] keep [1000000, 1000000].
+ */
+export function roundForUrl(value: number, width = 0): number {
+  const more = width > 0 && Number.isFinite(width) && value !== 0 ? Math.max(0, Math.ceil(Math.log10(Math.abs(value) / width))) : 0;
+  return Number(value.toPrecision(Math.min(17, 5 + more)));
 }
 
 export function viewSearch(view: View): string {

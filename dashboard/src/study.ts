@@ -846,7 +846,7 @@ export class StudyPage {
     return filter.ranges[axis.name] ?? null;
   }
 
-  /** A brushed axis narrows the filter: the hull of its intervals, rounded as the address bar keeps it. */
+  /** A brushed axis narrows the filter: the hull of its intervals, rounded for the address bar. */
   private async brush(axisId: string, intervals: number[][]): Promise<void> {
     const axis = this.axes().find((a) => a.id === axisId);
     if (!axis) return;
@@ -855,19 +855,21 @@ export class StudyPage {
     const scale = this.parallelObjectiveScale;
     const inValues = axis.id === "value" && scale ? intervals.map((iv) => iv.map(scale.read)) : intervals;
     const valid = inValues.filter((iv) => iv.length === 2 && iv.every(Number.isFinite));
-    const hull = valid.length ? { low: Math.min(...valid.map((iv) => Math.min(iv[0]!, iv[1]!))), high: Math.max(...valid.map((iv) => Math.max(iv[0]!, iv[1]!))) } : null;
-    await this.setAxisRange(axis, hull);
+    const low = Math.min(...valid.map((iv) => Math.min(iv[0]!, iv[1]!)));
+    const high = Math.max(...valid.map((iv) => Math.max(iv[0]!, iv[1]!)));
+    await this.setAxisRange(axis, valid.length ? { low: roundForUrl(low, high - low), high: roundForUrl(high, high - low) } : null);
   }
 
   /**
-   * Narrows the filter to `range` on `axis` (null: no range on it), rounded as the address bar
-   * keeps it; the value's axis may leave a bound open. An axis not drawn (a hidden parameter's,
-   * brushed from the keyboard) is drawn, as every brushed one is.
+   * Narrows the filter to `range` on `axis` (null: no range on it), as given (typed bounds were
+   * rounded to 5 significant digits: 1000012 became 1000000); the value's axis may leave a bound
+   * open. An axis not drawn (a hidden parameter's, brushed from the keyboard) is drawn, as every
+   * brushed one is.
    */
   private async setAxisRange(axis: AxisSpec, range: { low?: number; high?: number } | null): Promise<void> {
     const filter: Filter = { ...this.view.filter, ranges: { ...this.view.filter.ranges } };
-    const low = range?.low === undefined ? undefined : roundForUrl(range.low);
-    const high = range?.high === undefined ? undefined : roundForUrl(range.high);
+    const low = range?.low;
+    const high = range?.high;
     // change() merges the filter into the current one: a bound left out would stay, so both are set.
     if (axis.id === "value") Object.assign(filter, { valueMin: low, valueMax: high });
     else if (low !== undefined && high !== undefined) filter.ranges[axis.name] = [low, high];
