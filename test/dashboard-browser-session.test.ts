@@ -501,6 +501,24 @@ describe.skipIf(!haveChromium && !inCI())("a reader's session with the dashboard
     expect(problems).toEqual([]);
   });
 
+  it("sorts by trial number where the address sorts by a column the study lacks, showing the table", async () => {
+    // A parameter since renamed, or an objective past the study's: the table stayed empty under
+    // "the filter is not valid … clear it with clear brush", and that button was disabled.
+    for (const sort of ["param:renamed", "value:3"]) {
+      const page = await open(`${server.url}/?study=small&sort=${encodeURIComponent(sort)}&order=desc`);
+      await page.waitForSelector("[data-testid=trial-table] .tviewport .trow[data-number]");
+      await waitAttr(page, "[data-testid=table-status]", "data-matched", 30);
+      expect(await page.isVisible("[data-testid=filter-error]")).toBe(false);
+      expect(new URL(page.url()).searchParams.get("sort")).toBeNull();
+      expect(await page.getAttribute(".tviewport .trow[data-number]", "data-number")).toBe("0");
+      // A sort it has still sorts.
+      await page.click("[data-testid=trial-table] button[data-sort=value]");
+      await page.waitForFunction(() => new URL((globalThis as any).location.href).searchParams.get("sort") === "value");
+      await page.close();
+    }
+    expect(problems).toEqual([]);
+  });
+
   it("gives the parallel coordinates a whole row when a dozen long parameter names would be cut in half of one", async () => {
     const record = await storage.createStudy("long-axis-names", ["minimize"]);
     const unit = { type: "float", low: 0, high: 1 } as const;

@@ -218,6 +218,7 @@ export class StudyPage {
   private async reload(summary: Summary): Promise<void> {
     this.summary = summary;
     this.seq = summary.seq;
+    this.view = this.withKnownSort(this.view);
     this.layout();
     await this.loadFiltered();
     if (this.stopped) return;
@@ -243,6 +244,7 @@ export class StudyPage {
 
   /** The address bar changed (back/forward, or a link inside the page). */
   async update(view: View): Promise<void> {
+    view = this.withKnownSort(view);
     const before = this.view;
     this.view = view;
     const filterChanged = JSON.stringify(before.filter) !== JSON.stringify(view.filter);
@@ -261,6 +263,21 @@ export class StudyPage {
       if (before.belief !== view.belief || before.belief2 !== view.belief2 || before.beliefStat !== view.beliefStat) await this.loadBeliefs();
     }
     if (before.trial !== view.trial) await this.showDetail();
+  }
+
+  /**
+   * The view, sorted by trial number where its sort names no column of the study (a parameter
+   * since renamed, `value:3` of a study of two objectives), and so written in the address bar. The
+   * table stayed empty under "the filter is not valid", which "clear brush" could not clear.
+   */
+  private withKnownSort(view: View): View {
+    if (!this.summary) return view;
+    const directions = this.summary.study.directions;
+    const columns = ["number", "state", "duration", ...directions.map((_, k) => (k === 0 ? "value" : `value:${k}`)), ...this.summary.params.map((p) => `param:${p.name}`)];
+    if (columns.includes(view.sort)) return view;
+    const known: View = { ...view, sort: "number", order: "asc" };
+    writeView(known);
+    return known;
   }
 
   /** Changes the view, writes it to the address bar, and shows it. */
