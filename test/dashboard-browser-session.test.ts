@@ -739,6 +739,32 @@ describe.skipIf(!haveChromium && !inCI())("a reader's session with the dashboard
     expect(problems).toEqual([]);
   });
 
+  it("keeps a study page on a phone from scrolling sideways, however long the study's name or a parameter's", async () => {
+    const name = `run_${"0123456789".repeat(12)}`;
+    const long = "learning_rate_of_the_very_deep_transformer_encoder_block_number_seventeen_with_warmup";
+    const record = await storage.createStudy(name, ["minimize"]);
+    const unit = { type: "float", low: 0, high: 1 } as const;
+    for (let i = 0; i < 6; i++) {
+      const trial = await storage.createTrial(record.id, { state: "running" });
+      await storage.updateTrial(trial.id, { params: { [long]: { value: i / 6, distribution: unit } }, state: "complete", values: [i] });
+    }
+    const page = await open(`${server.url}/?study=${name}`, 360);
+    await page.waitForSelector("[data-testid=parallel-plot][data-marks]");
+    const past = await page.evaluate(() => {
+      const doc = (globalThis as any).document;
+      const width = doc.documentElement.clientWidth;
+      return ["#crumb", "[data-testid=brush-axis]"].map((selector) => ({ selector, past: Math.max(0, Math.ceil(doc.querySelector(selector).getBoundingClientRect().right - width)) }));
+    });
+    // The name in the header (one long word) and the brush's axis select (as wide as its longest choice) ran past the window.
+    expect(past).toEqual([
+      { selector: "#crumb", past: 0 },
+      { selector: "[data-testid=brush-axis]", past: 0 },
+    ]);
+    expect(await page.evaluate(() => (globalThis as any).document.documentElement.scrollWidth)).toBe(360);
+    await page.close();
+    expect(problems).toEqual([]);
+  });
+
   it("keeps the brush's choices of a categorical parameter inside the parallel coordinates' card, however long a choice", async () => {
     // A checkpoint's path as a choice: QA saw the page grow to 2,721 px at 1,360 with a 300-character one.
     const path = `/data/checkpoints/${"pretrained-encoder-".repeat(12)}final.safetensors`;
