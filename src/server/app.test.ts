@@ -1789,6 +1789,21 @@ describe("HTTP API: safety", () => {
     expect((await call(app, "GET", "/studies", undefined, { authorization: "Bearer s3cret-token" })).json.studies).toEqual([]);
   });
 
+  it("answers GET /health without the token, as a probe asks it, and nothing else", async () => {
+    const { app } = newApp({ token: "s3cret-token" });
+    // A Kubernetes or load balancer probe sends no token: it got 401 and took the server for down.
+    const health = await call(app, "GET", "/health");
+    expect([health.status, health.json.status]).toEqual([200, "ok"]);
+    expect((await call(app, "HEAD", "/health")).status).toBe(200);
+    for (const [method, path] of [["GET", "/health/"], ["GET", "/healthz"], ["GET", "/studies"], ["GET", "/online"], ["POST", "/studies"]] as const) {
+      expect((await call(app, method, path, method === "POST" ? { name: "x" } : undefined)).status, `${method} ${path}`).toBe(401);
+    }
+    // The OpenAPI document says so: /health lists no 401, every other route does.
+    const document = (await call(app, "GET", "/openapi.json", undefined, { authorization: "Bearer s3cret-token" })).json;
+    expect(Object.keys(document.paths["/api/v1/health"].get.responses)).not.toContain("401");
+    expect(Object.keys(document.paths["/api/v1/studies"].get.responses)).toContain("401");
+  });
+
   it("gives malformed bodies, wrong types and unknown fields a 400 that names the field", async () => {
     const { app } = newApp();
     await call(app, "POST", "/studies", { name: "s", sampler: { name: "random" } });

@@ -66,7 +66,7 @@ import {
 } from "../study/index.js";
 import { WARM_START_ATTR } from "../study/study.js";
 import { OnlineTunerError, OnlineTunerNameTakenError, OnlineTunerOrderError, OnlineTunerSettingsError, OnlineTunerStaleRoundError, createOnlineTuner, describeSettingsConflict, loadOnlineTuner } from "../online/index.js";
-import { openApiDocument } from "./openapi.js";
+import { TOKEN_FREE_PATH, openApiDocument } from "./openapi.js";
 import { Answer, HttpError, route } from "./route.js";
 import { type DashboardAsset, loadDashboardAssets, mountDashboard } from "./dashboard-assets.js";
 import { dashboardRoutes } from "./dashboard-routes.js";
@@ -1412,7 +1412,10 @@ export function createServerApp(options: ServerAppOptions): Hono {
   if (options.token !== undefined) {
     const expected = options.token;
     // The dashboard's files are code anyone may fetch; every piece of data sits under the API prefix.
+    // GET /health says only that the server is up, its version and its heartbeat grace: a load
+    // balancer's or Kubernetes' probe asks it without the token, which got 401 and marked it down.
     app.use(`${API_PREFIX}/*`, async (c, next) => {
+      if (c.req.path === `${API_PREFIX}${TOKEN_FREE_PATH}` && (c.req.method === "GET" || c.req.method === "HEAD")) return next();
       const header = c.req.header("authorization") ?? "";
       // The scheme name is case-insensitive (RFC 7235): "bearer" and "BEARER" are "Bearer".
       const scheme = /^bearer +/i.exec(header);

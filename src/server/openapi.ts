@@ -52,9 +52,13 @@ const ERROR_ANSWERS: Readonly<Record<ErrorStatus, { readonly to: "all" | "writes
   503: { to: "all", description: "the storage failed: without `code`, it stayed locked by other writers (retry soon); with `code` storage_error, it is unreachable, read-only, full or failing, as the message says" },
 };
 
+/** The route (GET, below the API prefix) a server started with a token answers without it: a probe's. */
+export const TOKEN_FREE_PATH = "/health";
+
 /** The error statuses a route may answer, by {@link ERROR_ANSWERS}. */
-function errorStatusesOf(route: Pick<RouteDoc, "method" | "body">): ErrorStatus[] {
+function errorStatusesOf(route: Pick<RouteDoc, "method" | "body" | "path">): ErrorStatus[] {
   return (Object.keys(ERROR_ANSWERS).map(Number) as ErrorStatus[]).filter((status) => {
+    if (status === 401 && route.method === "get" && route.path === TOKEN_FREE_PATH) return false;
     const to = ERROR_ANSWERS[status].to;
     return to === "all" || (to === "writes" && route.method !== "get") || (to === "bodies" && route.body !== undefined);
   });
