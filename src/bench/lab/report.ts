@@ -616,7 +616,8 @@ export async function writeReport(
   const markdownPath = resolve((options.printMarkdown ? undefined : options.out) ?? join(dir, "report.md"));
   // A folder given as the report's file failed with an internal error (EISDIR) once the figures and
   // the JSON had been written beside it, as `<folder>-figures` and `<folder>.json`.
-  if (statSync(markdownPath, { throwIfNoEntry: false })?.isDirectory()) {
+  // A path through a file (a-file/report.md) is not a folder either: makeWritableFolder below says why it cannot be written.
+  if (isFolder(markdownPath)) {
     throw new BenchmarkInputError(`out: ${markdownPath} is a folder; give the Markdown file to write, such as ${join(markdownPath, "report.md")}`);
   }
   const linkBase = options.printMarkdown ? process.cwd() : dirname(markdownPath);
@@ -806,4 +807,13 @@ function imanDavenportText(f: { imanDavenportF: number; imanDavenportPValue: num
   return Number.isFinite(f.imanDavenportF)
     ? `Iman-Davenport F = ${f.imanDavenportF.toFixed(2)}, ${pValue(f.imanDavenportPValue)}`
     : `every problem ranks them in the same order, exact ${pValue(f.imanDavenportPValue)}`;
+}
+
+/** Whether `path` is a folder; false where it does not exist or cannot be one (ENOTDIR: a file on the way). */
+function isFolder(path: string): boolean {
+  try {
+    return statSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false;
+  } catch {
+    return false;
+  }
 }
