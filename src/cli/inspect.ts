@@ -4,7 +4,7 @@
 import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { createInterface } from "node:readline";
-import { CONSTRAINTS_ATTR, type FrozenTrial, type ParamValue, type TrialState, FINISHED_STATES, lastIntermediate } from "../space/index.js";
+import { CONSTRAINTS_ATTR, type FrozenTrial, type ParamValue, TRIAL_STATES, type TrialState, lastIntermediate } from "../space/index.js";
 import { API_SPELLING, tagNonFinite } from "../space/non-finite-json.js";
 import { type Storage, StorageEmptyError, type StudyRecord, type StudySummary, type TrialQuery, findTrials, onlineTunerRefusal, trialPages, openStorage, redactPassword, sqlitePath, storageUrlProblem } from "../storage/index.js";
 import { feasibilityRule, feasibleParetoFront, readableConstraints, totalViolation } from "../analysis/index.js";
@@ -328,7 +328,6 @@ function bestCell(study: StudySummary, frontSize: number | undefined): string {
   return formatNumber(study.bestValue);
 }
 
-const STATES: readonly TrialState[] = ["waiting", "running", ...FINISHED_STATES];
 
 /**
  * `sextant trials STUDY`
@@ -344,8 +343,8 @@ export async function listTrialsCommand(
   let states: TrialState[] | null = null;
   if (options.state !== undefined) {
     states = options.state.split(",").map((s) => s.trim()) as TrialState[];
-    const bad = states.filter((s) => !STATES.includes(s));
-    if (bad.length > 0) throw new UsageError(`--state: unknown state ${bad.map((s) => `"${s}"`).join(", ")} (use ${STATES.join(", ")})`);
+    const bad = states.filter((s) => !TRIAL_STATES.includes(s));
+    if (bad.length > 0) throw new UsageError(`--state: unknown state ${bad.map((s) => `"${s}"`).join(", ")} (use ${TRIAL_STATES.join(", ")})`);
   }
   return withStudy(storageUrl(options.storage), name, async (storage, record) => {
     // Only the trials shown are read: the last `limit` of them newest first, turned back to number

@@ -11,6 +11,7 @@ import {
   InvalidDistributionError,
   type JsonValue,
   type ParamValue,
+  TRIAL_STATES,
   type TrialState,
   containsValue,
   didYouMean,
@@ -286,7 +287,6 @@ function report(copied: CopiedStudy | NodeJS.Signals, headline: string, where: R
   return 0;
 }
 
-const STATES: readonly TrialState[] = ["waiting", "running", "complete", "pruned", "failed"];
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === "object" && !Array.isArray(value);
@@ -373,7 +373,7 @@ function parseTrial(
   refuseUnknownFields(trial, EXPORT_TRIAL_FIELDS, at, fail);
   const { number, state, params, distributions } = trial;
   if (typeof number !== "number" || !Number.isSafeInteger(number) || number < 0) return fail(`${at}.number`, `must be a whole number ≥ 0, got ${JSON.stringify(number)}`);
-  if (!STATES.includes(state as TrialState)) return fail(`${at}.state`, `must be one of ${STATES.join(", ")}, got ${JSON.stringify(state)}`);
+  if (!TRIAL_STATES.includes(state as TrialState)) return fail(`${at}.state`, `must be one of ${TRIAL_STATES.join(", ")}, got ${JSON.stringify(state)}`);
   if (!isObject(params)) return fail(`${at}.params`, "must be an object of parameter values");
   if (!isObject(distributions)) return fail(`${at}.distributions`, "must be an object of distributions (exports of older versions hold them too)");
   const checked: Record<string, Distribution> = {};

@@ -11,6 +11,9 @@ export type TrialState = "waiting" | "running" | "complete" | "pruned" | "failed
 
 export const FINISHED_STATES: readonly TrialState[] = ["complete", "pruned", "failed"];
 
+/** Every trial state, in the order a trial moves through them. */
+export const TRIAL_STATES: readonly TrialState[] = ["waiting", "running", ...FINISHED_STATES];
+
 export type Direction = "minimize" | "maximize";
 
 /** The system attribute under which a trial's constraint values live (feasible iff every value is <= 0). */

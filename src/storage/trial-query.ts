@@ -4,10 +4,8 @@
  * showing the last ten trials or the best one reads those, not the study's whole history.
  * {@link selectTrials} is what every backend must answer, written over the study's trials.
  */
-import { type Direction, FINISHED_STATES, type FrozenTrial, type TrialState } from "../space/index.js";
+import { type Direction, type FrozenTrial, TRIAL_STATES, type TrialState } from "../space/index.js";
 import type { Storage } from "./types.js";
-
-const TRIAL_STATES: readonly TrialState[] = ["waiting", "running", ...FINISHED_STATES];
 
 /**
  * Which trials of a study to read, and in what order. Every field is optional: `{}` is every trial

@@ -4,7 +4,7 @@
  * `sextant export --format json` prints), so both work for every backend. An online tuner's record
  * (its settings and state in one system attribute, no trials) moves the same way.
  */
-import { CONSTRAINTS_ATTR, type Direction, type FrozenTrial, type JsonValue, studyNameProblem } from "../space/index.js";
+import { CONSTRAINTS_ATTR, type Direction, type FrozenTrial, type JsonValue, TRIAL_STATES, type TrialState, studyNameProblem } from "../space/index.js";
 import { DuplicateStudyError, ONLINE_TUNER_ATTR, type Storage, StudyNotFoundError, type StudyRecord, type WholeTrialInit, findTrials, openStorage, redactPassword, trialPages } from "../storage/index.js";
 import { OWNER_HEARTBEAT_ATTR } from "./heartbeat.js";
 import { ASK_PENDING_ATTR, CLIENT_BEATS_ATTR, COPY_WRITING_ATTR, HalfMadeStudyError, isHalfMadeStudy, queueTrialAgain, retryCountOf } from "./study.js";
@@ -90,8 +90,6 @@ export class InvalidStudyDataError extends RangeError {
   override name = "InvalidStudyDataError";
 }
 
-const TRIAL_STATES: readonly string[] = ["waiting", "running", "complete", "pruned", "failed"];
-
 /** Why `directions` are not a study's directions, or null. */
 function directionsProblem(directions: unknown): string | null {
   if (!Array.isArray(directions) || directions.length === 0) return `directions must be a non-empty list of "minimize" and "maximize", got ${JSON.stringify(directions)}`;
@@ -101,7 +99,7 @@ function directionsProblem(directions: unknown): string | null {
 
 /** Why `trial`, of a study with `objectives` objectives, is not one that any Sextant writes, or null (constraints are checked apart). */
 function trialShapeProblem(trial: StudyTrial, objectives: number): string | null {
-  if (!TRIAL_STATES.includes(trial.state)) return `state must be one of ${TRIAL_STATES.join(", ")}, got ${JSON.stringify(trial.state)}`;
+  if (!TRIAL_STATES.includes(trial.state as TrialState)) return `state must be one of ${TRIAL_STATES.join(", ")}, got ${JSON.stringify(trial.state)}`;
   const values: unknown = trial.values ?? null;
   if (values !== null && (!Array.isArray(values) || values.some((value) => typeof value !== "number"))) return `values must be a list of numbers or null, got ${JSON.stringify(values)}`;
   if (trial.state === "complete" && (values as number[] | null)?.length !== objectives) {
