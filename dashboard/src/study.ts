@@ -52,7 +52,7 @@ import { clear, formatNumber, h, jsonText } from "./dom.js";
 import { plottable } from "./numbers.js";
 import { linkTrials, releasePlotKeys } from "./plot-keys.js";
 import { type Filter, type View, filterQuery, passes, roundForUrl, viewSearch, writeView } from "./state.js";
-import { TrialTable } from "./table.js";
+import { TrialTable, tableColumns } from "./table.js";
 
 const POLL_MS = 1000;
 const MAX_POINTS = 2000;
@@ -272,9 +272,8 @@ export class StudyPage {
    */
   private withKnownSort(view: View): View {
     if (!this.summary) return view;
-    const directions = this.summary.study.directions;
-    const columns = ["number", "state", "duration", ...directions.map((_, k) => (k === 0 ? "value" : `value:${k}`)), ...this.summary.params.map((p) => `param:${p.name}`)];
-    if (columns.includes(view.sort)) return view;
+    const columns = tableColumns(this.objectiveNames(), this.summary.params.map((p) => p.name));
+    if (columns.some((column) => column.sortable && column.key === view.sort)) return view;
     const known: View = { ...view, sort: "number", order: "asc" };
     writeView(known);
     return known;
@@ -992,12 +991,18 @@ export class StudyPage {
     return form;
   }
 
+  /** The table's names of the study's objectives: "value (minimize)" for one, "objective 0", "objective 1", … for several. */
+  private objectiveNames(): string[] {
+    const directions = this.summary.study.directions;
+    return directions.map((d, i) => (directions.length > 1 ? `objective ${i}` : `value (${d})`));
+  }
+
   private async loadTable(): Promise<void> {
     const section = this.tableSection;
     const table = new TrialTable({
       study: this.name,
       params: this.summary.params.map((p) => p.name),
-      objectives: this.summary.study.directions.map((d, i) => (this.summary.study.directions.length > 1 ? `objective ${i}` : `value (${d})`)),
+      objectives: this.objectiveNames(),
       query: this.query(),
       sort: this.view.sort,
       order: this.view.order,

@@ -100,17 +100,8 @@ export class TrialTable {
     this.element = h("div", { class: "table", "data-testid": "trial-table" }, h("div", { class: "tbar" }, this.status, h("span", { class: "pager" }, prev, " page ", this.pageInput, go, " ", next)), this.viewport);
   }
 
-  private columns(): { key: string; label: string; title: string; cls: string; sortable: boolean }[] {
-    const objectives = this.options.objectives;
-    return [
-      { key: "number", label: "#", title: "trial number", cls: "c-num", sortable: true },
-      { key: "state", label: "state", title: "state", cls: "c-state", sortable: true },
-      // One column per objective: the values of three objectives in one column were cut off after
-      // the first. The first keeps the key `value` (addresses with sort=value still mean it).
-      ...objectives.map((name, k) => ({ key: k === 0 ? "value" : `value:${k}`, label: k === 0 && objectives.length === 1 ? "value" : name, title: name, cls: "c-val", sortable: true })),
-      { key: "duration", label: "duration", title: "duration", cls: "c-dur", sortable: true },
-      ...this.options.params.map((name) => ({ key: `param:${name}`, label: name, title: name, cls: "c-param", sortable: true })),
-    ];
+  private columns(): TableColumn[] {
+    return tableColumns(this.options.objectives, this.options.params);
   }
 
   /** Marks the sorted column: its arrow, and `aria-sort` on its header cell. */
@@ -461,4 +452,26 @@ function constraintsTitle(row: TableRow): string | undefined {
   if (row.constraints) return `${judged}constraints: ${row.constraints.map((c) => formatNumber(c)).join(", ")} (feasible when every one is <= 0)`;
   if (row.feasible === false) return `${judged}no constraint values reported, in a study whose trials have them (unknown feasibility, so never the best)`;
   return undefined;
+}
+
+/** A column of the trial table; its `key` is what the address bar's `sort` names. */
+export interface TableColumn {
+  key: string;
+  label: string;
+  title: string;
+  cls: string;
+  sortable: boolean;
+}
+
+/** The trial table's columns for a study's objectives (their names) and parameters. */
+export function tableColumns(objectives: readonly string[], params: readonly string[]): TableColumn[] {
+  return [
+    { key: "number", label: "#", title: "trial number", cls: "c-num", sortable: true },
+    { key: "state", label: "state", title: "state", cls: "c-state", sortable: true },
+    // One column per objective: the values of three objectives in one column were cut off after
+    // the first. The first keeps the key `value` (addresses with sort=value still mean it).
+    ...objectives.map((name, k) => ({ key: k === 0 ? "value" : `value:${k}`, label: k === 0 && objectives.length === 1 ? "value" : name, title: name, cls: "c-val", sortable: true })),
+    { key: "duration", label: "duration", title: "duration", cls: "c-dur", sortable: true },
+    ...params.map((name) => ({ key: `param:${name}`, label: name, title: name, cls: "c-param", sortable: true })),
+  ];
 }
