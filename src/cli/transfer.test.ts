@@ -101,3 +101,19 @@ describe("sextant copy of a study that holds what no Sextant writes", () => {
     expect(existsSync(join(dir, "copy.db"))).toBe(false);
   });
 });
+
+describe("sextant import of an export that holds what no Sextant writes", () => {
+  it("refuses a complete trial valued NaN, naming the file, and writes nothing, where the NaN trial read as the best", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sextant-import-nan-"));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const file = join(dir, "nan.json");
+    // The export spells NaN as a string; a study fails the trial whose objective returns NaN.
+    writeFileSync(file, exported((study) => void ((study.trials[0] as unknown as { values: unknown[] }).values = ["NaN", 1])));
+    const io: Io = { out: () => {}, err: () => {}, write: () => {}, stdinIsTTY: false, stderrIsTTY: false };
+    const url = `sqlite:${join(dir, "imported.db")}`;
+    const refused = importCommand(file, { storage: url }, io);
+    await expect(refused).rejects.toThrow(UserError);
+    await expect(refused).rejects.toThrow(`${file} holds what no Sextant writes (trial 0: values[0] is NaN: a complete trial's values are numbers (±Infinity is kept), as a study stores them; a NaN result fails its trial), so it was not imported; nothing was written to ${url}`);
+    expect(existsSync(join(dir, "imported.db"))).toBe(false);
+  });
+});

@@ -89,7 +89,7 @@ export async function importCommand(file: string, options: { storage?: string; s
   else if (studyNameProblem(name) !== null) throw new UsageError(`${file}: "study": the name ${studyNameProblem(name)}; give another with --study NAME`);
   const url = storageUrl(options.storage);
   refuseThrowawayStorage(options.storage === undefined ? "$SEXTANT_STORAGE" : "--storage", url, "import");
-  const copied = await writeStudy(url, name, data, `exported (${file})`, "--study", options.json, io);
+  const copied = await writeStudy(url, name, data, `exported (${file})`, "--study", options.json, io, { file });
   if (withoutStudyAttrs && typeof copied !== "string") {
     io.err(
       `sextant: warning: ${file} holds the trials alone, as sextant export wrote them before December 2026: the study's command, search space and sampler ` +
@@ -131,7 +131,7 @@ async function writeStudy(
   renameFlag: string,
   json: boolean | undefined,
   io: Io,
-  source?: { record: StudyRecord; fromStorage: string },
+  source: { record: StudyRecord; fromStorage: string } | { file: string },
 ): Promise<CopiedStudy | NodeJS.Signals> {
   const interrupt = new AbortController();
   // A study of 100,000 trials takes seconds to write, a few hundred trials per write.
@@ -168,7 +168,7 @@ async function writeStudy(
       } catch (error) {
         // The same storage under another spelling (sqlite:./a.db and sqlite:/home/me/a.db): the
         // study there is the one being copied, which "delete that one first" would have deleted.
-        if (error instanceof DuplicateStudyError && source !== undefined && (await isStudy(storage, name, source.record))) {
+        if (error instanceof DuplicateStudyError && "record" in source && (await isStudy(storage, name, source.record))) {
           throw new UsageError(
             `--to-storage ${redactPassword(url)} is the storage the study is copied from (--from-storage ${redactPassword(source.fromStorage)}), and "${name}" is the study being copied: give --to-study NAME to copy it beside itself`,
           );
@@ -203,7 +203,11 @@ async function writeStudy(
     if (error instanceof HalfMadeStudyError) throw new UserError(`${error.message}; nothing was written`);
     if (error instanceof StudyChangedDuringCopyError) throw new UserError(error.message);
     // The source storage holds what Sextant never writes (a storage write of one's own): it was an internal error.
-    if (error instanceof InvalidStudyDataError) throw new UserError(`"${name}" holds what no Sextant writes (${error.message}), so it was not copied; nothing was written to ${redactPassword(url)}`);
+    if (error instanceof InvalidStudyDataError) {
+      // An import's data is its file, not a study of the target's name.
+      const held = "file" in source ? `${source.file} holds what no Sextant writes (${error.message}), so it was not imported` : `"${name}" holds what no Sextant writes (${error.message}), so it was not copied`;
+      throw new UserError(`${held}; nothing was written to ${redactPassword(url)}`);
+    }
     throw error;
   } finally {
     progress?.stop();

@@ -19,6 +19,8 @@ describe("importStudy and copyStudy refuse study data that no Sextant writes", (
       [{ trials: [trial({ values: [1, 2] })] }, "trial 0: values: a complete trial needs 1 value(s), one per direction, got [1,2]"],
       [{ trials: [trial({ values: null })] }, "trial 0: values: a complete trial needs 1 value(s), one per direction, got null"],
       [{ trials: [trial(), trial({ number: 1, state: "pruned", values: ["0.5"] })] }, 'trial 1: values must be a list of numbers or null, got ["0.5"]'],
+      [{ trials: [trial({ values: [Number.NaN] })] }, "trial 0: values[0] is NaN: a complete trial's values are numbers (±Infinity is kept), as a study stores them; a NaN result fails its trial"],
+      [{ trials: [trial(), trial({ number: 1, state: "pruned", values: [Number.NaN] })] }, "trial 1: values[0] is NaN: a pruned trial's values are numbers"],
       [{ trials: [trial({ intermediate: { 0: "NaN" } })] }, 'trial 0: intermediate: a value is a number at a whole-number step >= 0, got "0": "NaN"'],
       [{ trials: [trial({ intermediate: { "-1": 3 } })] }, 'trial 0: intermediate: a value is a number at a whole-number step >= 0, got "-1": 3'],
       [{ trials: [trial({ distributions: {} })] }, "trial 0: params.x has no distribution: every parameter needs one in distributions"],

@@ -105,6 +105,10 @@ function trialShapeProblem(trial: StudyTrial, objectives: number): string | null
   if (trial.state === "complete" && (values as number[] | null)?.length !== objectives) {
     return `values: a complete trial needs ${objectives} value(s), one per direction, got ${JSON.stringify(values)}`;
   }
+  // A study fails the trial whose objective returns NaN, and refuses NaN as a pruned trial's value:
+  // imported as it was, a complete trial 0 valued NaN read as the study's best.
+  const nan = trial.state === "complete" || trial.state === "pruned" ? ((values as number[] | null) ?? []).findIndex((value) => Number.isNaN(value)) : -1;
+  if (nan >= 0) return `values[${nan}] is NaN: a ${trial.state} trial's values are numbers (±Infinity is kept), as a study stores them; a NaN result fails its trial`;
   const step = Object.entries(trial.intermediate ?? {}).find(([key, value]) => !/^\d+$/.test(key) || typeof value !== "number");
   if (step !== undefined) return `intermediate: a value is a number at a whole-number step >= 0, got ${JSON.stringify(step[0])}: ${JSON.stringify(step[1])}`;
   const param = Object.keys(trial.params ?? {}).find((name) => trial.distributions?.[name] === undefined);
