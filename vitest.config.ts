@@ -19,7 +19,8 @@ export default defineConfig({
     maxWorkers: Math.max(2, availableParallelism() - 1),
     // A file shares its worker process with the files run there before it (isolate: false), which
     // spares a process start and a fresh import of the library per file, except the few that
-    // replace modules or register samplers (test/isolated-files.ts), which get one of their own.
+    // change what later files there would see (test/isolated-files.ts says which and why), which
+    // get one of their own.
     projects: [
       { extends: true, test: { name: "isolated", include: ISOLATED_FILES, isolate: true } },
       { extends: true, test: { name: "shared", include: ["src/**/*.test.ts", "test/**/*.test.ts"], exclude: ISOLATED_FILES, isolate: false } },

@@ -328,7 +328,6 @@ function bestCell(study: StudySummary, frontSize: number | undefined): string {
   return formatNumber(study.bestValue);
 }
 
-
 /**
  * `sextant trials STUDY`
  *
