@@ -1,9 +1,13 @@
 #!/usr/bin/env node
-// What a CLI command costs to start: each command run N times from the bundled CLI (bin/sextant.js,
-// which loads dist/cli-bundle/) and from the same build unbundled (dist/cli/main.js and the ES
-// modules it imports one by one, as before the bundle), alternating, in the same run. Prints the
-// median wall time and the mean CPU time (user + system, of the command and its children, from
-// /proc/self/stat on Linux) of each, and bundled ÷ unbundled as a ratio. Usage:
+// What a CLI command costs to start: each command run N times, alternating, in the same run, from
+// - the bundled CLI (bin/sextant.js, which loads dist/cli-bundle/) with its V8 code cache warm
+//   (src/cli/code-cache.ts; the bench's own cache folder, filled by one run before timing),
+// - the same bundle with the cache off (SEXTANT_CODE_CACHE=off), and
+// - the same build unbundled (dist/cli/main.js and the ES modules it imports one by one, as
+//   before the bundle).
+// Prints the median wall time and the mean CPU time (user + system, of the command and its
+// children, from /proc/self/stat on Linux) of each, then cached ÷ uncached and bundled ÷ unbundled
+// as ratios. Usage:
 //   npm run bench:cli-start -- [--runs 10]
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -42,29 +46,36 @@ const commands = [
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
-function once(entry, argv) {
+const cacheHome = join(dir, "cache");
+const VARIANTS = [
+  { key: "cached", entry: bundled, env: { XDG_CACHE_HOME: cacheHome } },
+  { key: "uncached", entry: bundled, env: { XDG_CACHE_HOME: cacheHome, SEXTANT_CODE_CACHE: "off" } },
+  { key: "unbundled", entry: unbundled, env: {} },
+];
+function once(variant, argv) {
   const cpu0 = childrenCpu();
   const t0 = process.hrtime.bigint();
-  const run = spawnSync(process.execPath, [entry, ...argv], { cwd: dir, encoding: "utf8" });
+  const run = spawnSync(process.execPath, [variant.entry, ...argv], { cwd: dir, encoding: "utf8", env: { ...process.env, ...variant.env } });
   const wall = Number(process.hrtime.bigint() - t0) / 1e9;
   if (run.status !== 0) throw new Error(`${argv.join(" ")} failed: ${run.stderr}`);
   return { wall, cpu: childrenCpu() - cpu0 };
 }
 
-console.log(`sextant CLI start, ${runs} runs each, bundled (dist/cli-bundle) and unbundled (dist/cli/main.js) alternating`);
-console.log(`${"command".padEnd(34)} ${"bundled wall / CPU".padStart(20)} ${"unbundled wall / CPU".padStart(22)}  ratio wall  ratio CPU`);
+// Fills the cache with what every command below loads, so the timed runs read it.
+for (const command of commands) once(VARIANTS[0], command.args(0, "warm"));
+console.log(`sextant CLI start, ${runs} runs each, alternating: bundled with its code cache warm, bundled without it (SEXTANT_CODE_CACHE=off), unbundled (dist/cli/main.js)`);
+console.log(`${"command".padEnd(34)} ${"cached wall / CPU".padStart(20)} ${"uncached wall / CPU".padStart(20)} ${"unbundled wall / CPU".padStart(22)}  cached÷uncached CPU  bundled÷unbundled CPU`);
 try {
   for (const command of commands) {
-    const result = { bundled: [], unbundled: [] };
+    const result = { cached: [], uncached: [], unbundled: [] };
     for (let i = 0; i < runs; i++) {
-      result.bundled.push(once(bundled, command.args(i, "b")));
-      result.unbundled.push(once(unbundled, command.args(i, "u")));
+      for (const variant of VARIANTS) result[variant.key].push(once(variant, command.args(i, variant.key)));
     }
     const wall = (xs) => median(xs.map((x) => x.wall));
     const cpu = (xs) => mean(xs.map((x) => x.cpu));
     const cell = (xs) => `${wall(xs).toFixed(3)} s / ${cpu(xs).toFixed(3)} s`;
     console.log(
-      `${command.label.padEnd(34)} ${cell(result.bundled).padStart(20)} ${cell(result.unbundled).padStart(22)}  ${(wall(result.bundled) / wall(result.unbundled)).toFixed(2).padStart(10)}  ${(cpu(result.bundled) / cpu(result.unbundled)).toFixed(2).padStart(9)}`,
+      `${command.label.padEnd(34)} ${cell(result.cached).padStart(20)} ${cell(result.uncached).padStart(20)} ${cell(result.unbundled).padStart(22)}  ${(cpu(result.cached) / cpu(result.uncached)).toFixed(2).padStart(19)}  ${(cpu(result.uncached) / cpu(result.unbundled)).toFixed(2).padStart(21)}`,
     );
   }
 } finally {

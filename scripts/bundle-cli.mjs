@@ -1,7 +1,8 @@
 // Bundles the CLI (dist/cli/main.js and everything it imports, with the pure-JavaScript
 // dependencies) into dist/cli-bundle/, which bin/sextant.js runs. Node 20 resolves, reads and
 // compiles every ES module of a program one by one, and the CLI's few hundred of them took more of
-// a command's start than its work did (`npm run bench:cli-start` measures both). The heartbeat
+// a command's start than its work did (`npm run bench:cli-start` measures both). The bundle is
+// CommonJS so that its chunks can be compiled with V8's code cache (src/cli/code-cache.ts). The heartbeat
 // thread is an entry of its own, so the thread a run starts loads bundled code too. Packages with
 // native code (better-sqlite3), CommonJS internals (pg) or WebAssembly (onnxruntime-web) stay
 // external and load from node_modules as before. Runs after tsc, from its output. Each chunk has
@@ -19,7 +20,9 @@ const result = await build({
   platform: "node",
   external: [/^node:/, "better-sqlite3", "pg", /^onnxruntime-/],
   logLevel: "warn",
-  output: { dir: OUT, format: "esm", chunkFileNames: "[name]-[hash].js", sourcemap: true, sourcemapExcludeSources: true },
+  // CommonJS, so that bin/sextant.js can compile the chunks with V8's code cache (src/cli/code-cache.ts):
+  // Node 20 caches no compiled ES modules. ".cjs", as the package's "type" is "module".
+  output: { dir: OUT, format: "cjs", entryFileNames: "[name].cjs", chunkFileNames: "[name]-[hash].cjs", sourcemap: true, sourcemapExcludeSources: true },
 });
 
 /** The folders under node_modules of the packages whose modules the bundle holds, by name. */

@@ -17,7 +17,7 @@ const STAMP = join(root, "dist", ".build-inputs.sha256");
 const INPUT_DIRS = ["src", "dashboard"];
 const INPUT_FILES = ["package.json", "package-lock.json", "tsconfig.json", "tsconfig.build.json"];
 /** What the build writes and the package needs; a stamp without them means nothing. */
-const OUTPUTS = [join("dist", "index.js"), join("dist", "cli", "main.js"), join("dist", "cli-bundle", "main.js"), join("dist", "dashboard", "index.html")];
+const OUTPUTS = [join("dist", "index.js"), join("dist", "cli", "main.js"), join("dist", "cli-bundle", "main.cjs"), join("dist", "dashboard", "index.html")];
 
 function filesUnder(dir) {
   if (!existsSync(dir)) return [];

@@ -22,7 +22,7 @@ describe("the npm package", () => {
     // Maps pointed at ../src/*.ts, which the package does not ship.
     const map = JSON.parse(readFileSync(join(ROOT, "dist/index.js.map"), "utf8")) as { sourcesContent?: string[] };
     expect(map.sourcesContent?.[0]).toContain("export");
-    for (const path of ["bin/sextant.js", "dist/cli-bundle/main.js", "dist/cli-bundle/heartbeat-thread.js", "dist/cli-bundle/THIRD_PARTY_LICENSES.txt"]) expect(files.has(path), path).toBe(true);
+    for (const path of ["bin/sextant.js", "dist/cli-bundle/main.cjs", "dist/cli-bundle/heartbeat-thread.cjs", "dist/cli/code-cache.js", "dist/cli-bundle/THIRD_PARTY_LICENSES.txt"]) expect(files.has(path), path).toBe(true);
     const notices = readFileSync(join(ROOT, "dist/cli-bundle/THIRD_PARTY_LICENSES.txt"), "utf8");
     for (const name of ["commander", "hono", "yaml", "zod"]) {
       const version = (JSON.parse(readFileSync(join(ROOT, "node_modules", name, "package.json"), "utf8")) as { version: string }).version;

@@ -16,7 +16,7 @@ let cleanup: () => void;
 const BUILD = [
   "const fs = require('fs');",
   "for (const d of ['dist/cli', 'dist/cli-bundle', 'dist/dashboard']) fs.mkdirSync(d, { recursive: true });",
-  "for (const f of ['dist/index.js', 'dist/cli/main.js', 'dist/cli-bundle/main.js', 'dist/dashboard/index.html']) fs.writeFileSync(f, '');",
+  "for (const f of ['dist/index.js', 'dist/cli/main.js', 'dist/cli-bundle/main.cjs', 'dist/dashboard/index.html']) fs.writeFileSync(f, '');",
   "fs.appendFileSync('builds', 'x');",
 ].join(" ");
 

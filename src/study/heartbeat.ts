@@ -248,8 +248,11 @@ export type HeartbeatMessage =
   | { type: "error"; message: string };
 
 function threadScript(): URL {
+  // Beside this module: in dist/study/, or the CLI's CommonJS bundle, whose files end in .cjs.
   const sibling = new URL("./heartbeat-thread.js", import.meta.url);
   if (existsSync(fileURLToPath(sibling))) return sibling;
+  const bundled = new URL("./heartbeat-thread.cjs", import.meta.url);
+  if (existsSync(fileURLToPath(bundled))) return bundled;
   // Running from the TypeScript sources (vitest): a plain worker thread cannot load .ts files,
   // so use the built copy, which `npm test` builds first.
   const built = pathToFileURL(packagePath("dist", "study", "heartbeat-thread.js"));
