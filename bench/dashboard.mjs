@@ -83,6 +83,9 @@ async function loadStudyPage(name) {
     undefined,
     { timeout: 120_000, polling: 20 },
   );
+  // A plot far below the fold draws only when it comes near (dashboard/src/charts.ts); printing
+  // draws them all at once, so "every plot has drawn" still means every plot.
+  await page.evaluate(() => dispatchEvent(new Event("beforeprint")));
   const elapsed = performance.now() - started;
   // Let in-flight responses finish so their bytes count.
   await page.waitForTimeout(100);

@@ -78,8 +78,29 @@ describe.skipIf(!haveChromium && !inCI())("dashboard in headless Chromium", { ti
 
   const studyUrl = (name: string, extra = "") => `${server.url}/?study=${encodeURIComponent(name)}${extra}`;
 
-  /** Whether a plot's canvas has any drawn pixel. */
+  /**
+   * Scrolls a plot into view and waits until it has drawn: a plot far below the fold waits with
+   * `data-waiting` until it nears the viewport.
+   */
+  async function shown(page: Page, testId: string): Promise<void> {
+    await page.locator(`[data-testid=${testId}]`).scrollIntoViewIfNeeded();
+    await page.waitForSelector(`[data-testid=${testId}][data-marks]:not([data-waiting])`);
+  }
+
+  /** A picture of panel `id` once its plot has drawn (the README's pictures come from these). */
+  async function panelShot(page: Page, id: string, file: string): Promise<void> {
+    await shown(page, `${id}-plot`);
+    await page.locator(`#${id}`).screenshot({ path: join(SHOTS, file) });
+  }
+
+  /** How many pixels a plot's canvas has drawn, once it is scrolled into view. */
   async function canvasInk(page: Page, testId: string): Promise<number> {
+    await shown(page, testId);
+    return inkNow(page, testId);
+  }
+
+  /** How many pixels a plot's canvas has drawn now, where it is. */
+  async function inkNow(page: Page, testId: string): Promise<number> {
     // Runs in the page; the test is type-checked without DOM types, hence `any`.
     return page.evaluate((id) => {
       const canvas = (globalThis as any).document.querySelector(`[data-testid="${id}"] canvas`);
@@ -99,7 +120,7 @@ describe.skipIf(!haveChromium && !inCI())("dashboard in headless Chromium", { ti
    * grey (the white page, the black best-so-far line), within `tolerance`.
    */
   async function markCentres(page: Page, testId: string, rgb: [number, number, number], options: { tolerance?: number; maxSize?: number } = {}): Promise<{ x: number; y: number }[]> {
-    await page.locator(`[data-testid=${testId}]`).scrollIntoViewIfNeeded();
+    await shown(page, testId);
     return page.evaluate(
       ([id, [r, g, b], tolerance, maxSize]) => {
         const greenOverRed = g - r;
@@ -345,6 +366,9 @@ describe.skipIf(!haveChromium && !inCI())("dashboard in headless Chromium", { ti
     const loads = asked.filter((path) => !path.includes("since="));
     expect(loads.filter((path, i) => loads.indexOf(path) !== i)).toEqual([]);
     expect(loads.filter((path) => path.includes("/points"))).toHaveLength(1);
+    // A picture of the whole page shows the plots below the fold too: printing draws them all.
+    await page.evaluate(() => (globalThis as any).dispatchEvent(new Event("beforeprint")));
+    await page.waitForSelector("[data-waiting]", { state: "detached" });
     await page.screenshot({ path: join(SHOTS, "study.png"), fullPage: true });
     await page.close();
 
@@ -354,7 +378,7 @@ describe.skipIf(!haveChromium && !inCI())("dashboard in headless Chromium", { ti
     expect(Number(await mo.getAttribute("[data-testid=pareto-plot]", "data-marks"))).toBe(pareto.shown);
     expect(pareto.front.length).toBeGreaterThan(0);
     expect(await canvasInk(mo, "pareto-plot")).toBeGreaterThan(500);
-    await mo.locator("#pareto").screenshot({ path: join(SHOTS, "pareto.png") });
+    await panelShot(mo, "pareto", "pareto.png");
     const hv = await apiJson<{ shown: number; hypervolumes: number[] }>("/studies/two-objectives/hypervolume?maxPoints=2000");
     expect(hv.shown).toBeGreaterThan(1);
     // The hypervolume never shrinks as trials arrive.
@@ -368,10 +392,37 @@ describe.skipIf(!haveChromium && !inCI())("dashboard in headless Chromium", { ti
     const moEcdf = await apiJson<{ shown: number }>("/studies/two-objectives/ecdf?maxPoints=2000");
     await waitAttr(mo, "[data-testid=ecdf-plot]", "data-marks", moEcdf.shown);
     expect(await canvasInk(mo, "ecdf-plot")).toBeGreaterThan(500);
-    await mo.locator("#hypervolume").screenshot({ path: join(SHOTS, "hypervolume.png") });
-    await mo.locator("#ecdf").screenshot({ path: join(SHOTS, "ecdf.png") });
+    await panelShot(mo, "hypervolume", "hypervolume.png");
+    await panelShot(mo, "ecdf", "ecdf.png");
     await mo.close();
     expect(problems).toEqual([]);
+  });
+
+  it("draws a plot far below the fold once it comes near, and every plot before the page is printed", async () => {
+    const page = await open(studyUrl("fixture-1k"));
+    const bottom = "[data-testid=timeline-plot]";
+    await page.waitForSelector(`${bottom}[data-marks]`);
+    // Two screens down: its marks are known, and nothing is drawn until it comes near.
+    expect(await page.evaluate((sel) => (globalThis as any).document.querySelector(sel).getBoundingClientRect().top / (globalThis as any).innerHeight, bottom)).toBeGreaterThan(2);
+    expect(Number(await page.getAttribute(bottom, "data-marks"))).toBeGreaterThan(0);
+    expect(await page.getAttribute(bottom, "data-waiting")).toBe("");
+    expect(await inkNow(page, "timeline-plot")).toBe(0);
+    // The plots at the top drew at once.
+    await page.waitForSelector("[data-testid=history-plot][data-marks]");
+    expect(await page.getAttribute("[data-testid=history-plot]", "data-waiting")).toBeNull();
+    expect(await inkNow(page, "history-plot")).toBeGreaterThan(500);
+    await page.locator(bottom).scrollIntoViewIfNeeded();
+    await page.waitForSelector(`${bottom}:not([data-waiting])`);
+    expect(await inkNow(page, "timeline-plot")).toBeGreaterThan(500);
+    await page.close();
+
+    // Printing, or a picture of the whole page, draws every plot that still waits.
+    const printed = await open(studyUrl("fixture-1k"));
+    await printed.waitForSelector(`${bottom}[data-waiting]`);
+    await printed.evaluate(() => (globalThis as any).dispatchEvent(new Event("beforeprint")));
+    expect(await printed.locator("[data-waiting]").count()).toBe(0);
+    expect(await inkNow(printed, "timeline-plot")).toBeGreaterThan(500);
+    await printed.close();
   });
 
   it("draws the slice and parallel coordinates of a downsampled study from a random sample of its trials, which lies where they all lie", async () => {
@@ -391,7 +442,7 @@ describe.skipIf(!haveChromium && !inCI())("dashboard in headless Chromium", { ti
     await waitAttr(page, "[data-testid=parallel-plot]", "data-marks", sampled.length);
     await waitAttr(page, "[data-testid=history-plot]", "data-marks", points.values.filter((v) => v !== null).length);
     await expect(page.locator("[data-testid=slice-note]").textContent()).resolves.toContain(`${sampled.length} of 6000 matched trials drawn`);
-    await page.locator("#slice").screenshot({ path: join(SHOTS, "slice-downsampled.png") });
+    await panelShot(page, "slice", "slice-downsampled.png");
     await page.close();
     expect(problems).toEqual([]);
   });
@@ -412,7 +463,7 @@ describe.skipIf(!haveChromium && !inCI())("dashboard in headless Chromium", { ti
     const points = await apiJson<{ feasible: (boolean | null)[]; numbers: number[] }>("/studies/infeasible-history/points");
     expect(points.numbers.filter((_, i) => points.feasible[i] === false)).toEqual([2, 5, 8, 11, 14, 17, 20, 23]);
     expect(await page.getAttribute("[data-testid=history-plot]", "data-best-trial")).toBe("22");
-    await page.locator("#history").screenshot({ path: join(SHOTS, "history-infeasible.png") });
+    await panelShot(page, "history", "history-infeasible.png");
     await page.close();
     expect(problems).toEqual([]);
   });
@@ -469,7 +520,7 @@ describe.skipIf(!haveChromium && !inCI())("dashboard in headless Chromium", { ti
     const runTogether: string[] = [];
     for (const a of labels) for (const b of labels) if (a !== b && a.y === b.y && a.left <= b.left && a.right + 3 > b.left) runTogether.push(`${a.text} against ${b.text}`);
     expect(runTogether).toEqual([]);
-    await page.locator("#slice").screenshot({ path: join(SHOTS, "slice-labels.png") });
+    await panelShot(page, "slice", "slice-labels.png");
     await page.close();
     expect(problems).toEqual([]);
   });
@@ -498,7 +549,7 @@ describe.skipIf(!haveChromium && !inCI())("dashboard in headless Chromium", { ti
     await page.selectOption("[data-testid=beliefs-stat]", "mean");
     await page.waitForFunction(() => ((globalThis as any).document.querySelector("[data-testid=beliefs-note]").textContent as string).includes("posterior mean"));
     await page.mouse.move(0, 0);
-    await page.locator("#beliefs").screenshot({ path: join(SHOTS, "beliefs-2d.png") });
+    await panelShot(page, "beliefs", "beliefs-2d.png");
     await page.close();
     expect(problems).toEqual([]);
   });
@@ -613,7 +664,7 @@ describe.skipIf(!haveChromium && !inCI())("dashboard in headless Chromium", { ti
     // The history shows only what the brush leaves (it is small enough to be shown whole).
     await waitAttr(page, "[data-testid=history-note]", "data-matched", expected);
     await page.mouse.move(0, 0);
-    await page.locator("#parallel").screenshot({ path: join(SHOTS, "parallel-brushed.png") });
+    await panelShot(page, "parallel", "parallel-brushed.png");
     await page.click("[data-testid=clear-brush]");
     await waitAttr(page, "[data-testid=match-count]", "data-matched", 1000);
     await waitAttr(page, "[data-testid=table-status]", "data-matched", 1000);
@@ -944,7 +995,7 @@ describe.skipIf(!haveChromium && !inCI())("dashboard in headless Chromium", { ti
     await waitAttr(page, "[data-testid=contour-plot]", "data-marks", 21);
     expect(await canvasInk(page, "contour-plot")).toBeGreaterThan(500);
     await page.mouse.move(0, 0);
-    await page.locator("#contour").screenshot({ path: join(SHOTS, "contour-categorical.png") });
+    await panelShot(page, "contour", "contour-categorical.png");
     await page.close();
     expect(problems).toEqual([]);
   });
@@ -983,7 +1034,7 @@ describe.skipIf(!haveChromium && !inCI())("dashboard in headless Chromium", { ti
     // The tooltip of the bar clicked last lies just below and right of it, over the next lane's
     // bar: the click goes through it (it used to take the click, until it hid).
     for (const trial of [0, 1, 2, 3]) await clickOpens(page, bars[trial]!, trial);
-    await page.locator("#timeline").screenshot({ path: join(SHOTS, "timeline-lanes.png") });
+    await panelShot(page, "timeline", "timeline-lanes.png");
     await page.close();
     expect(problems).toEqual([]);
   });
@@ -1324,7 +1375,7 @@ describe.skipIf(!haveChromium && !inCI())("dashboard in headless Chromium", { ti
       expect(await canvasInk(page, "contour-plot")).toBeGreaterThan(500);
     }
     await page.mouse.move(0, 0);
-    await page.locator("#contour").screenshot({ path: join(SHOTS, "report-contour-categorical.png") });
+    await panelShot(page, "contour", "report-contour-categorical.png");
     expect(requests.every((url) => url.startsWith("file:") || url.startsWith("data:"))).toBe(true);
     await page.close();
     expect(problems).toEqual([]);

@@ -295,11 +295,87 @@ export function measureAxisName(text: string): number {
   return measuringContext ? measuringContext.measureText(text).width : estimateAxisNameWidth(text);
 }
 
-/** Mounts (or reuses) a chart in a container and records how many marks it draws in `data-marks`. */
-export function draw(container: HTMLElement, option: Option, marks: number): Chart {
+/**
+ * The options of charts that wait to be drawn, by container. Setting an option is most of a page's
+ * work (about 0.1–0.3 s of main thread per plot, more with many marks), and a study page has up to
+ * twelve plots, most of them below the fold: a plot far from the viewport keeps its option here
+ * and draws when it comes within a screen's height of it (scrolled to, focused, pointed at, or
+ * the page printed). A live update to such a plot replaces the option that waits, so it costs
+ * nothing until the plot is seen.
+ */
+const waiting = new Map<HTMLElement, Option>();
+/** Undefined until the first draw; null where the browser has no IntersectionObserver (everything draws at once). */
+let watcher: IntersectionObserver | null | undefined;
+/** The containers that draw at once when focused or pointed at, so a key or click never meets a waiting chart. */
+const listening = new WeakSet<HTMLElement>();
+
+function watch(): IntersectionObserver | null {
+  if (watcher === undefined) {
+    watcher =
+      typeof IntersectionObserver === "undefined"
+        ? null
+        : new IntersectionObserver(
+            (entries) => {
+              for (const entry of entries) if (entry.isIntersecting) drawWaiting(entry.target as HTMLElement);
+            },
+            { rootMargin: `${NEAR_SCREENS * 100}% 0px` },
+          );
+    if (watcher) window.addEventListener("beforeprint", drawAllWaiting);
+  }
+  return watcher;
+}
+
+/** How many screen heights above or below the viewport a plot may be and still draw at once. */
+const NEAR_SCREENS = 1;
+
+/** Whether a container lies within NEAR_SCREENS screen heights of the viewport (a hidden one, with no box, counts as near). */
+function nearViewport(container: HTMLElement): boolean {
+  const box = container.getBoundingClientRect();
+  if (box.width === 0 && box.height === 0) return true;
+  const screen = window.innerHeight;
+  return box.bottom >= -NEAR_SCREENS * screen && box.top <= (1 + NEAR_SCREENS) * screen;
+}
+
+function drawWaiting(container: HTMLElement): void {
+  const option = waiting.get(container);
+  if (option === undefined) return;
+  waiting.delete(container);
+  watcher?.unobserve(container);
+  delete container.dataset.waiting;
+  const chart = echarts.getInstanceByDom(container);
+  if (chart && !chart.isDisposed()) chart.setOption(option, { notMerge: true });
+}
+
+/** Draws every chart that waits: before printing, or a full-page picture. */
+export function drawAllWaiting(): void {
+  for (const container of [...waiting.keys()]) drawWaiting(container);
+}
+
+/**
+ * Mounts (or reuses) a chart in a container and records how many marks it draws in `data-marks`.
+ * The option is set at once when the container is near the viewport, or `now` is asked (a chart
+ * whose model is acted on right after, as the parallel coordinates' brushes are); otherwise when it
+ * comes near, and `data-waiting` is on the container until then.
+ */
+export function draw(container: HTMLElement, option: Option, marks: number, { now = false } = {}): Chart {
   const chart = echarts.getInstanceByDom(container) ?? echarts.init(container, undefined, { renderer: "canvas" });
-  chart.setOption({ ...BASE, ...option }, { notMerge: true });
   container.dataset.marks = String(marks);
+  const full = { ...BASE, ...option };
+  const observer = watch();
+  if (!observer || now || nearViewport(container)) {
+    if (waiting.delete(container)) observer?.unobserve(container);
+    delete container.dataset.waiting;
+    chart.setOption(full, { notMerge: true });
+    return chart;
+  }
+  waiting.set(container, full);
+  container.dataset.waiting = "";
+  observer.observe(container);
+  if (!listening.has(container)) {
+    listening.add(container);
+    container.addEventListener("focusin", () => drawWaiting(container));
+    container.addEventListener("pointerenter", () => drawWaiting(container));
+  }
   return chart;
 }
 
@@ -327,7 +403,10 @@ function itemOf<T>(event: MarkEvent, bySeries: readonly (readonly T[] | undefine
 
 /** Frees the charts drawn under `root` before its elements are thrown away. */
 export function disposeCharts(root: HTMLElement): void {
-  for (const element of root.querySelectorAll<HTMLElement>("[data-marks]")) echarts.getInstanceByDom(element)?.dispose();
+  for (const element of root.querySelectorAll<HTMLElement>("[data-marks]")) {
+    if (waiting.delete(element)) watcher?.unobserve(element);
+    echarts.getInstanceByDom(element)?.dispose();
+  }
 }
 
 export function resizeAll(): void {

@@ -798,7 +798,8 @@ export class StudyPage {
     // Read once the card has its width: the objective's name takes at most a share of it.
     const { option, marks, objectiveScale } = parallelOption(sample, axes, this.objectiveName, { width: panel.plot.clientWidth, textWidth: measureAxisName });
     this.parallelObjectiveScale = objectiveScale;
-    const chart = draw(panel.plot, option, marks);
+    // At once: the brushes below act on the drawn axes.
+    const chart = draw(panel.plot, option, marks, { now: true });
     if (spans !== spanned) chart.resize();
     this.parallelChart = chart;
     // A new option draws the axes without brushes.
