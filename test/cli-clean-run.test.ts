@@ -12,7 +12,7 @@ beforeEach(() => {
 afterEach(() => cleanup());
 
 // Each command sleeps long enough that all of them run at the same time.
-const SLOW = ["--param", "x=float:0:1", "--", "node", join(FIXTURES, "cli-slow.mjs"), "{x}"];
+const SLOW = ["--param", "x=float:0:1", "--", "sh", join(FIXTURES, "cli-slow.sh"), "{x}"];
 const env = { SLEEP: "400" };
 
 describe("more than 10 commands at once", () => {

@@ -12,7 +12,7 @@ beforeEach(() => {
 afterEach(() => cleanup());
 
 const run = (args: string[]) => sextant(args, { cwd: dir });
-const NODE_CMD = ["--", "node", join(FIXTURES, "cli-quadratic.mjs"), "--x", "{x}", "--y", "1"];
+const QUADRATIC_CMD = ["--", "sh", join(FIXTURES, "cli-quadratic.sh"), "--x", "{x}", "--y", "1"];
 
 describe("--param and flags", () => {
   it.each([
@@ -27,7 +27,7 @@ describe("--param and flags", () => {
     ["x", 'sextant: --param "x": expected NAME=SPEC, e.g. lr=float:1e-5:1e-1:log'],
     ["1x=float:0:1", 'sextant: --param "1x=float:0:1": parameter name "1x" must start with a letter or _'],
   ])("rejects --param %s with a clear message and exit 2", async (param, message) => {
-    const result = await run(["tune", "--param", param, ...NODE_CMD]);
+    const result = await run(["tune", "--param", param, ...QUADRATIC_CMD]);
     expect(result.code).toBe(2);
     expect(result.stderr.startsWith(message)).toBe(true);
     expect(result.stderr).not.toMatch(/\n\s+at /);
@@ -38,7 +38,7 @@ describe("--param and flags", () => {
     writeFileSync(join(dir, "steps.yaml"), ["study: steps", "params:", "  y: int:-7:7:step=4"].join("\n"));
     const tune = await run([
       "tune", "--config", "steps.yaml", "--param", "x=float:-1:1:step=0.7", "-n", "4", "--sampler", "random", "--seed", "1", "--json",
-      "--", "node", join(FIXTURES, "cli-quadratic.mjs"), "--x", "{x}", "--y", "{y}",
+      "--", "sh", join(FIXTURES, "cli-quadratic.sh"), "--x", "{x}", "--y", "{y}",
     ]);
     expect(tune.code, tune.stderr).toBe(0);
     // Optuna 3.1 (Debian's /usr/bin/python3): FloatDistribution(-1, 1, step=0.7).high == 0.4 and
@@ -66,7 +66,7 @@ describe("--param and flags", () => {
     // A rerun with the same flags resumes the study on the same ranges, warning again (once), with no word of a changed space.
     const again = await run([
       "tune", "--config", "steps.yaml", "--param", "x=float:-1:1:step=0.7", "-n", "1", "--sampler", "random", "--seed", "1",
-      "--", "node", join(FIXTURES, "cli-quadratic.mjs"), "--x", "{x}", "--y", "{y}",
+      "--", "sh", join(FIXTURES, "cli-quadratic.sh"), "--x", "{x}", "--y", "{y}",
     ]);
     expect(again.code, again.stderr).toBe(0);
     expect(again.stderr.split("\n").filter((line) => line.includes("does not divide"))).toEqual(warnings);
@@ -84,8 +84,8 @@ describe("--param and flags", () => {
   it("rejects a parameter or option given twice by flags instead of keeping the last silently", async () => {
     // The second run is the same for an option given twice, under any spelling; the two do not interact.
     const [result, option] = await Promise.all([
-      run(["tune", "--param", "x=float:0:1", "--param", "x=float:0:2", ...NODE_CMD]),
-      run(["tune", "--sampler", "tpe", "--sampler-opt", "n_startup_trials=3", "--sampler-opt", "nStartupTrials=5", "--param", "x=float:0:1", ...NODE_CMD]),
+      run(["tune", "--param", "x=float:0:1", "--param", "x=float:0:2", ...QUADRATIC_CMD]),
+      run(["tune", "--sampler", "tpe", "--sampler-opt", "n_startup_trials=3", "--sampler-opt", "nStartupTrials=5", "--param", "x=float:0:1", ...QUADRATIC_CMD]),
     ]);
     expect(result.code).toBe(2);
     expect(result.stderr).toBe('sextant: --param "x=float:0:2": parameter "x" is already given by --param "x=float:0:1"\n');
@@ -104,7 +104,7 @@ describe("--param and flags", () => {
     [["--timeout", "1e13"], 'sextant: --timeout must be a positive number of seconds up to 1000000000, got "1e13"'],
     [["--bogus"], "sextant: unknown option '--bogus'"],
   ])("rejects %j with exit 2", async (flags, message) => {
-    const result = await run(["tune", ...flags, "--param", "x=float:0:1", ...NODE_CMD]);
+    const result = await run(["tune", ...flags, "--param", "x=float:0:1", ...QUADRATIC_CMD]);
     expect(result.code).toBe(2);
     expect(result.stderr.startsWith(message)).toBe(true);
   });
@@ -263,12 +263,12 @@ describe("config files", () => {
 
   it("runs a valid config from its own folder, splits a string command, and lets flags override it", async () => {
     mkdirSync(join(dir, "exp"));
-    copyFileSync(join(FIXTURES, "cli-quadratic.mjs"), join(dir, "exp", "q.mjs"));
+    copyFileSync(join(FIXTURES, "cli-quadratic.sh"), join(dir, "exp", "q.sh"));
     writeFileSync(
       join(dir, "exp", "tune.yaml"),
       [
         "# a comment",
-        'command: node q.mjs --x "{x}" --y {y}',
+        'command: sh q.sh --x "{x}" --y {y}',
         "trials: 50",
         "direction: minimize",
         "sampler: { name: random, options: { seed: 4 } }",

@@ -13,7 +13,7 @@ beforeEach(() => {
 });
 afterEach(() => cleanup());
 
-const QUADRATIC = join(FIXTURES, "cli-quadratic.mjs");
+const QUADRATIC = join(FIXTURES, "cli-quadratic.sh");
 
 function writeConfig(name: string, lines: string[]): string {
   const file = join(dir, name);
@@ -25,9 +25,9 @@ describe("study names and parameter names", () => {
   it("refuses a blank --study and a reserved parameter name before creating anything", async () => {
     // A blank name used to create a study listed as an empty row.
     const [blank, tab, reserved] = await Promise.all([
-      sextant(["tune", "-s", "  ", "-p", "x=float:0:1", "--", "node", QUADRATIC, "--x", "{x}", "--y", "0"], { cwd: dir }),
-      sextant(["tune", "-s", "a\tb", "-p", "x=float:0:1", "--", "node", QUADRATIC, "--x", "{x}", "--y", "0"], { cwd: dir }),
-      sextant(["tune", "-p", "valueOf=float:0:1", "--", "node", QUADRATIC, "--x", "{valueOf}", "--y", "0"], { cwd: dir }),
+      sextant(["tune", "-s", "  ", "-p", "x=float:0:1", "--", "sh", QUADRATIC, "--x", "{x}", "--y", "0"], { cwd: dir }),
+      sextant(["tune", "-s", "a\tb", "-p", "x=float:0:1", "--", "sh", QUADRATIC, "--x", "{x}", "--y", "0"], { cwd: dir }),
+      sextant(["tune", "-p", "valueOf=float:0:1", "--", "sh", QUADRATIC, "--x", "{valueOf}", "--y", "0"], { cwd: dir }),
     ]);
     expect([blank.code, blank.stderr]).toEqual([2, 'sextant: --study must not be blank, got "  "\n']);
     expect([tab.code, tab.stderr]).toEqual([2, "sextant: --study must not contain control characters (a tab at 2)\n"]);
@@ -39,21 +39,21 @@ describe("study names and parameter names", () => {
 
 describe("parameter environment variables", () => {
   it("refuses parameters that would share one variable, naming both, before any trial", async () => {
-    const result = await sextant(["tune", "-p", "a-b=float:0:1", "-p", "a_b=float:0:1", "--", "node", QUADRATIC, "--x", "{a-b}", "--y", "{a_b}"], { cwd: dir });
+    const result = await sextant(["tune", "-p", "a-b=float:0:1", "-p", "a_b=float:0:1", "--", "sh", QUADRATIC, "--x", "{a-b}", "--y", "{a_b}"], { cwd: dir });
     expect(result.code).toBe(2);
     expect(result.stderr).toBe('sextant: parameters "a-b" and "a_b" would both be passed as the environment variable SEXTANT_PARAM_A_B; rename one of them\n');
     expect(existsSync(join(dir, "sextant.db"))).toBe(false);
   });
 
   it("points at params in a config file", async () => {
-    writeConfig("c.yaml", [`command: ["node", "${QUADRATIC}", "--x", "{A.B}", "--y", "{a-b}"]`, "params:", "  A.B: float:0:1", "  a-b: float:0:1"]);
+    writeConfig("c.yaml", [`command: ["sh", "${QUADRATIC}", "--x", "{A.B}", "--y", "{a-b}"]`, "params:", "  A.B: float:0:1", "  a-b: float:0:1"]);
     const result = await sextant(["tune", "--config", "c.yaml"], { cwd: dir });
     expect(result.code).toBe(2);
     expect(result.stderr).toBe('sextant: c.yaml:3:3: params: parameters "A.B" and "a-b" would both be passed as the environment variable SEXTANT_PARAM_A_B; rename one of them\n');
   });
 
   it("does not blame the config file when a --param flag takes part in the collision", async () => {
-    writeConfig("c.yaml", [`command: ["node", "${QUADRATIC}", "--x", "{a_b}", "--y", "1"]`, "params:", "  a_b: float:0:1"]);
+    writeConfig("c.yaml", [`command: ["sh", "${QUADRATIC}", "--x", "{a_b}", "--y", "1"]`, "params:", "  a_b: float:0:1"]);
     const result = await sextant(["tune", "--config", "c.yaml", "-p", "A-B=float:0:1"], { cwd: dir });
     expect(result.code).toBe(2);
     expect(result.stderr).toBe('sextant: parameters "a_b" and "A-B" would both be passed as the environment variable SEXTANT_PARAM_A_B; rename one of them\n');
@@ -76,7 +76,7 @@ describe("command strings in a config file", () => {
 
 describe("config values", () => {
   it("points a bad sampler or pruner option at its place in the config file", async () => {
-    const base = ["params: { x: 'float:0:1' }", `command: ["node", "${QUADRATIC}", "--x", "{x}", "--y", "1"]`];
+    const base = ["params: { x: 'float:0:1' }", `command: ["sh", "${QUADRATIC}", "--x", "{x}", "--y", "1"]`];
     // Each c.yaml in a folder of its own, so that the three runs go side by side.
     const tuneIn = (folder: string, lines: string[]) => {
       mkdirSync(join(dir, folder));
@@ -97,9 +97,9 @@ describe("config values", () => {
   });
 
   it("points create's option errors at the file too, and names what the yaml library would not say plainly", async () => {
-    const base = ["params: { x: 'float:0:1' }", `command: ["node", "${QUADRATIC}", "--x", "{x}", "--y", "1"]`];
+    const base = ["params: { x: 'float:0:1' }", `command: ["sh", "${QUADRATIC}", "--x", "{x}", "--y", "1"]`];
     writeConfig("c.yaml", [...base, "sampler:", "  name: tpe", "  options: { n_startup_trails: 3 }"]);
-    writeConfig("p.yaml", ["params: { x: 'float:0:1', __proto__: 'float:0:1' }", `command: ["node", "${QUADRATIC}", "--x", "{x}", "--y", "1"]`]);
+    writeConfig("p.yaml", ["params: { x: 'float:0:1', __proto__: 'float:0:1' }", `command: ["sh", "${QUADRATIC}", "--x", "{x}", "--y", "1"]`]);
     writeConfig("m.yaml", [...base, "---", "trials: 3"]);
     const bomb = ['x0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
     for (let i = 1; i < 10; i++) bomb.push(`x${i}: &a${i} [${Array(9).fill(`*a${i - 1}`).join(",")}]`);
@@ -122,11 +122,11 @@ describe("config values", () => {
   });
 
   it("lets --seed override a seed in the config file's sampler options, and create counts a repeated --enqueue once", async () => {
-    const file = writeConfig("s.yaml", ["params: { x: 'float:0:1' }", `command: ["node", "${QUADRATIC}", "--x", "{x}", "--y", "1"]`, "sampler: { name: random, options: { seed: 1 } }", "trials: 1"]);
+    const file = writeConfig("s.yaml", ["params: { x: 'float:0:1' }", `command: ["sh", "${QUADRATIC}", "--x", "{x}", "--y", "1"]`, "sampler: { name: random, options: { seed: 1 } }", "trials: 1"]);
     // The two seeded runs (each in a database of its own) and create-then-worker do not interact: all side by side.
     const seeded = (seed: string) => sextant(["tune", "--config", file, "--storage", `sqlite:./s${seed}.db`, "-s", `seed${seed}`, "--seed", seed, "--json"], { cwd: dir });
     const createAndWork = async () => {
-      const made = await sextant(["create", "--storage", "sqlite:./e.db", "-s", "enq", "-p", "x=int:0:100", "-n", "3", "--enqueue", "x=42", "--enqueue", "x=42", "-q", "--", "node", QUADRATIC, "--x", "{x}", "--y", "1"], { cwd: dir });
+      const made = await sextant(["create", "--storage", "sqlite:./e.db", "-s", "enq", "-p", "x=int:0:100", "-n", "3", "--enqueue", "x=42", "--enqueue", "x=42", "-q", "--", "sh", QUADRATIC, "--x", "{x}", "--y", "1"], { cwd: dir });
       expect(made.code, made.stderr).toBe(0);
       return sextant(["worker", "--storage", "sqlite:./e.db", "-s", "enq", "--json"], { cwd: dir });
     };
@@ -143,7 +143,7 @@ describe("config values", () => {
   });
 
   it("says what is wrong with timeout: .inf", async () => {
-    writeConfig("c.yaml", ["timeout: .inf", "params: { x: 'float:0:1' }", `command: ["node", "${QUADRATIC}", "--x", "{x}", "--y", "1"]`]);
+    writeConfig("c.yaml", ["timeout: .inf", "params: { x: 'float:0:1' }", `command: ["sh", "${QUADRATIC}", "--x", "{x}", "--y", "1"]`]);
     const result = await sextant(["tune", "--config", "c.yaml"], { cwd: dir });
     expect(result.code).toBe(2);
     expect(result.stderr).toBe("sextant: c.yaml:1:10: timeout: must be a finite number, got infinity (.inf); leave the field out for no limit\n");
@@ -152,7 +152,7 @@ describe("config values", () => {
   it("resolves a relative storage path from the config file's folder, like cwd", async () => {
     mkdirSync(join(dir, "exp"));
     mkdirSync(join(dir, "elsewhere"));
-    writeConfig("exp/s.yaml", ["storage: sqlite:./s.db", "trials: 2", "params: { x: 'float:-1:1' }", `command: ["node", "${QUADRATIC}", "--x", "{x}", "--y", "1"]`]);
+    writeConfig("exp/s.yaml", ["storage: sqlite:./s.db", "trials: 2", "params: { x: 'float:-1:1' }", `command: ["sh", "${QUADRATIC}", "--x", "{x}", "--y", "1"]`]);
     const result = await sextant(["tune", "--config", "../exp/s.yaml", "--json"], { cwd: join(dir, "elsewhere") });
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);

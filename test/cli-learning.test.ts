@@ -505,7 +505,7 @@ describe("sextant online", () => {
 describe("sextant tune --enqueue", () => {
   it("runs the enqueued trials first, once across resumes, and in a fleet's budget; names a bad value", async () => {
     const storage = `sqlite:${join(dir, "enqueue.db")}`;
-    const objective = ["--", "node", join(FIXTURES, "cli-quadratic.mjs"), "--x", "{x}", "--y", "{y}"];
+    const objective = ["--", "sh", join(FIXTURES, "cli-quadratic.sh"), "--x", "{x}", "--y", "{y}"];
     const space = ["-p", "x=float:-5:5", "-p", "y=int:-3:3"];
     type Row = { number: number; params: Record<string, number> };
     const rows = async (study: string) => JSON.parse((await run(["trials", study, "--storage", storage, "--json"])).stdout) as Row[];
@@ -559,7 +559,7 @@ describe("sextant tune --warm-start", () => {
   // each test's storage (each tuned the same 12 trials again, a command spawn apiece).
   const earlierStudy = join(dir, "may.db");
   beforeAll(async () => {
-    const objective = ["--", "node", join(FIXTURES, "cli-quadratic.mjs"), "--x", "{x}", "--y", "{y}"];
+    const objective = ["--", "sh", join(FIXTURES, "cli-quadratic.sh"), "--x", "{x}", "--y", "{y}"];
     const earlier = await run(["tune", "--storage", `sqlite:${earlierStudy}`, "--study", "may", "--sampler", "tpe", "--seed", "1", "-q", "-n", "12", "-p", "x=float:-5:5", "-p", "y=float:-5:5", ...objective]);
     expect(earlier.code, earlier.stderr).toBe(0);
   });
@@ -571,7 +571,7 @@ describe("sextant tune --warm-start", () => {
 
   it("learns from an earlier study without counting its trials, and notes a parameter it cannot use", async () => {
     const storage = withEarlierStudy("warm.db");
-    const objective = ["--", "node", join(FIXTURES, "cli-quadratic.mjs"), "--x", "{x}", "--y", "{y}"];
+    const objective = ["--", "sh", join(FIXTURES, "cli-quadratic.sh"), "--x", "{x}", "--y", "{y}"];
     const space = ["-p", "x=float:-5:5", "-p", "y=float:-5:5"];
     // The run that learns, the refusals and the other sources use the storage side by side: each has its own study.
     const learns = async () => {
@@ -624,7 +624,7 @@ describe("sextant tune --warm-start", () => {
 
   it("leaves no storage file behind when a run into a new one is refused", async () => {
     const fresh = join(dir, "refused.db");
-    const objective = ["--", "node", join(FIXTURES, "cli-quadratic.mjs"), "--x", "{x}", "--y", "0"];
+    const objective = ["--", "sh", join(FIXTURES, "cli-quadratic.sh"), "--x", "{x}", "--y", "0"];
     // A storage that was there already stays, studies and all.
     const kept = `sqlite:${join(dir, "kept.db")}`;
     const keptStays = async () => {
@@ -647,7 +647,7 @@ describe("sextant tune --warm-start", () => {
 
   it("turns the GP's warm start on, so its first trial is the earlier study's best, and auto's too", async () => {
     const storage = withEarlierStudy("warm-gp.db");
-    const objective = ["--", "node", join(FIXTURES, "cli-quadratic.mjs"), "--x", "{x}", "--y", "{y}"];
+    const objective = ["--", "sh", join(FIXTURES, "cli-quadratic.sh"), "--x", "{x}", "--y", "{y}"];
     const space = ["-p", "x=float:-5:5", "-p", "y=float:-5:5"];
     type Row = { number: number; values: number[]; params: Record<string, number> };
     const rows = async (study: string) => JSON.parse((await run(["trials", study, "--storage", storage, "--json"])).stdout) as Row[];
@@ -680,7 +680,7 @@ describe("sextant tune --warm-start", () => {
 
   it("reaches every worker of a study made by sextant create --warm-start", async () => {
     const storage = withEarlierStudy("warm-fleet.db");
-    const objective = ["--", "node", join(FIXTURES, "cli-quadratic.mjs"), "--x", "{x}", "--y", "{y}"];
+    const objective = ["--", "sh", join(FIXTURES, "cli-quadratic.sh"), "--x", "{x}", "--y", "{y}"];
     const space = ["-p", "x=float:-5:5", "-p", "y=float:-5:5"];
     const best = (JSON.parse((await run(["trials", "may", "--storage", storage, "--json"])).stdout) as { values: number[]; params: Record<string, number> }[]).reduce((a, b) =>
       a.values[0]! < b.values[0]! ? a : b,

@@ -15,7 +15,7 @@ afterEach(() => cleanup());
 
 const run = (args: string[]) => sextant(args, { cwd: dir });
 const TUNE = ["tune", "--param", "x=float:-2:2", "--trials", "2", "--json", "--storage", "memory:"];
-const NODE_CMD = ["--", "node", join(FIXTURES, "cli-quadratic.mjs"), "--x", "{x}", "--y", "1"];
+const QUADRATIC_CMD = ["--", "sh", join(FIXTURES, "cli-quadratic.sh"), "--x", "{x}", "--y", "1"];
 
 /**
  * The option descriptions of a `sextant samplers`-style listing, keyed "component.option", each
@@ -71,7 +71,7 @@ describe("--sampler-opt and --pruner-opt", () => {
     ["tpe", "nStartupTrials=1"],
     ["cem", "elite_fraction=0.3"],
   ])("runs --sampler %s --sampler-opt %s", async (sampler, option) => {
-    const result = await run([...TUNE, "--sampler", sampler, "--sampler-opt", option, ...NODE_CMD]);
+    const result = await run([...TUNE, "--sampler", sampler, "--sampler-opt", option, ...QUADRATIC_CMD]);
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout).run.complete).toBe(2);
@@ -80,13 +80,13 @@ describe("--sampler-opt and --pruner-opt", () => {
   it("refuses an unknown option with the valid ones and a did-you-mean, before any trial", async () => {
     // The runs do not interact (all but the first keep their study in memory), so they go side by side.
     const [bogus, typo, pruner, value, seeds, agreeingSeeds, grid] = await Promise.all([
-      run(["tune", "--param", "x=float:-2:2", "--sampler", "random", "--sampler-opt", "bogus=1", ...NODE_CMD]),
-      run([...TUNE, "--sampler", "tpe", "--sampler-opt", "n_startup_trails=3", ...NODE_CMD]),
-      run([...TUNE, "--pruner", "median", "--pruner-opt", "n_warmup_step=2", ...NODE_CMD]),
-      run([...TUNE, "--sampler", "gp", "--sampler-opt", "n_candidates=many", ...NODE_CMD]),
-      run([...TUNE, "--sampler", "tpe", "--seed", "1", "--sampler-opt", "seed=2", ...NODE_CMD]),
-      run([...TUNE, "--sampler", "tpe", "--seed", "2", "--sampler-opt", "seed=2", ...NODE_CMD]),
-      run([...TUNE, "--sampler", "grid", "--sampler-opt", 'grid={"y":[1,2]}', ...NODE_CMD]),
+      run(["tune", "--param", "x=float:-2:2", "--sampler", "random", "--sampler-opt", "bogus=1", ...QUADRATIC_CMD]),
+      run([...TUNE, "--sampler", "tpe", "--sampler-opt", "n_startup_trails=3", ...QUADRATIC_CMD]),
+      run([...TUNE, "--pruner", "median", "--pruner-opt", "n_warmup_step=2", ...QUADRATIC_CMD]),
+      run([...TUNE, "--sampler", "gp", "--sampler-opt", "n_candidates=many", ...QUADRATIC_CMD]),
+      run([...TUNE, "--sampler", "tpe", "--seed", "1", "--sampler-opt", "seed=2", ...QUADRATIC_CMD]),
+      run([...TUNE, "--sampler", "tpe", "--seed", "2", "--sampler-opt", "seed=2", ...QUADRATIC_CMD]),
+      run([...TUNE, "--sampler", "grid", "--sampler-opt", 'grid={"y":[1,2]}', ...QUADRATIC_CMD]),
     ]);
     expect(bogus.code).toBe(2);
     expect(bogus.stderr).toBe('sextant: random sampler: unknown option "bogus"; valid options: seed\n');
@@ -108,14 +108,14 @@ describe("--sampler-opt and --pruner-opt", () => {
     // Both were refused: 'option "magicClipExponent" must be a finite number > 0, got "null"'.
     writeFileSync(
       join(dir, "null.yaml"),
-      ['command: ["node", "' + join(FIXTURES, "cli-quadratic.mjs") + '", "--x", "{x}", "--y", "1"]', "params: { x: 'float:-2:2' }", "sampler: { name: tpe, options: { magic_clip_exponent: null } }"].join("\n"),
+      ['command: ["sh", "' + join(FIXTURES, "cli-quadratic.sh") + '", "--x", "{x}", "--y", "1"]', "params: { x: 'float:-2:2' }", "sampler: { name: tpe, options: { magic_clip_exponent: null } }"].join("\n"),
     );
     // Independent runs with their studies in memory: side by side.
     const [flag, config, listed, other] = await Promise.all([
-      run([...TUNE, "--sampler", "tpe", "--sampler-opt", "magicClipExponent=null", ...NODE_CMD]),
+      run([...TUNE, "--sampler", "tpe", "--sampler-opt", "magicClipExponent=null", ...QUADRATIC_CMD]),
       run(["tune", "--config", "null.yaml", "--trials", "1", "--json", "--storage", "memory:"]),
       run(["samplers", "tpe", "--json"]),
-      run([...TUNE, "--sampler", "tpe", "--sampler-opt", "minBandwidthFactor=null", ...NODE_CMD]),
+      run([...TUNE, "--sampler", "tpe", "--sampler-opt", "minBandwidthFactor=null", ...QUADRATIC_CMD]),
     ]);
     expect([flag.code, flag.stderr]).toEqual([0, ""]);
     expect([config.code, config.stderr]).toEqual([0, ""]);
@@ -130,7 +130,7 @@ describe("--sampler-opt and --pruner-opt", () => {
     // It reached the option as the text "null": checkpointDir: null made a folder named ./null.
     writeFileSync(
       join(dir, "pbt.yaml"),
-      ['command: ["node", "' + join(FIXTURES, "cli-quadratic.mjs") + '", "--x", "{x}", "--y", "1"]', "params: { x: 'float:-2:2' }", "scheduler: { name: pbt, options: { checkpointDir: null } }"].join("\n"),
+      ['command: ["sh", "' + join(FIXTURES, "cli-quadratic.sh") + '", "--x", "{x}", "--y", "1"]', "params: { x: 'float:-2:2' }", "scheduler: { name: pbt, options: { checkpointDir: null } }"].join("\n"),
     );
     const result = await run(["tune", "--config", "pbt.yaml", "--trials", "1", "--storage", "memory:"]);
     expect(result.code).toBe(2);
@@ -141,7 +141,7 @@ describe("--sampler-opt and --pruner-opt", () => {
   it("lets a flag override a config option spelled differently", async () => {
     writeFileSync(
       join(dir, "s.yaml"),
-      ['command: ["node", "' + join(FIXTURES, "cli-quadratic.mjs") + '", "--x", "{x}", "--y", "1"]', "params: { x: 'float:-2:2' }", "sampler: { name: tpe, options: { n_startup_trials: 50 } }"].join("\n"),
+      ['command: ["sh", "' + join(FIXTURES, "cli-quadratic.sh") + '", "--x", "{x}", "--y", "1"]', "params: { x: 'float:-2:2' }", "sampler: { name: tpe, options: { n_startup_trials: 50 } }"].join("\n"),
     );
     const result = await run(["tune", "--config", "s.yaml", "--trials", "1", "--json", "--storage", "memory:", "--sampler-opt", "nStartupTrials=1"]);
     expect(result.stderr).toBe("");
@@ -157,7 +157,7 @@ describe("sextant samplers / pruners", () => {
     const env = { NODE_OPTIONS: [process.env.NODE_OPTIONS, `--import=${preload}`].filter(Boolean).join(" ") };
     const [listed, tuned] = await Promise.all([
       sextant(["samplers", "--json"], { cwd: dir, env }),
-      sextant([...TUNE, "--sampler", "test-breaks-on-suggest", "--sampler-opt", "seed=3", ...NODE_CMD], { cwd: dir, env }),
+      sextant([...TUNE, "--sampler", "test-breaks-on-suggest", "--sampler-opt", "seed=3", ...QUADRATIC_CMD], { cwd: dir, env }),
     ]);
     expect(listed.code).toBe(0);
     const names = (JSON.parse(listed.stdout) as { name: string }[]).map((l) => l.name);

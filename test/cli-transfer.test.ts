@@ -246,8 +246,8 @@ describe("sextant import of trials not numbered 0, 1, 2, …", () => {
 describe("sextant copy of a study whose queued budget a worker is running", () => {
   it("queues the running trial again in the copy, whose workers then run the whole budget", { timeout: 60_000 }, async () => {
     const [from, to] = [`sqlite:${join(dir, "budget.db")}`, `sqlite:${join(dir, "copy.db")}`];
-    const slow = join(FIXTURES, "cli-slow.mjs");
-    const created = await run(["create", "--storage", from, "--study", "b", "--trials", "3", "-p", "x=float:0:10", "--", "node", slow, "{x}"]);
+    const slow = join(FIXTURES, "cli-slow.sh");
+    const created = await run(["create", "--storage", from, "--study", "b", "--trials", "3", "-p", "x=float:0:10", "--", "sh", slow, "{x}"]);
     expect(created.code, created.stderr).toBe(0);
     const pids = join(dir, "pids");
     const busy = start(["worker", "--storage", from, "--study", "b"], { cwd: dir, env: { SLEEP: "600000", PIDS: pids } });

@@ -17,7 +17,7 @@ beforeEach(() => {
 });
 afterEach(() => cleanup());
 
-const TRAIN = ["--direction", "maximize", "-p", "lr=float:0.01:0.3:log", "--", "node", join(FIXTURES, "pbt-train.mjs"), "--lr", "{lr}"];
+const TRAIN = ["--direction", "maximize", "-p", "lr=float:0.01:0.3:log", "--", "sh", join(FIXTURES, "pbt-train.sh"), "--lr", "{lr}"];
 const schedule = (population: number, segments: number) => [
   "--scheduler",
   "pbt",

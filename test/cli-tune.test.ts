@@ -19,7 +19,7 @@ function trialsOf(study: string, db = join(dir, "sextant.db")): Promise<FrozenTr
   return sqliteTrials(db, study);
 }
 
-const QUADRATIC = ["--param", "x=float:-5:5", "--param", "y=float:-5:5", "--", "node", join(FIXTURES, "cli-quadratic.mjs"), "--x", "{x}", "--y", "{y}"];
+const QUADRATIC = ["--param", "x=float:-5:5", "--param", "y=float:-5:5", "--", "sh", join(FIXTURES, "cli-quadratic.sh"), "--x", "{x}", "--y", "{y}"];
 
 describe("sextant tune", () => {
   it("resuming a study with other directions says which --direction resumes it", async () => {
@@ -108,7 +108,7 @@ describe("sextant tune", () => {
 
   it("says once, at the trial, that a resumed run's changed range leaves the parameter out of the sampler's model", async () => {
     const run = (range: string, trials: string) =>
-      sextant(["tune", "--study", "r", "--sampler", "cmaes", "--sampler-opt", "seed=1", "--trials", trials, "--param", `x=float:${range}`, "--", "node", join(FIXTURES, "cli-quadratic.mjs"), "--x", "{x}", "--y", "1"], { cwd: dir });
+      sextant(["tune", "--study", "r", "--sampler", "cmaes", "--sampler-opt", "seed=1", "--trials", trials, "--param", `x=float:${range}`, "--", "sh", join(FIXTURES, "cli-quadratic.sh"), "--x", "{x}", "--y", "1"], { cwd: dir });
     const first = await run("-5:5", "6");
     expect(first.code, first.stderr).toBe(0);
     expect(first.stderr).not.toContain("warning");
@@ -133,7 +133,7 @@ describe("sextant tune", () => {
 
   it("warns when a resumed run uses another sampler or pruner than the study was created with", async () => {
     // Leaving out --pruner median on a resume ran without pruning, with only the start line to tell.
-    const run = (extra: string[]) => sextant(["tune", "--study", "sp", "--trials", "1", ...extra, "--param", "x=float:0:1", "--", "node", join(FIXTURES, "cli-slow.mjs"), "{x}"], { cwd: dir, env: { SLEEP: "10" } });
+    const run = (extra: string[]) => sextant(["tune", "--study", "sp", "--trials", "1", ...extra, "--param", "x=float:0:1", "--", "sh", join(FIXTURES, "cli-slow.sh"), "{x}"], { cwd: dir, env: { SLEEP: "10" } });
     const first = await run(["--sampler", "tpe", "--pruner", "median"]);
     expect(first.code, first.stderr).toBe(0);
     const bare = await run([]);
@@ -151,7 +151,7 @@ describe("sextant tune", () => {
     // median pruner of no warm-up without pruning, with nothing said.
     const library = await createStudy({ name: "lib", storage: `sqlite:${join(dir, "sextant.db")}`, sampler: new TPESampler({ seed: 1 }), pruner: new MedianPruner({ nWarmupSteps: 0 }) });
     await library.close();
-    const run = (extra: string[]) => sextant(["tune", "--study", "lib", "--trials", "1", ...extra, "--param", "x=float:0:1", "--", "node", join(FIXTURES, "cli-slow.mjs"), "{x}"], { cwd: dir, env: { SLEEP: "10" } });
+    const run = (extra: string[]) => sextant(["tune", "--study", "lib", "--trials", "1", ...extra, "--param", "x=float:0:1", "--", "sh", join(FIXTURES, "cli-slow.sh"), "{x}"], { cwd: dir, env: { SLEEP: "10" } });
     const bare = await run([]);
     expect(bare.code, bare.stderr).toBe(0);
     expect(bare.stderr).toContain(
@@ -165,7 +165,7 @@ describe("sextant tune", () => {
   it("warns of a resumed pruner's other options, and advises the flags that give back the stored ones", async () => {
     // --pruner median alone pruned by its default warm-up without a word; "give --pruner threshold"
     // (bounds left out) was advice that failed.
-    const run = (extra: string[]) => sextant(["tune", "--study", "po", "--trials", "1", ...extra, "--param", "x=float:0:1", "--", "node", join(FIXTURES, "cli-slow.mjs"), "{x}"], { cwd: dir, env: { SLEEP: "10" } });
+    const run = (extra: string[]) => sextant(["tune", "--study", "po", "--trials", "1", ...extra, "--param", "x=float:0:1", "--", "sh", join(FIXTURES, "cli-slow.sh"), "{x}"], { cwd: dir, env: { SLEEP: "10" } });
     const first = await run(["--pruner", "threshold", "--pruner-opt", "upper=0.5", "--pruner-opt", "n_warmup_steps=2"]);
     expect(first.code, first.stderr).toBe(0);
     const other = await run(["--pruner", "threshold", "--pruner-opt", "upper=0.9"]);
@@ -183,7 +183,7 @@ describe("sextant tune", () => {
 
   it("takes a pruner's default options, and wrappedOptions in another spelling, for the same pruner on a resume", async () => {
     // --pruner-opt n_startup_trials=5 (median's default) and wrappedOptions keyed n_startup_trials for nStartupTrials were warned of as another pruner.
-    const run = (study: string, extra: string[]) => sextant(["tune", "--study", study, "--trials", "1", "--pruner", ...extra, "--param", "x=float:0:1", "--", "node", join(FIXTURES, "cli-slow.mjs"), "{x}"], { cwd: dir, env: { SLEEP: "10" } });
+    const run = (study: string, extra: string[]) => sextant(["tune", "--study", study, "--trials", "1", "--pruner", ...extra, "--param", "x=float:0:1", "--", "sh", join(FIXTURES, "cli-slow.sh"), "{x}"], { cwd: dir, env: { SLEEP: "10" } });
     expect((await run("md", ["median"])).code).toBe(0);
     const defaulted = await run("md", ["median", "--pruner-opt", "n_startup_trials=5"]);
     expect(defaulted.code, defaulted.stderr).toBe(0);
@@ -199,7 +199,7 @@ describe("sextant tune", () => {
 
   it("leaves a pruner seed that came from --seed out of the resume's comparison, as the sampler's", async () => {
     // --seed fills curve's seed option, and each resume under another --seed (or none) was warned of another pruner.
-    const run = (extra: string[]) => sextant(["tune", "--study", "cs", "--trials", "1", "--pruner", "curve", ...extra, "--param", "x=float:0:1", "--", "node", join(FIXTURES, "cli-slow.mjs"), "{x}"], { cwd: dir, env: { SLEEP: "10" } });
+    const run = (extra: string[]) => sextant(["tune", "--study", "cs", "--trials", "1", "--pruner", "curve", ...extra, "--param", "x=float:0:1", "--", "sh", join(FIXTURES, "cli-slow.sh"), "{x}"], { cwd: dir, env: { SLEEP: "10" } });
     expect((await run(["--seed", "1"])).code).toBe(0);
     for (const extra of [["--seed", "2"], []]) {
       const resumed = await run(extra);
@@ -265,7 +265,7 @@ describe("sextant tune", () => {
     // Every trial failed with "spawn ENOTDIR" instead.
     const file = join(dir, "notes.txt");
     writeFileSync(file, "x\n");
-    const command = ["--param", "x=float:0:1", "--", "node", join(FIXTURES, "cli-slow.mjs"), "{x}"];
+    const command = ["--param", "x=float:0:1", "--", "sh", join(FIXTURES, "cli-slow.sh"), "{x}"];
     const tuned = await sextant(["tune", "--study", "c", "--trials", "2", "--cwd", file, ...command], { cwd: dir });
     expect(tuned.code).toBe(2);
     expect(tuned.stderr).toBe(`sextant: working directory ${file} is not a folder; no trial was started\n`);
@@ -396,7 +396,7 @@ describe("sextant tune", () => {
 
   it("stops on SIGINT: running commands stopped, trials failed as interrupted, exit 130, and resumes", async () => {
     const pids = join(dir, "pids");
-    const args = ["tune", "--study", "int", "--jobs", "2", "--param", "x=float:0:1", "--", "node", join(FIXTURES, "cli-slow.mjs"), "{x}"];
+    const args = ["tune", "--study", "int", "--jobs", "2", "--param", "x=float:0:1", "--", "sh", join(FIXTURES, "cli-slow.sh"), "{x}"];
     const run = start([...args.slice(0, 3), "--trials", "20", ...args.slice(3)], { cwd: dir, env: { SLEEP: "700", PIDS: pids } });
     await run.waitForStderr(/trial \d+ complete/);
     await run.waitForStderr("trial 1 complete");
@@ -427,7 +427,7 @@ describe("sextant tune", () => {
     // it (about 6 starts in 10 here).
     for (let attempt = 0; attempt < 8; attempt++) {
       const study = `quick-${attempt}`;
-      const run = start(["tune", "--study", study, "--trials", "3", "--param", "x=float:0:1", "--", "node", join(FIXTURES, "cli-slow.mjs"), "{x}"], { cwd: dir, env: { SLEEP: "10" } });
+      const run = start(["tune", "--study", study, "--trials", "3", "--param", "x=float:0:1", "--", "sh", join(FIXTURES, "cli-slow.sh"), "{x}"], { cwd: dir, env: { SLEEP: "10" } });
       await run.waitForStderr("created in");
       run.child.kill("SIGTERM");
       const ended = await run.done;
@@ -439,7 +439,7 @@ describe("sextant tune", () => {
 
   it("says why a grid run stops short of --trials, and why a resumed one starts no trial", async () => {
     // The grid has 3 points. The run ended after 3 of 10 trials, and the rerun after 0, without a word.
-    const args = ["tune", "--study", "g", "--trials", "10", "--sampler", "grid", "--param", "x=int:0:2", "--", "node", join(FIXTURES, "cli-slow.mjs"), "{x}"];
+    const args = ["tune", "--study", "g", "--trials", "10", "--sampler", "grid", "--param", "x=int:0:2", "--", "sh", join(FIXTURES, "cli-slow.sh"), "{x}"];
     const first = await sextant(args, { cwd: dir, env: { SLEEP: "10" } });
     expect(first.code, first.stderr).toBe(0);
     expect(first.stderr).toContain('sextant: stopped after 3 of 10 trial(s): the grid sampler has no point left to propose: each of its points has a trial in study "g"');
@@ -475,7 +475,7 @@ describe("sextant tune stopping short of --trials", () => {
   });
 
   it("says that --timeout ended a run that also has --trials", async () => {
-    const ended = await sextant(["tune", "--study", "t", "--trials", "5", "--timeout", "0.001", "--param", "x=float:0:1", "--", "node", join(FIXTURES, "cli-slow.mjs"), "{x}"], {
+    const ended = await sextant(["tune", "--study", "t", "--trials", "5", "--timeout", "0.001", "--param", "x=float:0:1", "--", "sh", join(FIXTURES, "cli-slow.sh"), "{x}"], {
       cwd: dir,
       env: { SLEEP: "10" },
     });

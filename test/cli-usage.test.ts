@@ -24,7 +24,7 @@ beforeEach(async () => {
 afterEach(() => cleanup());
 
 const run = (args: string[], env?: Record<string, string>) => sextant(args, { cwd: dir, ...(env ? { env } : {}) });
-const QUADRATIC = ["node", join(FIXTURES, "cli-quadratic.mjs"), "--x", "{x}", "--y", "1"];
+const QUADRATIC = ["sh", join(FIXTURES, "cli-quadratic.sh"), "--x", "{x}", "--y", "1"];
 
 describe("exit codes", () => {
   it("exits 2 on every kind of usage error, and nothing is created", async () => {
@@ -97,7 +97,7 @@ describe("tune's flags after the command", () => {
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toBe(
       "sextant: warning: --trials and --sampler come after the command, so the command gets them, not sextant tune; " +
-        "put sextant's flags before the command, or use -- to mark where the command starts (sextant tune [flags] -- node …)\n",
+        "put sextant's flags before the command, or use -- to mark where the command starts (sextant tune [flags] -- sh …)\n",
     );
     // By design the command got them: one trial ran, not five.
     expect(JSON.parse(result.stdout).run.trials).toBe(1);

@@ -46,7 +46,7 @@ describe("examples/fleet", { timeout: 120_000 }, () => {
     symlinkSync(BIN, join(dir, "node_modules", ".bin", "sextant"));
     const db = join(dir, "runs.db");
     const storage = `sqlite:${db}`;
-    const created = await sextant(["create", "--storage", storage, "--study", "fleet", "--trials", "2", "-p", "x=float:0:1", "-q", "--", "node", join(FIXTURES, "cli-slow.mjs"), "{x}"], { cwd: dir });
+    const created = await sextant(["create", "--storage", storage, "--study", "fleet", "--trials", "2", "-p", "x=float:0:1", "-q", "--", "sh", join(FIXTURES, "cli-slow.sh"), "{x}"], { cwd: dir });
     expect(created.code, created.stderr).toBe(0);
 
     const env: Record<string, string | undefined> = { ...process.env, SEXTANT_STORAGE: storage, SLURM_CPUS_PER_TASK: "1", SLEEP: "60000" };

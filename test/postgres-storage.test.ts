@@ -668,10 +668,10 @@ describe.skipIf(skip !== null)("postgres storage", () => {
     it("tunes a command into a postgres:// URL and lists it with --json", () => {
       const url = freshSchemaUrl();
       const sextant = (args: string[]) => spawnSync(process.execPath, [`${root}bin/sextant.js`, ...args], { encoding: "utf8", timeout: 120_000 });
-      const objective = `${root}test/fixtures/cli-quadratic.mjs`;
+      const objective = `${root}test/fixtures/cli-quadratic.sh`;
       const tune = sextant([
         "tune", "--storage", url, "--study", "cli", "--param", "x=float:-5:5", "--param", "y=float:-5:5", "--trials", "4",
-        "--", process.execPath, objective, "--x", "{x}", "--y", "{y}",
+        "--", "sh", objective, "--x", "{x}", "--y", "{y}",
       ]);
       expect(tune.status, tune.stderr).toBe(0);
       const listed = sextant(["studies", "--storage", url, "--json"]);

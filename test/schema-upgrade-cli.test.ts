@@ -27,7 +27,7 @@ describe("a writing command on a file of an older schema", () => {
     const db = join(dir, "runs.db");
     versionOneFile(db);
     const tune = ["tune", "--storage", `sqlite:${db}`, "--study", "newer", "-p", "x=float:0:4", "--trials", "1", "-q"];
-    const command = ["--", "node", join(FIXTURES, "cli-quadratic.mjs"), "--x", "{x}", "--y", "1"];
+    const command = ["--", "sh", join(FIXTURES, "cli-quadratic.sh"), "--x", "{x}", "--y", "1"];
     const first = await sextant([...tune, ...command], { cwd: dir });
     expect(first.code, first.stderr).toBe(0);
     expect(first.stderr).toContain(

@@ -26,7 +26,7 @@ describe("sqlite storage under a file size limit", { timeout: 120_000 }, () => {
   beforeEach(() => ({ dir, cleanup } = tempDir("sextant-fsize-")));
   afterEach(() => cleanup());
 
-  const command = ["--", "node", join(FIXTURES, "cli-quadratic.mjs"), "--x", "{x}", "--y", "0"];
+  const command = ["--", "sh", join(FIXTURES, "cli-quadratic.sh"), "--x", "{x}", "--y", "0"];
 
   it("says the limit was reached, and how to raise it, when a worker's write meets it mid-run", async () => {
     const db = join(dir, "limited.db");

@@ -17,7 +17,7 @@ import { BIN, FIXTURES, type Running, sextant, start, tempDir } from "./fixtures
 import { type ScratchDatabase, createScratchDatabase, postgresUnavailable } from "./postgres-database.js";
 import { type ServeProcess, startServe } from "./fixtures/serve-run.js";
 
-const SLOW = join(FIXTURES, "cli-slow.mjs");
+const SLOW = join(FIXTURES, "cli-slow.sh");
 
 /** The trials of a study, read through a connection of the test's own (`path` alone means a SQLite file). */
 async function trialsOf(path: string, study: string): Promise<FrozenTrial[]> {
@@ -73,7 +73,7 @@ describe("sextant create + sextant worker (sqlite)", { timeout: 120_000 }, () =>
   });
 
   const create = (study: string, extra: string[]) =>
-    sextant(["create", "--storage", `sqlite:${db}`, "--study", study, "-p", "x=float:0:10", ...extra, "--", "node", SLOW, "{x}"], { cwd: dir });
+    sextant(["create", "--storage", `sqlite:${db}`, "--study", study, "-p", "x=float:0:10", ...extra, "--", "sh", SLOW, "{x}"], { cwd: dir });
   const worker = (study: string, extra: string[] = [], env: Record<string, string> = {}) => {
     const r = start(["worker", "--storage", `sqlite:${db}`, "--study", study, "--json", ...extra], { cwd: dir, env: { PIDS: pidsFile(), ...env } });
     running.push(r);
@@ -122,7 +122,7 @@ describe("sextant create + sextant worker (sqlite)", { timeout: 120_000 }, () =>
   });
 
   it.skipIf(!existsSync("/usr/bin/script"))("draws a progress line on a terminal, and none when stderr is not one", async () => {
-    const made = await sextant(["create", "--storage", `sqlite:${db}`, "--study", "tty", "-p", "x=float:0:1", "--trials", "2", "-q", "--", "node", SLOW, "{x}"], { cwd: dir });
+    const made = await sextant(["create", "--storage", `sqlite:${db}`, "--study", "tty", "-p", "x=float:0:1", "--trials", "2", "-q", "--", "sh", SLOW, "{x}"], { cwd: dir });
     expect(made.code, made.stderr).toBe(0);
     // script(1) gives the worker a pseudo-terminal; it had only per-trial lines there.
     const command = [process.execPath, BIN, "worker", "--storage", `sqlite:${db}`, "--study", "tty"].map(shellWord).join(" ");
@@ -156,7 +156,7 @@ describe("sextant create + sextant worker (sqlite)", { timeout: 120_000 }, () =>
   });
 
   it("joins a study made by sextant tune and stops at that study's trial count", async () => {
-    const tune = start(["tune", "--storage", `sqlite:${db}`, "--study", "tuned", "--trials", "3", "-p", "x=float:0:10", "--", "node", SLOW, "{x}"], {
+    const tune = start(["tune", "--storage", `sqlite:${db}`, "--study", "tuned", "--trials", "3", "-p", "x=float:0:10", "--", "sh", SLOW, "{x}"], {
       cwd: dir,
       env: { SLEEP: "1500" },
     });
@@ -174,7 +174,7 @@ describe("sextant create + sextant worker (sqlite)", { timeout: 120_000 }, () =>
   it("runs sextant tune on a study made by create to the end of its budget, and says why it stopped there", async () => {
     expect((await create("made", ["--trials", "3"])).code).toBe(0);
     // It created trials past the budget that workers stop at.
-    const tuned = await sextant(["tune", "--storage", `sqlite:${db}`, "--study", "made", "--trials", "5", "-p", "x=float:0:10", "--", "node", SLOW, "{x}"], { cwd: dir, env: { SLEEP: "0" } });
+    const tuned = await sextant(["tune", "--storage", `sqlite:${db}`, "--study", "made", "--trials", "5", "-p", "x=float:0:10", "--", "sh", SLOW, "{x}"], { cwd: dir, env: { SLEEP: "0" } });
     expect(tuned.code, tuned.stderr).toBe(0);
     expect(tuned.stderr).toContain('sextant: stopped after 3 of 5 trial(s): study "made" was made by sextant create with a budget of 3 trial(s), and every one has been handed out');
     expect((await trialsOf(db, "made")).map((t) => t.state)).toEqual(["complete", "complete", "complete"]);
@@ -183,7 +183,7 @@ describe("sextant create + sextant worker (sqlite)", { timeout: 120_000 }, () =>
   it("runs the space and command of the latest sextant tune on the study, not those it was made with", async () => {
     expect((await create("moved", ["--trials", "4"])).code).toBe(0);
     // The resume warned that the space had changed, and workers joining later ran the old one.
-    const tuned = await sextant(["tune", "--storage", `sqlite:${db}`, "--study", "moved", "--trials", "1", "-q", "-p", "x=float:20:30", "--", "node", SLOW, "{x}", "again"], {
+    const tuned = await sextant(["tune", "--storage", `sqlite:${db}`, "--study", "moved", "--trials", "1", "-q", "-p", "x=float:20:30", "--", "sh", SLOW, "{x}", "again"], {
       cwd: dir,
       env: { SLEEP: "0" },
     });
@@ -205,9 +205,9 @@ describe("sextant create + sextant worker (sqlite)", { timeout: 120_000 }, () =>
     // study was made in, every worker's trial failed.
     const other = join(dir, "other");
     mkdirSync(other);
-    copyFileSync(SLOW, join(other, "train2.mjs"));
+    copyFileSync(SLOW, join(other, "train2.sh"));
     writeFileSync(join(other, "sextant.yaml"), 'env:\n  SLEEP: "0"\n');
-    const tuned = await sextant(["tune", "--config", "sextant.yaml", "--storage", `sqlite:${db}`, "--study", "elsewhere", "--trials", "1", "-q", "-p", "x=float:0:10", "--", "node", "train2.mjs", "{x}"], { cwd: other });
+    const tuned = await sextant(["tune", "--config", "sextant.yaml", "--storage", `sqlite:${db}`, "--study", "elsewhere", "--trials", "1", "-q", "-p", "x=float:0:10", "--", "sh", "train2.sh", "{x}"], { cwd: other });
     expect(tuned.code, tuned.stderr).toBe(0);
     const joined = await worker("elsewhere", [], { SLEEP: "0" }).done;
     expect(joined.code, joined.stderr).toBe(0);
@@ -216,7 +216,7 @@ describe("sextant create + sextant worker (sqlite)", { timeout: 120_000 }, () =>
   });
 
   it("stops a first sextant tune run at the study's budget when workers join it", async () => {
-    const tune = start(["tune", "--storage", `sqlite:${db}`, "--study", "shared", "--trials", "6", "-q", "-p", "x=float:0:10", "--", "node", SLOW, "{x}"], {
+    const tune = start(["tune", "--storage", `sqlite:${db}`, "--study", "shared", "--trials", "6", "-q", "-p", "x=float:0:10", "--", "sh", SLOW, "{x}"], {
       cwd: dir,
       env: { SLEEP: "400" },
     });
@@ -232,7 +232,7 @@ describe("sextant create + sextant worker (sqlite)", { timeout: 120_000 }, () =>
   });
 
   it("runs a trial queued by hand (sextant requeue) on a study made by sextant tune whose budget is spent", async () => {
-    const tuned = await sextant(["tune", "--storage", `sqlite:${db}`, "--study", "tuned", "--trials", "2", "-q", "-p", "x=float:0:10", "--", "node", SLOW, "{x}"], {
+    const tuned = await sextant(["tune", "--storage", `sqlite:${db}`, "--study", "tuned", "--trials", "2", "-q", "-p", "x=float:0:10", "--", "sh", SLOW, "{x}"], {
       cwd: dir,
       env: { SLEEP: "0" },
     });
@@ -278,7 +278,7 @@ describe("sextant create + sextant worker (sqlite)", { timeout: 120_000 }, () =>
 
   it("hands an interrupted trial back when sextant tune on a study made by create is stopped with SIGTERM, so the whole budget runs", async () => {
     expect((await create("tune-preempted", ["--trials", "3"])).code).toBe(0);
-    const tuneArgs = ["tune", "--storage", `sqlite:${db}`, "--study", "tune-preempted", "--trials", "3", "-p", "x=float:0:10", "--", "node", SLOW, "{x}"];
+    const tuneArgs = ["tune", "--storage", `sqlite:${db}`, "--study", "tune-preempted", "--trials", "3", "-p", "x=float:0:10", "--", "sh", SLOW, "{x}"];
     const stopped = start(tuneArgs, { cwd: dir, env: { SLEEP: "5000" } });
     running.push(stopped);
     const seen = await waitForTrials(db, "tune-preempted", (ts) => ts.some((t) => t.state === "running" && t.params.x !== undefined));
@@ -318,7 +318,7 @@ describe("sextant create + sextant worker (sqlite)", { timeout: 120_000 }, () =>
     // `sextant worker 2>&1 >/dev/null | head -1`: the reader exits after the first line.
     const created = await create("unread", ["--trials", "4"]);
     expect(created.code, created.stderr).toBe(0);
-    const tuneArgs = ["tune", "--storage", `sqlite:${db}`, "--study", "tuned", "--trials", "4", "-p", "x=float:0:10", "--", "node", SLOW, "{x}"];
+    const tuneArgs = ["tune", "--storage", `sqlite:${db}`, "--study", "tuned", "--trials", "4", "-p", "x=float:0:10", "--", "sh", SLOW, "{x}"];
     // The worker and the tune run different studies, side by side.
     const runs = [
       ["unread", start(["worker", "--storage", `sqlite:${db}`, "--study", "unread"], { cwd: dir, env: { SLEEP: "100" } })],
@@ -350,7 +350,7 @@ describe("sextant create + sextant worker (sqlite)", { timeout: 120_000 }, () =>
   });
 
   it("says that a config's jobs is per worker, and puts it in the worker command it prints", async () => {
-    writeFileSync(join(dir, "fleet.yaml"), `study: jobs\ntrials: 2\njobs: 3\nparams:\n  x: float:0:1\ncommand: ["node", ${JSON.stringify(SLOW)}, "{x}"]\n`);
+    writeFileSync(join(dir, "fleet.yaml"), `study: jobs\ntrials: 2\njobs: 3\nparams:\n  x: float:0:1\ncommand: ["sh", ${JSON.stringify(SLOW)}, "{x}"]\n`);
     // jobs: 3 was dropped without a word, and the workers create told to start ran one command at a time.
     const created = await sextant(["create", "--config", "fleet.yaml", "--storage", `sqlite:${db}`], { cwd: dir });
     expect(created.code, created.stderr).toBe(0);
@@ -423,7 +423,7 @@ describe("sextant create + sextant worker (sqlite)", { timeout: 120_000 }, () =>
     expect(folder.code).toBe(2);
     expect(folder.stderr).toContain(`--cwd ${dir} is where the command runs, and there is no command`);
     // A tune with a command runs the queued budget and stores its command, without warning of a change.
-    const tuned = await sextant(["tune", "--storage", `sqlite:${db}`, "--study", "http-only", "-p", "x=float:0:10", "--", "node", SLOW, "{x}"], { cwd: dir, env: { PIDS: pidsFile(), SLEEP: "0" } });
+    const tuned = await sextant(["tune", "--storage", `sqlite:${db}`, "--study", "http-only", "-p", "x=float:0:10", "--", "sh", SLOW, "{x}"], { cwd: dir, env: { PIDS: pidsFile(), SLEEP: "0" } });
     expect(tuned.code, tuned.stderr).toBe(0);
     expect(tuned.stderr).not.toContain("was created for another command");
     expect((await trialsOf(db, "http-only")).map((t) => t.state)).toEqual(["complete", "complete"]);
@@ -433,7 +433,7 @@ describe("sextant create + sextant worker (sqlite)", { timeout: 120_000 }, () =>
 
   it("says a study whose create was interrupted is half-made, in create, worker and tune, and how to start again", async () => {
     // Far more trials than it can queue before the kill, which comes once the study exists.
-    const interrupted = start(["create", "--storage", `sqlite:${db}`, "--study", "cut", "--trials", "1000000", "-p", "x=float:0:10", "--", "node", SLOW, "{x}"], { cwd: dir });
+    const interrupted = start(["create", "--storage", `sqlite:${db}`, "--study", "cut", "--trials", "1000000", "-p", "x=float:0:10", "--", "sh", SLOW, "{x}"], { cwd: dir });
     running.push(interrupted);
     const deadline = Date.now() + 60_000;
     while ((await studyAttrs(db, "cut"))?.[CLI_CREATING_KEY] === undefined) {
@@ -446,7 +446,7 @@ describe("sextant create + sextant worker (sqlite)", { timeout: 120_000 }, () =>
     expect(await trialsOf(db, "cut")).toEqual([]);
 
     // tune ran it as a study without a budget, creating trials where create had queued none yet.
-    const tune = () => sextant(["tune", "--storage", `sqlite:${db}`, "--study", "cut", "--trials", "2", "-p", "x=float:0:10", "--", "node", SLOW, "{x}"], { cwd: dir, env: { SLEEP: "10" } });
+    const tune = () => sextant(["tune", "--storage", `sqlite:${db}`, "--study", "cut", "--trials", "2", "-p", "x=float:0:10", "--", "sh", SLOW, "{x}"], { cwd: dir, env: { SLEEP: "10" } });
     // The three refusals change nothing, so they run at once.
     for (const again of await Promise.all([create("cut", ["--trials", "2"]), worker("cut").done, tune()])) {
       expect(again.code).toBe(1);
@@ -621,7 +621,7 @@ describe.each(fleetBackends)("the budget of sextant create --trials, asked for f
 
   it("hands out exactly N trials between two library processes, the HTTP service and a worker, each told when it is spent", async () => {
     // loadStudy().ask() and POST …/trials created trials past the budget that sextant worker stops at.
-    const created = await sextant(["create", "--storage", url, "--study", "budget", "-p", "x=float:0:10", "--trials", "40", "--", "node", SLOW, "{x}"], { cwd: dir });
+    const created = await sextant(["create", "--storage", url, "--study", "budget", "-p", "x=float:0:10", "--trials", "40", "--", "sh", SLOW, "{x}"], { cwd: dir });
     expect(created.code, created.stderr).toBe(0);
     serve = await startServe(dir, ["--storage", url]);
     const library = [1, 2].map(() => {
@@ -683,7 +683,7 @@ describe.each(fleetBackends)("a SIGKILLed worker's trial ($name)", { timeout: 12
     // Workers reaped a live ask/tell trial that outlasted their grace: ask() never beat, and its
     // result was dropped and the trial run again.
     const created = await sextant(
-      ["create", "--storage", url, "--study", "asktell", "-p", "x=float:0:10", "--trials", "3", "--heartbeat-interval", "0.5", "--heartbeat-grace", "2", "--", "node", SLOW, "{x}"],
+      ["create", "--storage", url, "--study", "asktell", "-p", "x=float:0:10", "--trials", "3", "--heartbeat-interval", "0.5", "--heartbeat-grace", "2", "--", "sh", SLOW, "{x}"],
       { cwd: dir },
     );
     expect(created.code, created.stderr).toBe(0);
@@ -707,7 +707,7 @@ describe.each(fleetBackends)("a SIGKILLed worker's trial ($name)", { timeout: 12
 
   it("exits 0 from a worker that was suspended past the grace: its command was fine, its trial ran elsewhere", async () => {
     const created = await sextant(
-      ["create", "--storage", url, "--study", "stopped", "-p", "x=float:0:10", "--trials", "1", "--heartbeat-interval", "0.5", "--heartbeat-grace", "2", "--", "node", SLOW, "{x}"],
+      ["create", "--storage", url, "--study", "stopped", "-p", "x=float:0:10", "--trials", "1", "--heartbeat-interval", "0.5", "--heartbeat-grace", "2", "--", "sh", SLOW, "{x}"],
       { cwd: dir },
     );
     expect(created.code, created.stderr).toBe(0);
@@ -729,7 +729,7 @@ describe.each(fleetBackends)("a SIGKILLed worker's trial ($name)", { timeout: 12
 
   it("re-enqueues a SIGKILLed worker's trial after the grace and another worker finishes it", async () => {
     const created = await sextant(
-      ["create", "--storage", url, "--study", "killed", "-p", "x=float:0:10", "--trials", "3", "--heartbeat-interval", "0.5", "--heartbeat-grace", "2", "--", "node", SLOW, "{x}"],
+      ["create", "--storage", url, "--study", "killed", "-p", "x=float:0:10", "--trials", "3", "--heartbeat-interval", "0.5", "--heartbeat-grace", "2", "--", "sh", SLOW, "{x}"],
       { cwd: dir },
     );
     expect(created.code, created.stderr).toBe(0);
