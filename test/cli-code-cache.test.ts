@@ -57,6 +57,18 @@ describe("the CLI's code cache", () => {
     expect(readFileSync(join(folder, name)).equals(Buffer.alloc(file.bytes.length, 7))).toBe(false);
   });
 
+  it("loads a package a chunk imports dynamically (the YAHPO surrogates' ONNX runtime) without a warning, cold and warm", async () => {
+    const home = join(dir, "cache");
+    for (const round of ["cold", "warm"]) {
+      const run = await sextant(["bench", "run", "--suite", "yahpo-rbv2_xgboost-16", "--optimizers", "random", "--trials", "2", "--seeds", "1", "--jobs", "1", "--out", join(dir, `lab-${round}`)], {
+        cwd: dir,
+        env: { XDG_CACHE_HOME: home },
+      });
+      expect([round, run.code, run.stderr]).toEqual([round, 0, expect.not.stringMatching(/warning/i)]);
+      expect(run.stdout).toContain("1 run in");
+    }
+  });
+
   it("neither reads nor writes a folder that others may write, and runs without it", async () => {
     const home = join(dir, "shared");
     const folder = codeCacheDir({ XDG_CACHE_HOME: home })!;

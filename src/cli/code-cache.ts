@@ -57,6 +57,12 @@ export function isPrivateFolder(dir: string): boolean {
   }
 }
 
+/**
+ * An import() of a package in a chunk. The bundle turns its own dynamic imports into require(), so
+ * an import() of a relative path is only ever in a comment; a package's stays import().
+ */
+const DYNAMIC_IMPORT = /\bimport\((?!\s*["'`]\.\.?\/)/;
+
 /** The part of Node's CommonJS `Module` this file uses, which @types/node leaves out. */
 interface LoadingModule {
   exports: unknown;
@@ -79,8 +85,10 @@ export function requireWithCodeCache(entry: string, cacheDir: string | null): un
   const prototype = Module.prototype as unknown as { _compile: Compile };
   const compile = prototype._compile;
   prototype._compile = function (content, filename) {
-    // Only the bundle's own chunks: a package it requires (better-sqlite3, pg) loads as usual.
-    if (!filename.startsWith(bundle)) return compile.call(this, content, filename);
+    // Only the bundle's own chunks: a package it requires (better-sqlite3, pg) loads as usual, and
+    // so does a chunk that imports a package dynamically (onnxruntime-web): Node 20 runs import()
+    // from a vm.Script only with an experimental loader, which warns on every use.
+    if (!filename.startsWith(bundle) || DYNAMIC_IMPORT.test(content)) return compile.call(this, content, filename);
     const file = join(cacheDir, `${createHash("sha256").update(filename).update("\0").update(content).digest("hex").slice(0, 40)}.v8`);
     let cachedData: Buffer | undefined;
     try {
@@ -88,12 +96,7 @@ export function requireWithCodeCache(entry: string, cacheDir: string | null): un
     } catch {
       // None yet: compiled as usual below, and saved when the process exits.
     }
-    const script = new vm.Script(Module.wrap(content), {
-      filename,
-      cachedData,
-      // A chunk's import() of a package (onnxruntime-web) resolves as it would in any CommonJS module.
-      importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
-    });
+    const script = new vm.Script(Module.wrap(content), { filename, cachedData });
     if (cachedData === undefined || script.cachedDataRejected === true) unsaved.push({ script, file });
     const wrapper = script.runInThisContext({ displayErrors: true }) as (exports: unknown, require: NodeJS.Require, module: LoadingModule, filename: string, dirname: string) => unknown;
     const module = this;
