@@ -2,12 +2,13 @@
 // dependencies) into dist/cli-bundle/, which bin/sextant.js runs. Node 20 resolves, reads and
 // compiles every ES module of a program one by one, and the CLI's few hundred of them took more of
 // a command's start than its work did (`npm run bench:cli-start` measures both). The bundle is
-// CommonJS so that its chunks can be compiled with V8's code cache (src/cli/code-cache.ts). The heartbeat
-// thread is an entry of its own, so the thread a run starts loads bundled code too. Packages with
-// native code (better-sqlite3), CommonJS internals (pg) or WebAssembly (onnxruntime-web) stay
-// external and load from node_modules as before. Runs after tsc, from its output. Each chunk has
-// a source map back to the modules of dist/, which bin/sextant.js turns on under --debug, so a
-// stack trace names dist/study/study.js:1234 as it did before the bundle, not a line of a chunk.
+// CommonJS, as Node 20 caches no compiled ES modules and bin/sextant.js compiles these chunks with
+// V8's code cache (src/cli/code-cache.ts). The heartbeat thread is an entry of its own, so the
+// thread a run starts loads bundled code too. Packages with native code (better-sqlite3), CommonJS
+// internals (pg) or WebAssembly (onnxruntime-web) stay external and load from node_modules as
+// before. Runs after tsc, from its output. Each chunk has a source map back to the modules of
+// dist/, which bin/sextant.js turns on under --debug, so a stack trace names
+// dist/study/study.js:1234 as it did before the bundle, not a line of a chunk.
 // The licences of the packages copied into the bundle go beside it, in THIRD_PARTY_LICENSES.txt.
 import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -20,8 +21,7 @@ const result = await build({
   platform: "node",
   external: [/^node:/, "better-sqlite3", "pg", /^onnxruntime-/],
   logLevel: "warn",
-  // CommonJS, so that bin/sextant.js can compile the chunks with V8's code cache (src/cli/code-cache.ts):
-  // Node 20 caches no compiled ES modules. ".cjs", as the package's "type" is "module".
+  // ".cjs": the package's "type" is "module".
   output: { dir: OUT, format: "cjs", entryFileNames: "[name].cjs", chunkFileNames: "[name]-[hash].cjs", sourcemap: true, sourcemapExcludeSources: true },
 });
 

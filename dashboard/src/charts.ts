@@ -304,6 +304,8 @@ export function measureAxisName(text: string): number {
  * nothing until the plot is seen.
  */
 const waiting = new Map<HTMLElement, Option>();
+/** How many screen heights above or below the viewport a plot may be and still draw at once. */
+const NEAR_SCREENS = 1;
 /** Undefined until the first draw; null where the browser has no IntersectionObserver (everything draws at once). */
 let watcher: IntersectionObserver | null | undefined;
 /** The containers that draw at once when focused or pointed at, so a key or click never meets a waiting chart. */
@@ -324,9 +326,6 @@ function watch(): IntersectionObserver | null {
   }
   return watcher;
 }
-
-/** How many screen heights above or below the viewport a plot may be and still draw at once. */
-const NEAR_SCREENS = 1;
 
 /** Whether a container lies within NEAR_SCREENS screen heights of the viewport (a hidden one, with no box, counts as near). */
 function nearViewport(container: HTMLElement): boolean {
