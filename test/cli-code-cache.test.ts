@@ -1,7 +1,7 @@
 // CLI suite: the bundle's V8 code cache (src/cli/code-cache.ts) is written once, read on the next
 // start, written again when V8 rejects it, and never read from or written to a folder others may
 // write; a command runs the same with or without it.
-import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { codeCacheDir, isPrivateFolder } from "../src/cli/code-cache.js";
@@ -78,6 +78,18 @@ describe("the CLI's code cache", () => {
     const run = await sextant(["--version"], { cwd: dir, env: { XDG_CACHE_HOME: home } });
     expect([run.code, run.stderr]).toEqual([0, ""]);
     expect(readdirSync(folder)).toEqual([]);
+  });
+
+  // Needs a folder of another user's, which only root can make: CI runs as root.
+  it.skipIf(process.getuid?.() !== 0)("makes no folder inside another user's, as under sudo with the caller's HOME", async () => {
+    const theirs = join(dir, "their-home");
+    mkdirSync(theirs);
+    chownSync(theirs, 65534, 65534);
+    const run = await sextant(["--version"], { cwd: dir, env: { XDG_CACHE_HOME: join(theirs, ".cache") } });
+    expect([run.code, run.stderr]).toEqual([0, ""]);
+    expect(readdirSync(theirs)).toEqual([]);
+    // Inside one's own folder, a missing one is made.
+    expect(isPrivateFolder(join(dir, "mine", ".cache", "sextant"))).toBe(true);
   });
 
   it("is left out with SEXTANT_CODE_CACHE=off, under --debug, and where no folder can be made, saying nothing", async () => {

@@ -21,7 +21,7 @@
  * Imports only Node's own modules: bin/sextant.js loads it before the bundle.
  */
 import { createHash } from "node:crypto";
-import { lstatSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import Module, { createRequire } from "node:module";
 import { homedir } from "node:os";
 import { dirname, isAbsolute, join, sep } from "node:path";
@@ -43,15 +43,21 @@ export function codeCacheDir(env: Readonly<Record<string, string | undefined>> =
 }
 
 /**
- * Whether `dir` may hold code this process runs: made here if missing, a real folder (not a
- * symbolic link), owned by this user and writable by no one else.
+ * Whether `dir` may hold code this process runs: a real folder (not a symbolic link), owned by
+ * this user and writable by no one else. A missing one is made, but only inside a folder of this
+ * user's: `sudo sextant …` keeps the caller's HOME on many systems, and root made the caller a
+ * ~/.cache they could no longer write.
  */
 export function isPrivateFolder(dir: string): boolean {
+  const uid = process.getuid?.();
+  const ours = (stat: { uid: number }) => uid === undefined || stat.uid === uid;
   try {
+    let existing = dir;
+    while (!existsSync(existing) && dirname(existing) !== existing) existing = dirname(existing);
+    if (existing !== dir && !ours(statSync(existing))) return false;
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const stat = lstatSync(dir);
-    const uid = process.getuid?.();
-    return stat.isDirectory() && (uid === undefined || stat.uid === uid) && (stat.mode & 0o022) === 0;
+    return stat.isDirectory() && ours(stat) && (stat.mode & 0o022) === 0;
   } catch {
     return false;
   }
