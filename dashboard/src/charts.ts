@@ -335,12 +335,19 @@ function nearViewport(container: HTMLElement): boolean {
   return box.bottom >= -NEAR_SCREENS * screen && box.top <= (1 + NEAR_SCREENS) * screen;
 }
 
-function drawWaiting(container: HTMLElement): void {
+/** Takes a container off the waiting list, answering the option it waited with (undefined if it did not wait). */
+function stopWaiting(container: HTMLElement): Option | undefined {
   const option = waiting.get(container);
-  if (option === undefined) return;
+  if (option === undefined) return undefined;
   waiting.delete(container);
   watcher?.unobserve(container);
   delete container.dataset.waiting;
+  return option;
+}
+
+function drawWaiting(container: HTMLElement): void {
+  const option = stopWaiting(container);
+  if (option === undefined) return;
   const chart = echarts.getInstanceByDom(container);
   if (chart && !chart.isDisposed()) chart.setOption(option, { notMerge: true });
 }
@@ -362,8 +369,7 @@ export function draw(container: HTMLElement, option: Option, marks: number, { no
   const full = { ...BASE, ...option };
   const observer = watch();
   if (!observer || now || nearViewport(container)) {
-    if (waiting.delete(container)) observer?.unobserve(container);
-    delete container.dataset.waiting;
+    stopWaiting(container);
     chart.setOption(full, { notMerge: true });
     return chart;
   }
@@ -403,7 +409,7 @@ function itemOf<T>(event: MarkEvent, bySeries: readonly (readonly T[] | undefine
 /** Frees the charts drawn under `root` before its elements are thrown away. */
 export function disposeCharts(root: HTMLElement): void {
   for (const element of root.querySelectorAll<HTMLElement>("[data-marks]")) {
-    if (waiting.delete(element)) watcher?.unobserve(element);
+    stopWaiting(element);
     echarts.getInstanceByDom(element)?.dispose();
   }
 }

@@ -72,7 +72,6 @@ const DYNAMIC_IMPORT = /\bimport\((?!\s*["'`]\.\.?\/)/;
 /** The part of Node's CommonJS `Module` this file uses, which @types/node leaves out. */
 interface LoadingModule {
   exports: unknown;
-  require(id: string): unknown;
 }
 type Compile = (this: LoadingModule, content: string, filename: string) => unknown;
 
@@ -105,14 +104,7 @@ export function requireWithCodeCache(entry: string, cacheDir: string | null): un
     const script = new vm.Script(Module.wrap(content), { filename, cachedData });
     if (cachedData === undefined || script.cachedDataRejected === true) unsaved.push({ script, file });
     const wrapper = script.runInThisContext({ displayErrors: true }) as (exports: unknown, require: NodeJS.Require, module: LoadingModule, filename: string, dirname: string) => unknown;
-    const module = this;
-    const require = Object.assign((id: string) => module.require(id), {
-      resolve: Object.assign((request: string, options?: { paths?: string[] }) => load.resolve(request, options), { paths: load.resolve.paths }),
-      cache: load.cache,
-      main: load.main,
-      extensions: load.extensions,
-    }) as NodeJS.Require;
-    return wrapper.call(module.exports, module.exports, require, module, filename, dirname(filename));
+    return wrapper.call(this.exports, this.exports, createRequire(filename), this, filename, dirname(filename));
   };
   process.once("exit", () => saveCodeCache(unsaved));
   return load(entry);
