@@ -1,6 +1,6 @@
 // CLI suite (spawns `node bin/sextant.js` against dist/, with a SQLite file per test): sextant tune.
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { basename, join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { MedianPruner, TPESampler, createStudy } from "../src/index.js";
 import type { FrozenTrial } from "../src/space/index.js";
@@ -520,5 +520,41 @@ describe("sextant tune on memory: interrupted", () => {
     expect(result.code).toBe(130);
     expect(result.stderr).toContain("The study was in memory and is gone (keep one with --storage sqlite:FILE).");
     expect(result.stderr).not.toContain("Run the same command again");
+  });
+});
+
+describe("sextant tune --storage sqlite:///FILE", () => {
+  it("makes FILE in the working folder, as SQLAlchemy and Optuna read three slashes, where it made /FILE", async () => {
+    // In a folder no root has, so that a Sextant reading three slashes as absolute fails rather than write into /.
+    const folder = basename(dir);
+    mkdirSync(join(dir, folder));
+    const result = await sextant(["tune", "--storage", `sqlite:///${folder}/rel.db`, "--study", "rel", "--trials", "2", ...QUADRATIC], { cwd: dir });
+    expect(result.code, result.stderr).toBe(0);
+    expect(existsSync(join(dir, folder, "rel.db"))).toBe(true);
+    expect(await trialsOf("rel", join(dir, folder, "rel.db"))).toHaveLength(2);
+  });
+
+  it("refuses, and creates nothing, when FILE is missing but /FILE exists, where three slashes used to point", async () => {
+    const { dir: elsewhere, cleanup: removeElsewhere } = tempDir("sextant-former-");
+    try {
+      const former = join(elsewhere, "old.db");
+      const made = await sextant(["tune", "--storage", `sqlite:${former}`, "--study", "old", "--trials", "1", ...QUADRATIC], { cwd: dir });
+      expect(made.code, made.stderr).toBe(0);
+      const url = `sqlite://${former}`; // three slashes
+      const expected = `storage URL "${url}" names ${former.slice(1)} (relative, as in SQLAlchemy and Optuna), which does not exist, but ${former} does: write sqlite:${former} or sqlite:///${former}`;
+      // tune, and a command that only reads, alike.
+      for (const args of [["tune", "--storage", url, "--study", "old", "--trials", "1", ...QUADRATIC], ["studies", "--storage", url]]) {
+        const result = await sextant(args, { cwd: dir });
+        expect(result.code, args[0]).toBe(2);
+        expect(result.stderr).toContain(expected);
+      }
+      const viaEnvironment = await sextant(["best", "old"], { cwd: dir, env: { SEXTANT_STORAGE: url } });
+      expect(viaEnvironment.code).toBe(2);
+      expect(viaEnvironment.stderr).toContain(`SEXTANT_STORAGE: ${expected}`);
+      expect(readdirSync(dir)).toEqual([]);
+      expect(await trialsOf("old", former)).toHaveLength(1);
+    } finally {
+      removeElsewhere();
+    }
   });
 });

@@ -98,6 +98,18 @@ describe("loadConfigFile", () => {
     expect(loadConfigFile(file).config.storage).toBe("memory:");
   });
 
+  it("points a sqlite:/// URL whose file exists only at the root, where three slashes used to point, at its line", () => {
+    const former = join(dir, "old.db");
+    writeFileSync(former, "");
+    mkdirSync(join(dir, "exp"));
+    // Relative to the config file's folder, as a config's sqlite:runs/s.db is.
+    const file = write("exp/old.yaml", ["params: { x: 'float:0:1' }", `storage: sqlite://${former}`]);
+    expect(() => loadConfigFile(file)).toThrow(
+      `old.yaml:2:10: storage: storage URL "sqlite://${former}" names ${former.slice(1)} (relative, as in SQLAlchemy and Optuna), which does not exist, but ${former} does`,
+    );
+    expect(loadConfigFile(write("exp/four.yaml", ["params: { x: 'float:0:1' }", `storage: sqlite:///${former}`])).config.storage).toBe(`sqlite:///${former}`);
+  });
+
   it("resolves relative storage and cwd from the config file's folder", () => {
     mkdirSync(join(dir, "exp"));
     const file = write("exp/s.yaml", ["storage: sqlite:runs/s.db", "cwd: ../work", "params: { x: 'float:0:1' }"]);
@@ -130,8 +142,14 @@ describe("resolveStorageUrl", () => {
     expect(resolveStorageUrl("sqlite:./a.db", "/srv/exp")).toBe("sqlite:/srv/exp/a.db");
     expect(resolveStorageUrl("sqlite:a.db", "/srv/exp")).toBe("sqlite:/srv/exp/a.db");
     expect(resolveStorageUrl("sqlite:/abs/a.db", "/srv/exp")).toBe("sqlite:/abs/a.db");
-    expect(resolveStorageUrl("sqlite:///abs/a.db", "/srv/exp")).toBe("sqlite:///abs/a.db");
+    expect(resolveStorageUrl("sqlite://runs/a.db", "/srv/exp")).toBe("sqlite:/srv/exp/runs/a.db");
     expect(resolveStorageUrl("memory:", "/srv/exp")).toBe("memory:");
     expect(resolveStorageUrl("postgres://u@h/db", "/srv/exp")).toBe("postgres://u@h/db");
+  });
+
+  it("reads sqlite:/// as SQLAlchemy and Optuna do: three slashes a relative path, four an absolute one", () => {
+    expect(resolveStorageUrl("sqlite:///a.db", "/srv/exp")).toBe("sqlite:/srv/exp/a.db");
+    expect(resolveStorageUrl("sqlite:///runs/a.db", "/srv/exp")).toBe("sqlite:/srv/exp/runs/a.db");
+    expect(resolveStorageUrl("sqlite:////abs/a.db", "/srv/exp")).toBe("sqlite:////abs/a.db");
   });
 });

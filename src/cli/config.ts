@@ -11,7 +11,7 @@ import { z } from "zod";
 import { type Distribution, type Direction, InvalidDistributionError, didYouMean, optionsWithJsonText, reservedParamName, validateDistribution } from "../space/index.js";
 import { formatPath } from "../space/field-path.js";
 import { UsageError, UserError } from "./errors.js";
-import { storageUrlProblem } from "../storage/index.js";
+import { sqlitePath, storageUrlProblem } from "../storage/index.js";
 import { PARAM_NAME, choicesWithSameCommandText, parseParamSpec, sameCommandTextMessage, splitCommandLine } from "./params.js";
 
 
@@ -391,7 +391,7 @@ function normalizeConfig(raw: RawConfig, source: ConfigSource): TuneConfig {
   if (raw.study !== undefined) config.study = raw.study;
   if (raw.storage !== undefined) {
     // Refused here rather than when opened, so that the message points at the line.
-    const problem = storageUrlProblem(raw.storage);
+    const problem = storageUrlProblem(raw.storage, source.folder);
     if (problem !== null) throw source.error(["storage"], problem);
     config.storage = resolveStorageUrl(raw.storage, source.folder);
   }
@@ -448,13 +448,13 @@ function normalizeConfig(raw: RawConfig, source: ConfigSource): TuneConfig {
  *
  * @example
  * resolveStorageUrl("sqlite:runs/s.db", "/home/me/exp") // "sqlite:/home/me/exp/runs/s.db"
+ * resolveStorageUrl("sqlite:///runs/s.db", "/home/me/exp") // "sqlite:/home/me/exp/runs/s.db"
+ * resolveStorageUrl("sqlite:////srv/s.db", "/home/me/exp") // "sqlite:////srv/s.db"
  * resolveStorageUrl("memory:", "/home/me/exp") // "memory:"
  */
 export function resolveStorageUrl(url: string, folder: string): string {
-  if (!url.startsWith("sqlite:")) return url;
-  let path = url.slice("sqlite:".length);
-  if (path.startsWith("//")) path = path.slice(2);
-  if (path === "" || isAbsolute(path)) return url;
+  const path = sqlitePath(url);
+  if (path === null || path === "" || isAbsolute(path)) return url;
   return `sqlite:${resolve(folder, path)}`;
 }
 

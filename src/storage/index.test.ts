@@ -1,6 +1,6 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { StorageUrlError, decodeWtf8, openStorage, redactPassword, sqlitePath, storageUrlProblem } from "./index.js";
 import { connectTimeoutSeconds } from "./postgres-url.js";
@@ -9,8 +9,16 @@ describe("sqlitePath", () => {
   it("reads relative, absolute and sqlite:// forms the same way", () => {
     expect(sqlitePath("sqlite:./sextant.db")).toBe("./sextant.db");
     expect(sqlitePath("sqlite:/tmp/a.db")).toBe("/tmp/a.db");
-    expect(sqlitePath("sqlite:///tmp/a.db")).toBe("/tmp/a.db");
     expect(sqlitePath("sqlite://runs/a.db")).toBe("runs/a.db");
+  });
+
+  it("reads sqlite:/// as SQLAlchemy and Optuna do: three slashes a relative path, four an absolute one", () => {
+    // sqlite:///example.db, copied from an Optuna --storage, made /example.db.
+    expect(sqlitePath("sqlite:///a.db")).toBe("a.db");
+    expect(sqlitePath("sqlite:///runs/a.db")).toBe("runs/a.db");
+    expect(sqlitePath("sqlite:////tmp/a.db")).toBe("/tmp/a.db");
+    expect(sqlitePath("sqlite:///")).toBe("");
+    expect(sqlitePath("sqlite://")).toBe("");
   });
 
   it("returns null for other backends and an empty path for a bare sqlite:", () => {
@@ -22,6 +30,59 @@ describe("sqlitePath", () => {
   it("is what openStorage uses: a URL without a file is refused by name", async () => {
     await expect(openStorage("sqlite://")).rejects.toThrow(StorageUrlError);
     await expect(openStorage("sqlite://")).rejects.toThrow(/has no file path/);
+  });
+});
+
+describe("a sqlite:/// URL whose file exists only where three slashes used to point (the root)", () => {
+  it("is refused, naming both files, and creates nothing, where it made a new empty database", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sextant-three-slashes-"));
+    try {
+      const former = join(dir, "old.db");
+      const owner = await openStorage(`sqlite:${former}`);
+      await owner.createStudy("kept", ["minimize"], { userAttrs: {}, systemAttrs: {} });
+      await owner.close();
+      const url = `sqlite://${former}`; // three slashes
+      const relativePath = former.slice(1);
+      expect(existsSync(relativePath)).toBe(false);
+      const message = `storage URL "${url}" names ${relativePath} (relative, as in SQLAlchemy and Optuna), which does not exist, but ${former} does: write sqlite:${former} or sqlite:///${former} (sqlite:./${relativePath} for a new file)`;
+      expect(storageUrlProblem(url)).toBe(message);
+      await expect(openStorage(url)).rejects.toThrow(StorageUrlError);
+      await expect(openStorage(url, { readOnly: true })).rejects.toThrow(message);
+      expect(existsSync(relativePath)).toBe(false);
+      // Four slashes, or the plain absolute form, open the file that is there.
+      for (const kept of [`sqlite:///${former}`, `sqlite:${former}`]) {
+        const storage = await openStorage(kept);
+        expect((await storage.listStudies()).map((study) => study.name)).toEqual(["kept"]);
+        await storage.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("is checked against the folder relative paths are read from, and only when that file is missing", () => {
+    const dir = mkdtempSync(join(tmpdir(), "sextant-three-slashes-"));
+    try {
+      const former = join(dir, "old.db");
+      const url = `sqlite://${former}`;
+      // No file at the root either: a new relative database, as SQLAlchemy would make.
+      expect(storageUrlProblem(url)).toBeNull();
+      const base = mkdtempSync(join(tmpdir(), "sextant-base-"));
+      try {
+        writeFileSync(former, "");
+        expect(storageUrlProblem(url, base)).toMatch(/^storage URL .* names .* \(relative, as in SQLAlchemy and Optuna\), which does not exist/);
+        // Once the relative file exists, it is the one meant.
+        mkdirSync(dirname(resolve(base, former.slice(1))), { recursive: true });
+        writeFileSync(resolve(base, former.slice(1)), "");
+        expect(storageUrlProblem(url, base)).toBeNull();
+      } finally {
+        rmSync(base, { recursive: true, force: true });
+      }
+      // A folder at the root never was a database.
+      expect(storageUrlProblem(`sqlite://${dir}`)).toBeNull();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
