@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { Rng } from "../math/rng.js";
 import { dominates, makeTrial, paretoFront } from "../space/index.js";
 import {
+  GrowingFront,
   constrainedDominates,
   crowdingDistance,
   dominatesLosses,
@@ -197,5 +199,39 @@ describe("a NaN loss", () => {
     expect(constrainedDominates([1, 1], 0.5, [0, 0], NaN)).toBe(true);
     expect(constrainedDominates([0, 0], NaN, [1, 1], 0.5)).toBe(false);
     expect(nonDominatedSort([[0, 0], [1, 1]], [NaN, 1]).ranks).toEqual(Int32Array.of(1, 0));
+  });
+});
+
+describe("GrowingFront", () => {
+  it("answers as joinFront does and keeps the same members, with ties, infinities and NaN", () => {
+    // Few distinct values, so that points tie in one loss or both.
+    const rng = new Rng(7);
+    const values = [0, 1, 2, 3, 4, -Infinity, Infinity, NaN];
+    for (const objectives of [1, 2, 3]) {
+      for (let run = 0; run < 50; run++) {
+        const growing = new GrowingFront();
+        const front: Float64Array[] = [];
+        for (let i = 0; i < 40; i++) {
+          const loss = Float64Array.from({ length: objectives }, () => values[Math.floor(rng.uniform() * (run % 2 === 0 ? 5 : values.length))]!);
+          expect(growing.join(loss)).toBe(joinFront(front, loss));
+          expect(new Set(growing.members)).toEqual(new Set(front));
+        }
+      }
+    }
+  });
+
+  it("compares a point with a few members, not all, for two objectives", () => {
+    // joinFront compares each point with every member: n points that all join, n²/2 comparisons.
+    let reads = 0;
+    const counted = (loss: Float64Array): Float64Array => new Proxy(loss, { get: (target, key) => (typeof key === "string" && /^\d+$/.test(key) && reads++, Reflect.get(target, key)) });
+    const rng = new Rng(3);
+    const front = new GrowingFront();
+    for (let i = 0; i < 2000; i++) {
+      const x = rng.uniform();
+      expect(front.join(counted(Float64Array.of(x, 1 - x)))).toBe(true);
+    }
+    expect(front.members).toHaveLength(2000);
+    // About 2 log2(n) + 6 reads a point.
+    expect(reads / 2000).toBeLessThan(40);
   });
 });

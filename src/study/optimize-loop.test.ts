@@ -4,9 +4,65 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
 import { RandomSampler } from "../samplers/index.js";
-import { type Study, createStudy } from "./index.js";
+import { type FrozenTrial } from "../space/index.js";
+import { MemoryStorage, type Storage } from "../storage/index.js";
+import { type Study, TrialPruned, createStudy, currentWorker } from "./index.js";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+type StopAfter = NonNullable<NonNullable<Parameters<Study["optimize"]>[1]>["stopAfter"]>;
+type Verdict = "go" | "stop" | "wait";
+/** The check optimize makes of stopAfter before each trial (private to Study). */
+type StopAfterCheck = { stopAfterVerdict(stopAfter: StopAfter): Verdict };
+
+/**
+ * The verdict of `stopAfter` on a one-objective study (minimized, without constraints) at a check
+ * made while no trial of this process runs, counted from scratch over the whole study: trials
+ * finished (a failed one queued again counts through its retry), complete ones, the trials other
+ * workers run, and the complete trials, in the order they finished, since the last better value.
+ */
+function verdictFromScratch(study: Study, stopAfter: StopAfter): Verdict {
+  const { trials, finished } = study.snapshot();
+  const retried = new Set(trials.map((t) => t.systemAttrs.retryOf));
+  const counted = finished.filter((t) => t.state !== "failed" || !retried.has(t.number)).length;
+  const complete = finished.filter((t) => t.state === "complete");
+  const self = currentWorker().id;
+  const elsewhere = trials.filter((t) => t.state === "running" && (t.systemAttrs.worker as { id?: unknown } | undefined)?.id !== self).length;
+  let best = Infinity;
+  let sinceImprovement = 0;
+  for (const trial of complete) {
+    sinceImprovement = trial.values![0]! < best ? 0 : sinceImprovement + 1;
+    best = Math.min(best, trial.values![0]!);
+  }
+  if (stopAfter.trialsWithoutImprovement !== undefined && complete.length > 0 && sinceImprovement >= stopAfter.trialsWithoutImprovement) return "stop";
+  const reached = (beside: number): boolean =>
+    (stopAfter.totalTrials !== undefined && counted + beside >= stopAfter.totalTrials) || (stopAfter.completeTrials !== undefined && complete.length + beside >= stopAfter.completeTrials);
+  return reached(0) ? "stop" : reached(elsewhere) ? "wait" : "go";
+}
+
+/** `storage`, handing out copies of its trials that call `onRead` each time their state is read. */
+function countingStateReads(storage: Storage, onRead: () => void): Storage {
+  const counted = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(counted);
+    if (value === null || typeof value !== "object" || Object.getPrototypeOf(value) !== Object.prototype) return value;
+    const copy = Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, counted(inner)]));
+    if (typeof copy.number === "number" && typeof copy.state === "string") {
+      const state = copy.state;
+      Object.defineProperty(copy, "state", { enumerable: true, get: () => (onRead(), state) });
+    }
+    return copy;
+  };
+  return new Proxy(storage, {
+    get(target, key) {
+      const member: unknown = Reflect.get(target, key, target);
+      if (typeof member !== "function") return member;
+      return (...args: unknown[]) => {
+        const result: unknown = member.apply(target, args);
+        return result instanceof Promise ? result.then(counted) : counted(result);
+      };
+    },
+  });
+}
 
 describe("optimize", () => {
   it("counts timeoutSeconds on the clock it is given, and refuses a clock that is not a function", async () => {
@@ -160,6 +216,95 @@ describe("optimize", () => {
       rmSync(folder, { recursive: true, force: true });
     }
   });
+
+  it("gives at every check of stopAfter the verdict counted from scratch, as other workers' trials start, finish and are retried in any order", async () => {
+    // The check before each trial keeps its counts as the study's trials change rather than counting
+    // the whole study each time: at every check, each budget must get the verdict counted afresh.
+    const study = await createStudy({ sampler: new RandomSampler({ seed: 1 }) });
+    const storage = study.storage;
+    const worker = { id: "another-process", host: "another-machine", pid: 4242, bootId: null, pidNamespace: null, startTime: null };
+    const runningElsewhere = (retryOf?: number) => storage.createTrial(study.id, { state: "running", systemAttrs: { worker, ...(retryOf === undefined ? {} : { retryOf }) } });
+    const complete = (trial: FrozenTrial, value: number) => storage.updateTrial(trial.id, { state: "complete", values: [value] });
+    const end = (trial: FrozenTrial, state: "failed" | "pruned") => storage.updateTrial(trial.id, { state });
+    const check = study as unknown as StopAfterCheck;
+    const verdictOf = check.stopAfterVerdict.bind(study);
+    const got: string[] = [];
+    const expected: string[] = [];
+    let checks = 0;
+    vi.spyOn(check, "stopAfterVerdict").mockImplementation((stopAfter) => {
+      checks++;
+      const most = study.trials.length + 2;
+      for (let n = 0; n <= most; n++) {
+        for (const budget of [{ totalTrials: n }, { completeTrials: n }, { trialsWithoutImprovement: n }]) {
+          got.push(`check ${checks}, ${JSON.stringify(budget)}: ${verdictOf(budget)}`);
+          expected.push(`check ${checks}, ${JSON.stringify(budget)}: ${verdictFromScratch(study, budget)}`);
+        }
+      }
+      return verdictOf(stopAfter);
+    });
+    // Before the first check: the later of two trials elsewhere finishes first.
+    const a = await runningElsewhere();
+    await complete(await runningElsewhere(), 5);
+    let c: FrozenTrial, d: FrozenTrial, g: FrozenTrial, h: FrozenTrial, r: FrozenTrial;
+    const ownNumbers: number[] = [];
+    // What the other worker does while this one runs its trials, and what each of this one's trials gives.
+    const steps: [() => Promise<unknown>, number | "fail" | "prune"][] = [
+      [async () => ((c = await runningElsewhere()), await end(a, "failed")), 2],
+      // a counts through its retry from now on; c turns from running to complete.
+      [async () => ((r = await runningElsewhere(a.number)), await complete(c, 3)), "fail"],
+      // A retry of a complete trial changes no count.
+      [async () => (d = await runningElsewhere(c.number)), 4],
+      // A retry of this worker's failed trial, queued: this worker's next ask takes it.
+      [() => storage.createTrial(study.id, { state: "waiting", systemAttrs: { retryOf: ownNumbers[1]! } }), "prune"],
+      [async () => (await end(d, "pruned"), await complete(r, 1)), 0.8],
+      // A retry read before the failure it retries.
+      [async () => ((g = await runningElsewhere()), (h = await runningElsewhere(g.number))), 1],
+      [() => end(g, "failed"), 0.2],
+      // A retry that stops saying which trial it retries: g counts again.
+      [() => storage.updateTrial(h.id, { systemAttrs: { retryOf: null } }), 7],
+      [() => complete(h, 0.5), 0.1],
+      [async () => undefined, 6],
+    ];
+    let step = 0;
+    const objective = async (trial: Parameters<Parameters<Study["optimize"]>[0]>[0]): Promise<number> => {
+      const [move, result] = steps[step]!;
+      ownNumbers[step++] = trial.number;
+      trial.suggestFloat("x", 0, 1);
+      await move();
+      if (result === "fail") throw new Error("diverged");
+      if (result === "prune") throw new TrialPruned();
+      return result;
+    };
+    await study.optimize(objective, { nTrials: 6, stopAfter: { totalTrials: 1000 } });
+    // Between two calls, with no check: trials elsewhere start, finish, fail after their retry is read.
+    const i = await runningElsewhere();
+    const j = await runningElsewhere();
+    await complete(i, 0.05);
+    const k = await runningElsewhere(j.number);
+    await end(j, "failed");
+    steps.push([() => end(k, "failed"), 9], [async () => undefined, 0.01]);
+    await study.optimize(objective, { nTrials: steps.length - 6, stopAfter: { totalTrials: 1000 } });
+    expect(step).toBe(steps.length);
+    expect(checks).toBe(steps.length);
+    expect(got).toEqual(expected);
+  });
+
+  it("reads each trial a bounded number of times in a run with stopAfter, not the whole study before every trial", async () => {
+    // The check before each trial counted the whole study again: n trials read about n² trials, and
+    // 8,000 trials of one objective with stopAfter.trialsWithoutImprovement took 3 s against 0.35 s without.
+    const reads = async (nTrials: number): Promise<number> => {
+      let count = 0;
+      const study = await createStudy({ storage: countingStateReads(new MemoryStorage(), () => count++), sampler: new RandomSampler({ seed: 1 }) });
+      await study.optimize((t) => t.suggestFloat("x", 0, 1), { nTrials, stopAfter: { totalTrials: nTrials, trialsWithoutImprovement: nTrials } });
+      expect(study.trials).toHaveLength(nTrials);
+      return count;
+    };
+    const fewer = await reads(200);
+    const more = await reads(400);
+    // Twice the trials, twice the reads (it was four times).
+    expect(more / fewer).toBeLessThan(2.5);
+  });
+
   it("starts no more lanes than trials it may run: a concurrency typo of a billion runs the 3 trials asked", async () => {
     // Each lane was started before the first trial: 1e9 of them never got to it (out of memory).
     const study = await createStudy({ sampler: new RandomSampler({ seed: 1 }) });

@@ -47,10 +47,12 @@ import {
   reservedParamName,
   validateDistribution,
 } from "../space/index.js";
-import { CONSTRAINTS_ATTR, feasibilityRule, feasibleParetoFront, isConstrainedStudy, joinFront, readableConstraints, satisfiesStoredConstraints, toLosses } from "../analysis/index.js";
+import { CONSTRAINTS_ATTR, feasibilityRule, feasibleParetoFront, isConstrainedStudy, readableConstraints, satisfiesStoredConstraints, toLosses } from "../analysis/index.js";
+import { GrowingFront } from "../analysis/pareto.js";
 import { DuplicateStudyError, type SegmentOrderKeys, type Storage, compareAndSetStudySystemAttr, type StudyRecord, StudyNotFoundError, type TrialChanges, TrialNotRunningError, type TrialPatch, heldInSegmentOrder, isMemoryUrl, missingSqliteFile, onlineTunerRefusal, openStorage } from "../storage/index.js";
 import { CheckpointStore, defaultCheckpointRoot, formerCheckpointRoot, startingCheckpointGone } from "./checkpoints.js";
 import { IndependentSamplingWatch } from "./independent-sampling.js";
+import { StopAfterCounts } from "./stop-after-counts.js";
 import { DEFAULT_HEARTBEAT_GRACE_SECONDS, type HeartbeatOptions, HeartbeatThread, type HeartbeatTiming, OWNER_HEARTBEAT_ATTR, monotonicMs, ownerHeartbeatRecord, ownersGraceMs, resolveHeartbeat, silentTrials } from "./heartbeat.js";
 import { FixedParamOutOfRangeError, INTERRUPTED_REASON, type NumberList, Trial, type TrialHost, TrialPruned, checkAttr, constraintsProblem, isTypedArray, shownValue } from "./trial.js";
 import { currentWorker, judgeWorker } from "./worker-identity.js";
@@ -1079,8 +1081,10 @@ export class Study implements TrialHost {
   private holes = 0;
   private readonly finishedCache: FrozenTrial[] = [];
   private readonly finishedNumbers = new Set<number>();
+  /** What `stopAfter` counts of {@link trialCache} and {@link finishedCache}, kept as they change. */
+  private readonly stopAfterCounts = new StopAfterCounts();
   /** How far {@link trialsSinceImprovement} has read {@link finishedCache}, with the front and count it found. */
-  private improvementScan: { read: number; constrained: boolean; front: Float64Array[]; since: number } = { read: 0, constrained: false, front: [], since: 0 };
+  private improvementScan: { read: number; constrained: boolean; front: GrowingFront; since: number } = { read: 0, constrained: false, front: new GrowingFront(), since: 0 };
   /** The numbers of {@link bestTrials} as of `finished` entries of {@link finishedCache}. */
   private paretoCache: { finished: number; numbers: number[] } | null = null;
   /** How far {@link constraintCountOfTrials} has read `finishedCache`, and the count it found. */
@@ -1438,7 +1442,7 @@ export class Study implements TrialHost {
       this.trialCache.push(placeholder(this.trialCache.length));
       this.holes++;
     }
-    this.trialCache[trial.number] = this.withLocalWrites(trial);
+    this.cacheTrial(this.withLocalWrites(trial));
     // Finished elsewhere (reaped, or told through another server): stop holding it by number, so
     // resumeTrial reports it finished and a long-lived server does not keep it forever.
     if (trial.state !== "running" && trial.state !== "waiting") {
@@ -1448,7 +1452,14 @@ export class Study implements TrialHost {
     if ((trial.state === "complete" || trial.state === "pruned" || trial.state === "failed") && !this.finishedNumbers.has(trial.number)) {
       this.finishedNumbers.add(trial.number);
       this.finishedCache.push(trial);
+      this.stopAfterCounts.finish(trial);
     }
+  }
+
+  /** Puts `trial` in its place in {@link trialCache} (the places before it taken) and tells {@link stopAfterCounts}. */
+  private cacheTrial(trial: FrozenTrial): void {
+    this.stopAfterCounts.replace(this.trialCache[trial.number], trial);
+    this.trialCache[trial.number] = trial;
   }
 
   /** Sets a user attribute on the study. */
@@ -3297,10 +3308,7 @@ export class Study implements TrialHost {
    */
   private stopAfterVerdict(stopAfter: OptimizeOptions["stopAfter"]): "go" | "stop" | "wait" {
     if (!stopAfter) return "go";
-    // A failed trial queued again counts through its retry, not twice: a reaped trial and its
-    // retry took two places of the budget, and the retry was never run.
-    const retried = new Set(this.trialCache.map((t) => t.systemAttrs.retryOf));
-    const finished = this.finishedCache.filter((t) => t.state !== "failed" || !retried.has(t.number)).length;
+    const { finished, complete } = this.stopAfterCounts;
     // Trials this object is running will finish and count: without them each of `concurrency`
     // lanes started one more as the total neared (5 trials ran 8 with concurrency 4).
     // So do the asks of other lanes still on their way: every lane that checked while one was
@@ -3312,19 +3320,18 @@ export class Study implements TrialHost {
     // 4 workers of 3 jobs each, every one counting only its own, ran 29 trials for 20.
     const self = currentWorker().id;
     let elsewhere = 0;
-    for (const trial of this.trialCache) {
-      const worker = trial.systemAttrs.worker;
+    for (const number of this.stopAfterCounts.running) {
+      const worker = this.trialCache[number]!.systemAttrs.worker;
       const id = worker !== null && typeof worker === "object" && !Array.isArray(worker) ? worker.id : undefined;
-      if (trial.state === "running" && id !== self && !this.activeTrials.has(trial.number) && !this.finishing.has(trial.number)) elsewhere++;
+      if (id !== self && !this.activeTrials.has(number) && !this.finishing.has(number)) elsewhere++;
     }
-    const complete = this.finishedCache.filter((t) => t.state === "complete");
-    if (stopAfter.trialsWithoutImprovement !== undefined && complete.length > 0) {
+    if (stopAfter.trialsWithoutImprovement !== undefined && complete > 0) {
       if (this.trialsSinceImprovement() >= stopAfter.trialsWithoutImprovement) return "stop";
     }
     // Running trials may complete too: counted, as for totalTrials (10 complete trials ran 13 with
     // concurrency 4). One that then fails or is pruned frees its place, and a lane starts another.
     const reached = (beside: number): boolean =>
-      (stopAfter.totalTrials !== undefined && finished + beside >= stopAfter.totalTrials) || (stopAfter.completeTrials !== undefined && complete.length + beside >= stopAfter.completeTrials);
+      (stopAfter.totalTrials !== undefined && finished + beside >= stopAfter.totalTrials) || (stopAfter.completeTrials !== undefined && complete + beside >= stopAfter.completeTrials);
     if (reached(running)) return "stop";
     return reached(running + elsewhere) ? "wait" : "go";
   }
@@ -3341,12 +3348,12 @@ export class Study implements TrialHost {
     const finished = this.finishedCache;
     let scan = this.improvementScan;
     // The first constrained trial makes the earlier ones without constraints of unknown feasibility.
-    if (!scan.constrained && isConstrainedStudy(finished.slice(scan.read))) scan = this.improvementScan = { read: 0, constrained: true, front: [], since: 0 };
+    if (!scan.constrained && isConstrainedStudy(finished.slice(scan.read))) scan = this.improvementScan = { read: 0, constrained: true, front: new GrowingFront(), since: 0 };
     for (; scan.read < finished.length; scan.read++) {
       const trial = finished[scan.read]!;
       if (trial.state !== "complete") continue;
       const feasible = satisfiesStoredConstraints(trial.systemAttrs, scan.constrained);
-      const improves = trial.values !== null && trial.values.length === this.directions.length && feasible && joinFront(scan.front, toLosses(trial.values, this.directions));
+      const improves = trial.values !== null && trial.values.length === this.directions.length && feasible && scan.front.join(toLosses(trial.values, this.directions));
       scan.since = improves ? 0 : scan.since + 1;
     }
     return scan.since;
@@ -3477,7 +3484,7 @@ export class Study implements TrialHost {
 
   scheduleFlush(trial: Trial): void {
     const cached = this.trialCache[trial.number];
-    if (cached) this.trialCache[trial.number] = this.withLocalWrites(cached);
+    if (cached) this.cacheTrial(this.withLocalWrites(cached));
     if (trial.finished) return;
     if (this.flushScheduled.has(trial.id)) {
       // Parameters and attributes are not held back with intermediate values.
