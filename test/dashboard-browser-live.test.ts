@@ -2,7 +2,8 @@
  * The live study page in real headless Chromium, against a server over a memory storage the tests
  * write to as workers would: trials finishing out of order, a study deleted and created again
  * under its name, a switch to another study while a poll is on its way, a running trial whose
- * parameters come later, and a brush dragged while trials arrive.
+ * parameters come later, a brush dragged while trials arrive, and a study deleted behind its page
+ * (or behind the studies list) before the reader acts on it.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -142,6 +143,99 @@ describe.skipIf(!existsSync(CHROMIUM) && !inCI())("the live dashboard in headles
     expect(await page.locator("#summary").count()).toBe(1);
     await page.close();
     expect(problems).toEqual([]);
+  });
+
+  /**
+   * A page whose errors are collected apart: its uncaught exceptions and unhandled rejections, and
+   * what it logs as errors, less the browser's own line for each answer of 404 (which a page
+   * cannot silence, and which a deleted study's requests all get).
+   */
+  async function openWatched(url: string): Promise<{ page: Page; errors: string[] }> {
+    const page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
+    page.setDefaultTimeout(30_000);
+    const errors: string[] = [];
+    page.on("console", (message) => {
+      if (message.type() === "error" && !/^Failed to load resource: the server responded with a status of 404\b/.test(message.text())) errors.push(`console: ${message.text()}`);
+    });
+    page.on("pageerror", (error) => errors.push(`page error: ${error.message}`));
+    await page.goto(url);
+    await page.waitForSelector("body[data-ready]");
+    return { page, errors };
+  }
+
+  it("keeps the page of a study deleted behind it, and says so, whatever the reader does next", async () => {
+    await seedStudy(storage, "vanishing", { trials: 250, seed: 10 });
+    const { page, errors } = await openWatched(`${server.url}/?study=vanishing`);
+    await waitAttr(page, "[data-testid=match-count]", "data-matched", 250);
+    await page.waitForSelector("[data-testid=parallel-plot][data-marks]");
+    await page.waitForSelector('.tviewport .trow[data-index="0"]');
+    await storage.deleteStudy("vanishing");
+    const status = page.locator("[data-testid=live-status]");
+    await status.waitFor({ state: "visible" });
+    expect(await status.textContent()).toMatch(/no longer exists/);
+    // Each action asks the server; all that comes back is 404. Between two, a poll hides nothing.
+    const afterAnswers = async () => {
+      await page.waitForResponse(/studies\/vanishing\/trials\?/);
+      expect(await status.isVisible()).toBe(true);
+    };
+    // The table's pager and keys fetch rows it has not got (page 5: rows 200 to 249).
+    await page.fill(".page-input", "5");
+    await page.click(".page-go");
+    await afterAnswers();
+    await page.locator('.tviewport .trow[data-index="0"]').focus();
+    await page.keyboard.press("End");
+    await afterAnswers();
+    await page.click('[data-testid=trial-table] button[data-sort="value"]');
+    await afterAnswers();
+    // A brush dragged along x1, the first axis (laid out as in the test above).
+    await page.locator("[data-testid=parallel-plot]").scrollIntoViewIfNeeded();
+    const box = (await page.locator("[data-testid=parallel-plot]").boundingBox())!;
+    const axisY = (value: number) => box.y + 40 + (1 - (value + 5) / 10) * (box.height - 70);
+    await page.mouse.move(box.x + 60, axisY(3));
+    await page.mouse.down();
+    await page.mouse.move(box.x + 60, axisY(-3), { steps: 4 });
+    await page.mouse.up();
+    await page.waitForFunction(() => new URL((globalThis as any).location.href).searchParams.has("ranges"));
+    await afterAnswers();
+    await page.selectOption("[data-testid=brush-axis]", "p1");
+    await page.fill("[data-testid=brush-from]", "-1");
+    await page.fill("[data-testid=brush-to]", "1");
+    await page.click("[data-testid=brush-apply]");
+    await page.click("[data-testid=clear-brush]");
+    await page.uncheck("[data-testid=state-failed]");
+    await page.fill("[data-testid=value-max]", "10");
+    await page.click("[data-testid=value-apply]");
+    await afterAnswers();
+    await page.selectOption("[data-testid=contour-x]", "x3");
+    await page.selectOption("[data-testid=importance-method]", "ped-anova");
+    await page.selectOption("[data-testid=beliefs-param]", "x2");
+    await afterAnswers();
+    // A trial opened from the table says what the poll says; Back asks for the filter before it.
+    await page.locator(".tviewport .trow[data-number]").first().click();
+    await page.waitForFunction(() => /no longer exists/.test((globalThis as any).document.getElementById("detail")?.textContent ?? ""));
+    await page.keyboard.press("Escape");
+    await page.goBack();
+    await page.goBack();
+    await afterAnswers();
+    await afterAnswers();
+    expect(errors).toEqual([]);
+    expect(await status.textContent()).toMatch(/no longer exists/);
+    // What it had stays on screen.
+    expect(await page.textContent("[data-testid=study-name]")).toBe("vanishing");
+    expect(await page.locator(".tviewport .trow[data-number]").count()).toBeGreaterThan(0);
+    await page.close();
+  });
+
+  it("says that a study deleted while the studies list showed it is gone, once clicked", async () => {
+    await seedStudy(storage, "listed", { trials: 3, seed: 11, curves: false });
+    const { page, errors } = await openWatched(server.url);
+    await page.waitForSelector('tr[data-study="listed"] a');
+    await storage.deleteStudy("listed");
+    await page.click('tr[data-study="listed"] a');
+    await page.waitForSelector("body[data-ready=error]");
+    expect(await page.textContent("#app [role=alert]")).toMatch(/no study named "listed"/);
+    expect(errors).toEqual([]);
+    await page.close();
   });
 
   it("keeps a brush being dragged on the parallel coordinates while trials arrive", async () => {

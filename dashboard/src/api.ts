@@ -225,6 +225,15 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * Whether `error` is the server's answer for a study it does not have (deleted by another process
+ * since the page showed it, or never made): a 404 naming the path's study. A trial number the
+ * study lacks is a 404 too, naming the path's number; a report's missing answer names nothing.
+ */
+export function isStudyNotFound(error: unknown): error is ApiError {
+  return error instanceof ApiError && error.status === 404 && error.field === "path.study";
+}
+
 /** What `sextant report` embeds: the answers the page asks for, by request path. */
 interface ReportData {
   generatedAt: string;

@@ -23,6 +23,7 @@ import {
   apiPath,
   get,
   isReport,
+  isStudyNotFound,
   readAttr,
   studyPath,
 } from "./api.js";
@@ -72,6 +73,8 @@ const IMPORTANCE_BAR_HEIGHT = 18;
 const SLICE_ROW_HEIGHT = 140;
 /** The intermediate values a trial's panel lists: its last steps. */
 const INTERMEDIATE_SHOWN = 50;
+/** What the page says once the server answers that its study is not there (another process deleted it). */
+const STUDY_GONE = "This study no longer exists (deleted?)";
 
 interface Panel {
   section: HTMLElement;
@@ -242,8 +245,34 @@ export class StudyPage {
     this.parallelChart = null;
   }
 
-  /** The address bar changed (back/forward, or a link inside the page). */
+  /**
+   * The address bar changed (back/forward, or a link inside the page). A study deleted since keeps
+   * on screen what it had, and the page says that it is gone: each control the reader used after
+   * that (a sort, a brush, a filter) threw its 404 into the page.
+   */
   async update(view: View): Promise<void> {
+    await this.showView(view).catch(this.unlessGone);
+  }
+
+  /**
+   * Says so when `error` is the server's answer that the study is gone (the page keeps what it
+   * shows), where the poll does; the poll tells a study created again under its name. Answers
+   * whether it was.
+   */
+  private studyGone(error: unknown): boolean {
+    if (!isStudyNotFound(error)) return false;
+    this.studyLost = true;
+    this.liveStatus.textContent = `${STUDY_GONE}: what is shown is its last state.`;
+    this.liveStatus.hidden = false;
+    return true;
+  }
+
+  /** For the failure of an action no caller waits on: a study gone is said, anything else stays an error. */
+  private readonly unlessGone = (error: unknown): void => {
+    if (!this.studyGone(error)) throw error;
+  };
+
+  private async showView(view: View): Promise<void> {
     view = this.withKnownSort(view);
     const before = this.view;
     this.view = view;
@@ -1009,6 +1038,7 @@ export class StudyPage {
       order: this.view.order,
       onSort: (sort, order) => void this.change({ sort, order }, "replace"),
       onOpen: this.openTrial,
+      onRowsFailed: this.unlessGone,
     });
     await table.load();
     if (this.stopped) return;
@@ -1046,7 +1076,7 @@ export class StudyPage {
     try {
       answer = await get<T>(path);
     } catch (error) {
-      if (this.stopped) return;
+      if (this.stopped || this.studyGone(error)) return;
       // Only a report can lack an answer (one it did not include).
       if (!(error instanceof ApiError) || error.status !== 404) throw error;
       panel.note.textContent = error.message;
@@ -1214,7 +1244,8 @@ export class StudyPage {
     try {
       ({ trial } = await get<{ trial: TrialJson }>(`${this.base}/trials/${number}`));
     } catch (error) {
-      this.detail.appendChild(h("p", { class: "error" }, error instanceof Error ? error.message : String(error)));
+      const message = this.studyGone(error) ? `${STUDY_GONE}: its trials cannot be read.` : error instanceof Error ? error.message : String(error);
+      this.detail.appendChild(h("p", { class: "error" }, message));
       return;
     }
     const { stderrTail, failReason, ...system } = readAttr(trial.systemAttrs) as Record<string, unknown>;
@@ -1369,13 +1400,11 @@ export class StudyPage {
         this.onTokenRefused(error);
         return;
       }
-      if (error instanceof ApiError && error.status === 404) this.studyLost = true;
       console.warn("sextant: live update failed; retrying", error);
-      this.liveStatus.textContent =
-        error instanceof ApiError && error.status === 404
-          ? "This study no longer exists (deleted?): what is shown is its last state."
-          : "The server does not answer: what is shown is the last state; retrying every second.";
-      this.liveStatus.hidden = false;
+      if (!this.studyGone(error)) {
+        this.liveStatus.textContent = "The server does not answer: what is shown is the last state; retrying every second.";
+        this.liveStatus.hidden = false;
+      }
     } finally {
       if (!this.stopped) this.timer = window.setTimeout(() => void this.poll(), POLL_MS);
     }

@@ -30,6 +30,8 @@ export interface TableOptions {
   order: "asc" | "desc";
   onSort: (sort: string, order: "asc" | "desc") => void;
   onOpen: (number: number) => void;
+  /** Rows the table fetched on its own (scrolled, paged, moved through with the keys) did not come. */
+  onRowsFailed: (error: unknown) => void;
 }
 
 export class TrialTable {
@@ -248,7 +250,7 @@ export class TrialTable {
     if (this.frame) return;
     this.frame = requestAnimationFrame(() => {
       this.frame = 0;
-      void this.render();
+      this.render().catch(this.options.onRowsFailed);
     });
   }
 
