@@ -134,6 +134,32 @@ describe("sextant import", () => {
     expect(missing.stderr).toContain("cannot read nothere.json: no such file");
     expect(existsSync(target)).toBe(false);
   });
+
+  it("refuses a complete trial whose value is not finite as it refuses other shape errors, naming the trial and field, and imports nothing", async () => {
+    await run(["export", "demo", "--format", "json", "--output", "demo.json", "--storage", source]);
+    const text = readFileSync(join(dir, "demo.json"), "utf8");
+    const complete = (JSON.parse(text) as { trials: { state: string }[] }).trials.findIndex((trial) => trial.state === "complete");
+    const target = join(dir, "new.db");
+    // A study fails the trial whose objective gives NaN or ±Infinity: imported, a complete trial
+    // valued -Infinity was named the best by sextant best.
+    for (const [value, shown] of [
+      ['"NaN"', '"NaN"'],
+      ['"-Infinity"', '"-Infinity"'],
+      ['"Infinity"', '"Infinity"'],
+      // A number too large for a double, which JSON.parse reads as -Infinity.
+      ["-1e999", "-Infinity"],
+    ]) {
+      const exported = JSON.parse(text) as { trials: { values: unknown[] }[] };
+      exported.trials[complete]!.values = ["VALUE"];
+      writeFileSync(join(dir, "bad.json"), JSON.stringify(exported).replace('["VALUE"]', `[${value}]`));
+      const refused = await run(["import", "bad.json", "--storage", `sqlite:${target}`]);
+      expect([refused.code, refused.stderr], value).toEqual([
+        2,
+        `sextant: bad.json: trials[${complete}].values[0]: must be a finite number in a complete trial (a study fails the trial whose objective gives NaN or ±Infinity), got ${shown}\n`,
+      ]);
+      expect(existsSync(target)).toBe(false);
+    }
+  });
 });
 
 describe("sextant import of an export another version of Sextant wrote", () => {

@@ -200,7 +200,9 @@ function manyTrials(count: number): StudyData["trials"] {
       state,
       params: { x: (number % 100) / 100, kind: number % 3 === 0 ? "a" : "b" },
       distributions,
-      values: state === "complete" ? [number === 5 ? -Infinity : Math.sin(number)] : null,
+      // A pruned trial keeps -Infinity, which every storage must write and read back (a complete
+      // one valued -Infinity is refused: a study fails the trial whose objective gives it).
+      values: state === "complete" ? [Math.sin(number)] : number === 6 ? [-Infinity] : null,
       intermediate: (finished ? { 0: Math.cos(number), 3: number === 6 ? NaN : number } : {}) as Record<number, number>,
       userAttrs: { note: `trial ${number}` },
       systemAttrs: (state === "failed" ? { failReason: "exit code 1" } : {}) as Record<string, string>,

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { SqliteStorage } from "../storage/sqlite.js";
-import { UserError } from "./errors.js";
+import { UsageError, UserError } from "./errors.js";
 import { shellWord } from "./format.js";
 import type { Io } from "./io.js";
 import { copyCommand, importCommand, parseExportedStudy } from "./transfer.js";
@@ -103,7 +103,7 @@ describe("sextant copy of a study that holds what no Sextant writes", () => {
 });
 
 describe("sextant import of an export that holds what no Sextant writes", () => {
-  it("refuses a complete trial valued NaN, naming the file, and writes nothing, where the NaN trial read as the best", async () => {
+  it("refuses a complete trial valued NaN as a problem of the file, naming the trial and field, and writes nothing, where the NaN trial read as the best", async () => {
     const dir = mkdtempSync(join(tmpdir(), "sextant-import-nan-"));
     onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const file = join(dir, "nan.json");
@@ -112,8 +112,20 @@ describe("sextant import of an export that holds what no Sextant writes", () => 
     const io: Io = { out: () => {}, err: () => {}, write: () => {}, stdinIsTTY: false, stderrIsTTY: false };
     const url = `sqlite:${join(dir, "imported.db")}`;
     const refused = importCommand(file, { storage: url }, io);
-    await expect(refused).rejects.toThrow(UserError);
-    await expect(refused).rejects.toThrow(`${file} holds what no Sextant writes (trial 0: values[0] is NaN: a complete trial's values are numbers (±Infinity is kept), as a study stores them; a NaN result fails its trial), so it was not imported; nothing was written to ${url}`);
+    // Refused as the file's other shape errors are, by the field's place in the file (it was refused
+    // later, as data "no Sextant writes", exit 1).
+    await expect(refused).rejects.toThrow(UsageError);
+    await expect(refused).rejects.toThrow(`${file}: trials[0].values[0]: must be a finite number in a complete trial (a study fails the trial whose objective gives NaN or ±Infinity), got "NaN"`);
     expect(existsSync(join(dir, "imported.db"))).toBe(false);
+  });
+
+  it("refuses a pruned trial valued NaN, and keeps one valued ±Infinity, as a study stores them", () => {
+    const pruned = (values: unknown[]) =>
+      exported((study) => {
+        Object.assign(study.trials[1]!, { state: "pruned", values });
+        delete study.trials[1]!.systemAttrs.constraints;
+      });
+    expect(() => parseExportedStudy(pruned(["NaN", 1]), "f.json")).toThrow('f.json: trials[1].values[0]: must be a number in a pruned trial (±Infinity is kept; a study refuses NaN there), got "NaN"');
+    expect(parseExportedStudy(pruned(["-Infinity", 1]), "f.json").data.trials[1]!.values).toEqual([-Infinity, 1]);
   });
 });

@@ -23,6 +23,7 @@ import type { OnlineTunerStats } from "../online/index.js";
 import { detachedOnlineTuner } from "../online/tuner.js";
 import { DuplicateStudyError, type Storage, type StudyRecord, isMemoryUrl, onlineTunerRefusal, redactPassword, sqlitePath } from "../storage/index.js";
 import { type CopiedStudy, HalfMadeStudyError, InvalidStudyDataError, StudyChangedDuringCopyError, type StudyData, type StudyPages, constraintsProblemOfTrials, importStudy, isSameStudy, isStudyBeingCopied, studyPages } from "../study/index.js";
+import { unstorableValueIndex } from "../study/copy.js";
 import { UsageError, UserError } from "./errors.js";
 import { ProgressLine, bar, shellWord } from "./format.js";
 import { missingSqliteStorage, storageUrl, withStudy } from "./inspect.js";
@@ -396,6 +397,17 @@ function parseTrial(
   }
   const values = trial.values === undefined || trial.values === null ? null : numberList(trial.values, `${at}.values`, fail);
   if (state === "complete" && values?.length !== objectives) return fail(`${at}.values`, `a complete trial needs ${objectives} value(s), one per direction, got ${JSON.stringify(trial.values)}`);
+  const unstorable = unstorableValueIndex(state as TrialState, values);
+  if (unstorable >= 0) {
+    const written = (trial.values as unknown[])[unstorable];
+    const got = typeof written === "number" ? String(written) : JSON.stringify(written);
+    return fail(
+      `${at}.values[${unstorable}]`,
+      state === "complete"
+        ? `must be a finite number in a complete trial (a study fails the trial whose objective gives NaN or ±Infinity), got ${got}`
+        : `must be a number in a pruned trial (±Infinity is kept; a study refuses NaN there), got ${got}`,
+    );
+  }
   const intermediate: Record<number, number> = {};
   if (trial.intermediate !== undefined) {
     if (!isObject(trial.intermediate)) return fail(`${at}.intermediate`, "must be an object of step: value");

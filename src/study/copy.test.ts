@@ -19,7 +19,10 @@ describe("importStudy and copyStudy refuse study data that no Sextant writes", (
       [{ trials: [trial({ values: [1, 2] })] }, "trial 0: values: a complete trial needs 1 value(s), one per direction, got [1,2]"],
       [{ trials: [trial({ values: null })] }, "trial 0: values: a complete trial needs 1 value(s), one per direction, got null"],
       [{ trials: [trial(), trial({ number: 1, state: "pruned", values: ["0.5"] })] }, 'trial 1: values must be a list of numbers or null, got ["0.5"]'],
-      [{ trials: [trial({ values: [Number.NaN] })] }, "trial 0: values[0] is NaN: a complete trial's values are numbers (±Infinity is kept), as a study stores them; a NaN result fails its trial"],
+      [{ trials: [trial({ values: [Number.NaN] })] }, "trial 0: values[0] is NaN: a complete trial's values are finite numbers, as a study stores them; a NaN or infinite result fails its trial"],
+      // A study fails the trial whose objective gives ±Infinity too: imported, -Infinity was named the best.
+      [{ trials: [trial({ values: [-Infinity] })] }, "trial 0: values[0] is -Infinity: a complete trial's values are finite numbers, as a study stores them; a NaN or infinite result fails its trial"],
+      [{ directions: ["minimize", "maximize"], trials: [trial({ values: [1, Infinity] })] }, "trial 0: values[1] is Infinity: a complete trial's values are finite numbers"],
       [{ trials: [trial(), trial({ number: 1, state: "pruned", values: [Number.NaN] })] }, "trial 1: values[0] is NaN: a pruned trial's values are numbers"],
       [{ trials: [trial({ intermediate: { 0: "NaN" } })] }, 'trial 0: intermediate: a value is a number at a whole-number step >= 0, got "0": "NaN"'],
       [{ trials: [trial({ intermediate: { "-1": 3 } })] }, 'trial 0: intermediate: a value is a number at a whole-number step >= 0, got "-1": 3'],
@@ -34,6 +37,9 @@ describe("importStudy and copyStudy refuse study data that no Sextant writes", (
     }
     await expect(importStudy(target, " ", { directions: ["minimize"], trials: [] })).rejects.toThrow('the study name must not be blank, got " "');
     expect(await target.listStudies()).toEqual([]);
+    // A pruned trial keeps ±Infinity, as a study stores it.
+    const pruned = await importStudy(target, "pruned", { directions: ["minimize"], trials: [trial(), trial({ number: 1, state: "pruned", values: [Infinity] })] });
+    expect(pruned.trials).toBe(2);
   });
 
   it("refuses a source trial found malformed midway through a copy, deleting what it wrote", async () => {

@@ -97,6 +97,21 @@ function directionsProblem(directions: unknown): string | null {
   return bad < 0 ? null : `directions[${bad}] must be "minimize" or "maximize", got ${JSON.stringify(directions[bad])}`;
 }
 
+/**
+ * The first of a trial's values that no study stores in its state, or -1: a study fails the trial
+ * whose objective gives NaN or ±Infinity, and refuses NaN as a pruned trial's value (keeping
+ * ±Infinity). Imported as they were, a complete trial valued NaN, or -Infinity in a minimized
+ * study, was named the study's best.
+ *
+ * @example
+ * unstorableValueIndex("complete", [1, -Infinity]) // 1
+ */
+export function unstorableValueIndex(state: string, values: readonly number[] | null): number {
+  if (state === "complete") return (values ?? []).findIndex((value) => !Number.isFinite(value));
+  if (state === "pruned") return (values ?? []).findIndex((value) => Number.isNaN(value));
+  return -1;
+}
+
 /** Why `trial`, of a study with `objectives` objectives, is not one that any Sextant writes, or null (constraints are checked apart). */
 function trialShapeProblem(trial: StudyTrial, objectives: number): string | null {
   if (!TRIAL_STATES.includes(trial.state as TrialState)) return `state must be one of ${TRIAL_STATES.join(", ")}, got ${JSON.stringify(trial.state)}`;
@@ -105,10 +120,13 @@ function trialShapeProblem(trial: StudyTrial, objectives: number): string | null
   if (trial.state === "complete" && (values as number[] | null)?.length !== objectives) {
     return `values: a complete trial needs ${objectives} value(s), one per direction, got ${JSON.stringify(values)}`;
   }
-  // A study fails the trial whose objective returns NaN, and refuses NaN as a pruned trial's value:
-  // imported as it was, a complete trial 0 valued NaN read as the study's best.
-  const nan = trial.state === "complete" || trial.state === "pruned" ? ((values as number[] | null) ?? []).findIndex((value) => Number.isNaN(value)) : -1;
-  if (nan >= 0) return `values[${nan}] is NaN: a ${trial.state} trial's values are numbers (±Infinity is kept), as a study stores them; a NaN result fails its trial`;
+  const unstorable = unstorableValueIndex(trial.state, values as number[] | null);
+  if (unstorable >= 0) {
+    const value = (values as number[])[unstorable];
+    return trial.state === "complete"
+      ? `values[${unstorable}] is ${value}: a complete trial's values are finite numbers, as a study stores them; a NaN or infinite result fails its trial`
+      : `values[${unstorable}] is NaN: a pruned trial's values are numbers (±Infinity is kept), as a study stores them; a NaN result fails its trial`;
+  }
   const step = Object.entries(trial.intermediate ?? {}).find(([key, value]) => !/^\d+$/.test(key) || typeof value !== "number");
   if (step !== undefined) return `intermediate: a value is a number at a whole-number step >= 0, got ${JSON.stringify(step[0])}: ${JSON.stringify(step[1])}`;
   const param = Object.keys(trial.params ?? {}).find((name) => trial.distributions?.[name] === undefined);
