@@ -1,10 +1,14 @@
 // CLI suite (spawns `node bin/sextant.js` against dist/): `sextant bench run`, `report` and `suites` on a tiny suite.
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { cellClaimFile } from "../src/bench/lab/claims.js";
 import { parseOptimizerList } from "../src/bench/lab/optimizers.js";
+import { runKey } from "../src/bench/lab/run-one.js";
+import { readResults } from "../src/bench/lab/runner.js";
+import { currentWorker, type WorkerIdentity } from "../src/study/worker-identity.js";
 import { processGroupIsOrphaned } from "../src/cli/io.js";
 import { ROOT, type Running, alive, sextant, start } from "./fixtures/cli-run.js";
 import { writeStandInPython } from "./fixtures/stand-in-python.js";
@@ -421,4 +425,108 @@ describe("sextant bench", () => {
     expect(JSON.parse(json.stdout)).toMatchObject({ interrupted: false, runs: 1, failures: [], failedTrials: 0, recommendedNoiselessFailures: 0 });
     expect(JSON.parse(json.stdout).noiselessFailures).toBeGreaterThan(0);
   }, 120_000);
+
+  it("refuses a budget too large to run or store as a usage error naming --trials, at once, where 1e12 was taken and ran on", async () => {
+    // Killed if it runs: before the limit, --trials 1e12 ran for minutes, growing to gigabytes.
+    const answer = async (args: string[]) => {
+      const running = start(args, { cwd: dir });
+      const timer = setTimeout(() => running.child.kill("SIGKILL"), 30_000);
+      try {
+        return await running.done;
+      } finally {
+        clearTimeout(timer);
+      }
+    };
+    const ran = (trials: string, seeds = "1") => answer(["bench", "run", "--suite", "branin-2d", "--optimizers", "random", "--trials", trials, "--seeds", seeds, "--out", "huge", "--jobs", "1"]);
+    const [trillion, justAbove, fraction, zero, unsafe, seeds, tuned] = await Promise.all([
+      ran("1e12"),
+      ran("1000001"),
+      ran("2.5"),
+      ran("0"),
+      ran("1e20"),
+      ran("5", "1e9"),
+      answer(["bench", "tune", "--suite", "branin-2d", "--candidates", "random,sobol", "--trials", "1e12", "--out", "huge-tune", "--jobs", "1"]),
+    ]);
+    const limit = "must be at most 1000000 (a run keeps its trials in memory and stores a regret per trial on one line of results.jsonl)";
+    expect([trillion.code, trillion.stderr]).toEqual([2, `sextant: --trials: ${limit}, got 1000000000000\n`]);
+    expect([justAbove.code, justAbove.stderr]).toEqual([2, `sextant: --trials: ${limit}, got 1000001\n`]);
+    expect([tuned.code, tuned.stderr]).toEqual([2, `sextant: --trials: ${limit}, got 1000000000000\n`]);
+    expect([fraction.code, fraction.stderr]).toEqual([2, 'sextant: --trials must be a positive integer, got "2.5"\n']);
+    expect([zero.code, zero.stderr]).toEqual([2, 'sextant: --trials must be a positive integer, got "0"\n']);
+    expect(unsafe.code).toBe(2);
+    expect(unsafe.stderr).toMatch(/^sextant: --trials must be a positive integer of at most 9007199254740991 in size, got "1e20"$/m);
+    expect(seeds.code).toBe(2);
+    expect(seeds.stderr).toMatch(/^sextant: --seeds must be a count N, a range A-B or a list A,B,C of non-negative integers \(seeds below 2\^32, at most 1000000 of them\), got "1e9"$/m);
+    expect(existsSync(join(dir, "huge")) || existsSync(join(dir, "huge-tune"))).toBe(false);
+  }, 60_000);
+
+  it("report -o - --json prints the report's data instead of its Markdown, where --json was ignored", async () => {
+    const ran = await run(["bench", "run", "--suite", "branin-2d", "--optimizers", "random,sobol", "--trials", "4", "--seeds", "2", "--out", "lab-data", "--jobs", "1"]);
+    expect(ran.code, ran.stderr).toBe(0);
+    const printed = await run(["bench", "report", "lab-data", "-o", "-", "--json"]);
+    expect(printed.code, printed.stderr).toBe(0);
+    // The same JSON as the data file, which --json without -o names with the other files it wrote.
+    expect(printed.stdout).toBe(readFileSync(join(dir, "lab-data/report.json"), "utf8"));
+    expect((JSON.parse(printed.stdout) as { budgets: number[] }).budgets).toContain(4);
+    expect(printed.stderr).toBe(`data: ${join(dir, "lab-data/report.json")}\nfigures: ${readdirSync(join(dir, "lab-data/report-figures")).length} SVG files in ${join(dir, "lab-data/report-figures")}\n`);
+    expect(existsSync(join(dir, "lab-data/report.md"))).toBe(false);
+  });
+
+  describe("two runs into one folder at the same time", () => {
+    /** A claim on a cell of `out`, as a run under way makes it, by the process `who`. */
+    const writeClaim = (out: string, seed: number, who: WorkerIdentity): string => {
+      const key = runKey("branin-2d", "random", seed);
+      const file = cellClaimFile(join(dir, out), key);
+      mkdirSync(join(file, ".."), { recursive: true });
+      writeFileSync(file, JSON.stringify({ ...who, what: key, since: new Date().toISOString() }));
+      return file;
+    };
+
+    it("share the grid: each run is made once, where the second ran every run the first had not finished too", async () => {
+      // random's 4000 trials take a few tenths of a second: 8 runs keep each command busy for seconds.
+      const args = (jobs: string) => ["bench", "run", "--suite", "branin-2d", "--optimizers", "random", "--trials", "4000", "--seeds", "8", "--out", "shared", "--jobs", jobs, "--json"];
+      const first = start(args("1"), { cwd: dir });
+      const results = join(dir, "shared", "results.jsonl");
+      const deadline = Date.now() + 60_000;
+      while (!(existsSync(results) && readFileSync(results, "utf8").includes("\n")) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      const second = await run(args("2"));
+      const firstDone = await first.done;
+      type Summary = { runs: number; resumed: number; madeByOtherRuns: number; leftToOtherRuns: unknown[] };
+      const [a, b] = [JSON.parse(firstDone.stdout) as Summary, JSON.parse(second.stdout) as Summary];
+      expect([firstDone.code, second.code], `${firstDone.stderr}${second.stderr}`).toEqual([0, 0]);
+      const lines = readFileSync(results, "utf8").trim().split("\n");
+      expect(lines).toHaveLength(8);
+      expect(new Set(lines.map((line) => (JSON.parse(line) as { seed: number }).seed)).size).toBe(8);
+      // What each made, together, is the grid once; the second found at least the first's first run.
+      const made = (s: Summary) => s.runs - s.resumed - s.madeByOtherRuns;
+      expect(made(a) + made(b)).toBe(8);
+      expect(b.resumed).toBeGreaterThan(0);
+      // The one that ended last found every run made.
+      expect(Math.max(a.runs, b.runs)).toBe(8);
+      // Each claim was released, and the emptied folder removed.
+      expect(existsSync(join(dir, "shared", "claims"))).toBe(false);
+    }, 120_000);
+
+    it("leave a run another live run has claimed to it, saying so, and take over a claim whose process is gone", async () => {
+      // This test's process is alive: its claim is one of a run under way.
+      const held = writeClaim("claimed", 0, currentWorker());
+      const ran = await run(["bench", "run", "--suite", "branin-2d", "--optimizers", "random", "--trials", "3", "--seeds", "2", "--out", "claimed", "--jobs", "1"]);
+      expect(ran.code, ran.stderr).toBe(0);
+      expect(ran.stdout).toMatch(/^1 run in claimed \(\d+ s\); next: sextant bench report claimed$/m);
+      expect(ran.stderr).toBe(
+        `sextant: 1 run left to another bench run into claimed that has it under way (pid ${process.pid} on ${hostname()}), not run twice; ` +
+          "run the same command again once that has ended, to run any it did not finish (a claim in claimed/claims of a run on another host that died is deleted by hand)\n",
+      );
+      expect(readResults(join(dir, "claimed")).map((r) => r.seed)).toEqual([1]);
+      expect(existsSync(held)).toBe(true);
+      // The claim of a process that is gone (killed, say) is stale: the next run takes it over.
+      const gone = spawnSync("true").pid!;
+      writeClaim("claimed", 0, { ...currentWorker(), id: "gone", pid: gone });
+      const again = await run(["bench", "run", "--suite", "branin-2d", "--optimizers", "random", "--trials", "3", "--seeds", "2", "--out", "claimed", "--jobs", "1", "--json"]);
+      expect(again.code, again.stderr).toBe(0);
+      expect(JSON.parse(again.stdout)).toMatchObject({ runs: 2, resumed: 1, madeByOtherRuns: 0, leftToOtherRuns: [] });
+      expect(readResults(join(dir, "claimed")).map((r) => r.seed).sort()).toEqual([0, 1]);
+      expect(existsSync(join(dir, "claimed", "claims"))).toBe(false);
+    });
+  });
 });

@@ -1,6 +1,7 @@
 /**
  * `sextant bench run | report | suites`: the benchmark lab from the command line.
  */
+import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { countNoun } from "../count-noun.js";
 import { labProblemNames } from "../bench/problems/index.js";
@@ -31,6 +32,7 @@ import {
   type RunResult,
   type RunSettings,
 } from "../bench/lab/index.js";
+import { CLAIMS_FOLDER } from "../bench/lab/claims.js";
 import { completeBlocks, writeReport } from "../bench/lab/report.js";
 import { refuseUnknownProblems } from "../bench/lab/runner.js";
 import { randomReference } from "../bench/lab/summary.js";
@@ -156,7 +158,8 @@ function progressBar(io: Io): (p: BenchmarkProgress) => void {
     // Cut to the terminal's width and cleared with "erase line" rather than padded: a line longer
     // than the terminal wraps, and "\r" then redraws only its last row, stacking the rest.
     const columns = Math.max(20, (process.stderr.columns || 80) - 1);
-    const text = `[${"#".repeat(filled)}${".".repeat(width - filled)}] ${p.done}/${p.total}${p.resumed ? ` (${p.resumed} resumed)` : ""}${last}`;
+    const aside = [...(p.resumed ? [`${p.resumed} resumed`] : []), ...(p.leftToOtherRuns ? [`${p.leftToOtherRuns} left to other runs`] : [])];
+    const text = `[${"#".repeat(filled)}${".".repeat(width - filled)}] ${p.done}/${p.total}${aside.length > 0 ? ` (${aside.join(", ")})` : ""}${last}`;
     process.stderr.write(`\r\x1b[2K${text.length > columns ? `${text.slice(0, columns - 1)}…` : text}`);
     if (p.done === p.total) process.stderr.write("\n");
   };
@@ -231,7 +234,9 @@ export async function benchRunCommand(flags: BenchRunFlags, io: Io): Promise<num
   let progress: BenchmarkProgress | undefined;
   // Every finished run is already in results.jsonl: an interrupted run says so, and how to go on.
   const lab = labSignals((signal) => {
-    const kept = progress ? `${progress.done} of ${countNoun(progress.total, "run")} ${progress.done === 1 ? "is" : "are"}` : "the finished runs are";
+    // Runs left to another run into the folder count as done, but are not in it yet.
+    const finished = progress ? progress.done - (progress.leftToOtherRuns ?? 0) : 0;
+    const kept = progress ? `${finished} of ${countNoun(progress.total, "run")} ${finished === 1 ? "is" : "are"}` : "the finished runs are";
     io.err(`\nsextant: interrupted (${signal}); ${kept} in ${join(flags.out, "results.jsonl")}: run the same command again to continue`);
     // A script reading --json got nothing to parse; tune --json says "interrupted" the same way.
     if (flags.json) {
@@ -261,12 +266,38 @@ export async function benchRunCommand(flags: BenchRunFlags, io: Io): Promise<num
   const recommendedNoiselessFailures = outcome.results.reduce((sum, r) => sum + (r.recommendedNoiselessFailures ?? 0), 0);
   if (flags.json) {
     io.out(
-      JSON.stringify({ out: resolve(flags.out), interrupted: false, runs: outcome.results.length, resumed: outcome.resumed, failures: outcome.failures, failedTrials, noiselessFailures, recommendedNoiselessFailures, seconds }, null, 2),
+      JSON.stringify(
+        {
+          out: resolve(flags.out),
+          interrupted: false,
+          runs: outcome.results.length,
+          resumed: outcome.resumed,
+          madeByOtherRuns: outcome.madeByOtherRuns,
+          leftToOtherRuns: outcome.leftToOtherRuns,
+          failures: outcome.failures,
+          failedTrials,
+          noiselessFailures,
+          recommendedNoiselessFailures,
+          seconds,
+        },
+        null,
+        2,
+      ),
     );
   } else {
-    // A resumed run counted the runs it found as if it had just made them.
-    const made = outcome.resumed === 0 ? countNoun(outcome.results.length, "run") : `${countNoun(outcome.results.length - outcome.resumed, "run")} made now, ${outcome.resumed} found from before,`;
+    // A resumed run counted the runs it found as if it had just made them; so did one sharing the
+    // folder with another run, which counted that run's too.
+    const madeNow = outcome.results.length - outcome.resumed - outcome.madeByOtherRuns;
+    const sources = [...(outcome.resumed > 0 ? [`${outcome.resumed} found from before`] : []), ...(outcome.madeByOtherRuns > 0 ? [`${outcome.madeByOtherRuns} made meanwhile by another run`] : [])];
+    const made = sources.length === 0 ? countNoun(madeNow, "run") : `${countNoun(madeNow, "run")} made now, ${sources.join(", ")},`;
     io.out(`${made} in ${flags.out} (${seconds.toFixed(0)} s); next: sextant bench report ${flags.out}`);
+    if (outcome.leftToOtherRuns.length > 0) {
+      const holders = [...new Set(outcome.leftToOtherRuns.map((r) => r.heldBy))];
+      io.err(
+        `sextant: ${countNoun(outcome.leftToOtherRuns.length, "run")} left to another bench run into ${flags.out} that has ${outcome.leftToOtherRuns.length === 1 ? "it" : "them"} under way (${holders.join(", ")}), not run twice; ` +
+          `run the same command again once that has ended, to run any it did not finish (a claim in ${join(flags.out, CLAIMS_FOLDER)} of a run on another host that died is deleted by hand)`,
+      );
+    }
     if (withFailedTrials.length > 0) {
       const first = withFailedTrials[0]!;
       io.err(
@@ -346,18 +377,22 @@ export async function benchReportCommand(dir: string, flags: { out?: string; bud
   // `--optimizers ,` said the run held no (problem, seed) that every optimizer had finished.
   const optimizers = flags.optimizers === undefined ? undefined : distinctList("--optimizers", flags.optimizers);
   if (optimizers?.length === 0) throw new UsageError("--optimizers: give at least one optimizer of the run");
-  // "-": the Markdown alone goes to stdout; its data and figures are still files, in DIR.
+  // "-": the Markdown alone goes to stdout (with --json, the report's data instead: it printed the
+  // Markdown, --json unheard); its data and figures are still files, in DIR.
   const toStdout = isStandardOutput(flags.out);
+  const printMarkdown = flags.json ? () => {} : (markdown: string) => io.write(markdown);
   const toFile = flags.out !== undefined && !toStdout;
   // Named by the flags, as bench run names its own; without --out the figures' folder is in DIR.
   const reportFlags = { budgets: "--budgets", optimizers: "--optimizers", focus: "--focus", out: toFile ? "--out" : "dir" };
   // As export's --output: `bench report lab --out sextant.db` replaced the storage with Markdown.
   if (toFile) await refuseSqliteTarget("--out", flags.out!);
-  const written = await writeReport(dir, { ...(toFile ? { out: flags.out } : {}), ...(toStdout ? { printMarkdown: (markdown: string) => io.write(markdown) } : {}), ...(budgets ? { budgets } : {}), ...(flags.title ? { title: flags.title } : {}), ...(flags.command ? { command: flags.command } : {}), ...(optimizers ? { optimizers } : {}), ...(flags.focus ? { focus: flags.focus } : {}) }).catch(
+  const written = await writeReport(dir, { ...(toFile ? { out: flags.out } : {}), ...(toStdout ? { printMarkdown } : {}), ...(budgets ? { budgets } : {}), ...(flags.title ? { title: flags.title } : {}), ...(flags.command ? { command: flags.command } : {}), ...(optimizers ? { optimizers } : {}), ...(flags.focus ? { focus: flags.focus } : {}) }).catch(
     asFlagError(reportFlags),
   );
-  if (toStdout) io.err(`data: ${written.json}\nfigures: ${written.figures.length} SVG files in ${written.figureDir}`);
-  else if (flags.json) io.out(JSON.stringify(written, null, 2));
+  if (toStdout) {
+    if (flags.json) io.write(readFileSync(written.json, "utf8"));
+    io.err(`data: ${written.json}\nfigures: ${written.figures.length} SVG files in ${written.figureDir}`);
+  } else if (flags.json) io.out(JSON.stringify(written, null, 2));
   else io.out(`report: ${written.markdown}\ndata: ${written.json}\nfigures: ${written.figures.length} SVG files in ${written.figureDir}`);
   return 0;
 }

@@ -412,7 +412,7 @@ Examples:
     .option("--command <text>", "the command that produced the run, quoted in the report so readers can reproduce it")
     .option("--optimizers <list>", "report on these optimizers of the run only (e.g. those that finished)")
     .option("--focus <optimizer>", "the optimizer the head-to-head and per-group sections compare with the others (default: auto, when the run has it)")
-    .option("--json", "print the written paths as JSON")
+    .option("--json", "print the written paths as JSON; with -o -, the report's data (DIR/report.json) instead of its Markdown")
     .addHelpText(
       "after",
       `
@@ -420,6 +420,7 @@ Examples:
   $ sextant bench report lab-test
   $ sextant bench report lab-test --out docs/benchmarks.md --budgets 30,100,300
   $ sextant bench report lab-test -o - | less    # the Markdown on stdout, its data and figures in lab-test
+  $ sextant bench report lab-test -o - --json | jq .budgets   # the data instead of the Markdown
   $ sextant bench report lab-dev --focus tpe:multivariate=false`,
     )
     .action(async (dir: string, flags: { out?: string; budgets?: string; title?: string; command?: string; optimizers?: string; focus?: string; json?: boolean }) => {

@@ -7,7 +7,7 @@
  * const { results } = await runBenchmark({ problems: SUITES.smoke, optimizers: ["auto", "random", "optuna-tpe"], trials: 50, seeds: [0, 1, 2], outDir: "lab-out" });
  * await writeReport("lab-out");
  */
-export { runBenchmark, readResults, readRunSettings, BenchmarkInputError, renameOptionsInError, RESULTS_FILE, RUN_FILE, type BenchmarkOptions, type BenchmarkOutcome, type BenchmarkProgress, type RunSettings } from "./runner.js";
+export { runBenchmark, readResults, readRunSettings, BenchmarkInputError, MAX_TRIALS_PER_RUN, renameOptionsInError, RESULTS_FILE, RUN_FILE, type BenchmarkOptions, type BenchmarkOutcome, type BenchmarkProgress, type RunSettings } from "./runner.js";
 export { writeReport, type WrittenReport } from "./report.js";
 export { NO_INCUMBENT_REGRET, runJob, runKey, type Job, type RunResult } from "./run-one.js";
 export { parseOptimizerList, parseOptimizerSpec, OptimizerSpecError, OPTUNA_OPTIMIZERS, OPTUNA_PRUNERS, type OptimizerSpec, type PrunerSpec } from "./optimizers.js";

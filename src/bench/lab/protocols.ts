@@ -386,13 +386,21 @@ export class BenchmarkRunsFailedError extends Error {
   override name = "BenchmarkRunsFailedError";
 }
 
-function refuseFailures(phase: string, failures: BenchmarkOutcome["failures"], dir: string): void {
-  if (failures.length === 0) return;
-  const first = failures[0]!;
-  throw new BenchmarkRunsFailedError(
-    `${failures.length} ${phase} run(s) failed (first: ${first.optimizer} on ${first.problem}, seed ${first.seed}: ${first.message}); ` +
-      `no choice is made from incomplete runs; their results are kept in ${dir}: rerun the same command to retry them`,
-  );
+function refuseIncomplete(phase: string, { failures, leftToOtherRuns }: BenchmarkOutcome, dir: string): void {
+  if (failures.length > 0) {
+    const first = failures[0]!;
+    throw new BenchmarkRunsFailedError(
+      `${failures.length} ${phase} run(s) failed (first: ${first.optimizer} on ${first.problem}, seed ${first.seed}: ${first.message}); ` +
+        `no choice is made from incomplete runs; their results are kept in ${dir}: rerun the same command to retry them`,
+    );
+  }
+  if (leftToOtherRuns.length > 0) {
+    const first = leftToOtherRuns[0]!;
+    throw new BenchmarkRunsFailedError(
+      `${leftToOtherRuns.length} ${phase} run(s) are under way in another run into ${dir} (first: ${first.optimizer} on ${first.problem}, seed ${first.seed}, by ${first.heldBy}); ` +
+        "no choice is made from incomplete runs: rerun the same command once that run has ended",
+    );
+  }
 }
 
 /** The run folders {@link tuneThenTest} makes inside its `outDir`: the tuning runs, and the test runs. */
@@ -464,14 +472,14 @@ export async function tuneThenTest(options: {
   const tuningDir = join(options.outDir, TUNING_FOLDER);
   const testDir = join(options.outDir, TEST_FOLDER);
   const tuning = await runBenchmark({ ...common, problems: options.problems, optimizers: withRandom, seeds: options.tuningSeeds, outDir: tuningDir }).catch(inNames(tuningNames));
-  // A failed run would leave candidates compared on different runs (or one dropped unseen).
-  refuseFailures("tuning", tuning.failures, tuningDir);
+  // A failed run, or one another run has under way, would leave candidates compared on different runs (or one dropped unseen).
+  refuseIncomplete("tuning", tuning, tuningDir);
   // Regret past a reference value is measured from the best run, as the report does.
   const { best, scores, lossAgainstTuning } = defaultsEverywhere(rebaseReferenceProblems(tuning.results).results, options.candidates, options.trials);
   const testOptimizers = best === "random" ? ["random"] : [best, "random"];
   const testProblems = options.testProblems ?? options.problems;
   const test = await runBenchmark({ ...common, problems: testProblems, optimizers: testOptimizers, seeds: options.testSeeds, outDir: testDir }).catch(inNames(testNames));
-  refuseFailures("test", test.failures, testDir);
+  refuseIncomplete("test", test, testDir);
   return {
     incumbent: best,
     tuningScores: scores,

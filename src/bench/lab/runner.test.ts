@@ -1,9 +1,12 @@
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { spawnSync } from "node:child_process";
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { PROBLEM_REFERENCES } from "../problems/index.js";
-import { BenchmarkInputError, RESULTS_FILE, RUN_FILE, makeWritableFolder, readResults, readRunSettings, runBenchmark, type BenchmarkProgress } from "./runner.js";
+import { currentWorker, type WorkerIdentity } from "../../study/worker-identity.js";
+import { CLAIMS_FOLDER, cellClaimFile } from "./claims.js";
+import { BenchmarkInputError, MAX_TRIALS_PER_RUN, RESULTS_FILE, RUN_FILE, makeWritableFolder, readResults, readRunSettings, runBenchmark, type BenchmarkProgress } from "./runner.js";
 import { NO_INCUMBENT_REGRET, runKey, type RunResult } from "./run-one.js";
 import { useStandInPython, writeStandInPython } from "../../../test/fixtures/stand-in-python.js";
 import { lockedFolder, readOnlyMount } from "../../../test/fixtures/unwritable-folder.js";
@@ -148,6 +151,68 @@ describe("runBenchmark", () => {
     const other = runBenchmark({ ...grid, trials: 20, problems: ["branin-2d"], optimizers: ["random"], seeds: [0], outDir: dir });
     await expect(other).rejects.toBeInstanceOf(BenchmarkInputError);
     await expect(other).rejects.toThrow(/trials: .* holds runs of 12 trials, not 20/);
+  });
+
+  it("refuses a budget past MAX_TRIALS_PER_RUN before anything is made, naming trials", async () => {
+    const dir = join(tempDir(), "lab");
+    // Aborted: were the budget taken, the run would stop at once rather than run 1e12 trials.
+    const huge = runBenchmark({ ...grid, trials: 1e12, seeds: [0], outDir: dir, signal: AbortSignal.abort("stopped") });
+    await expect(huge).rejects.toBeInstanceOf(BenchmarkInputError);
+    await expect(huge).rejects.toThrow(`trials: must be at most ${MAX_TRIALS_PER_RUN} (a run keeps its trials in memory and stores a regret per trial on one line of results.jsonl), got 1000000000000`);
+    await expect(runBenchmark({ ...grid, trials: MAX_TRIALS_PER_RUN + 1, seeds: [0], outDir: dir, signal: AbortSignal.abort("stopped") })).rejects.toThrow(/^trials: must be at most/);
+    expect(existsSync(dir)).toBe(false);
+  });
+
+  it("leaves a run that another live run has claimed to it, and takes over a claim whose process is gone", async () => {
+    const dir = tempDir();
+    const claim = (seed: number, who: WorkerIdentity): string => {
+      const file = cellClaimFile(dir, runKey("branin-2d", "random", seed));
+      mkdirSync(join(file, ".."), { recursive: true });
+      writeFileSync(file, JSON.stringify({ ...who, what: "a cell", since: new Date().toISOString() }));
+      return file;
+    };
+    // Another process alive on this host (the parent of this one), whose start time is unknown.
+    const live = claim(1, { ...currentWorker(), id: "other", pid: process.ppid, startTime: null });
+    const gone = claim(0, { ...currentWorker(), id: "gone", pid: spawnSync("true").pid! });
+    const progress: BenchmarkProgress[] = [];
+    const outcome = await runBenchmark({ ...grid, problems: ["branin-2d"], optimizers: ["random"], seeds: [0, 1, 2], outDir: dir, onProgress: (p) => progress.push(p) });
+    expect(outcome.results.map((r) => r.seed)).toEqual([0, 2]);
+    expect(outcome.leftToOtherRuns).toEqual([{ problem: "branin-2d", optimizer: "random", seed: 1, heldBy: `pid ${process.ppid} on ${hostname()}` }]);
+    expect(progress.at(-1)).toMatchObject({ done: 3, total: 3, leftToOtherRuns: 1 });
+    // The live claim stands; the stale one was taken over, then released with the run done.
+    expect([existsSync(live), existsSync(gone)]).toEqual([true, false]);
+    // Once that run has made it, it is found, not run again.
+    appendFileSync(join(dir, RESULTS_FILE), `${JSON.stringify({ ...outcome.results[0]!, seed: 1 })}\n`);
+    rmSync(live);
+    const again = await runBenchmark({ ...grid, problems: ["branin-2d"], optimizers: ["random"], seeds: [0, 1, 2], outDir: dir });
+    expect([again.resumed, again.madeByOtherRuns, again.leftToOtherRuns]).toEqual([3, 0, []]);
+  });
+
+  it("waits for another run recording its settings in run.json, where two runs started together each wrote theirs alone", async () => {
+    const dir = tempDir();
+    const lock = join(dir, CLAIMS_FOLDER, `${RUN_FILE}.lock`);
+    mkdirSync(join(dir, CLAIMS_FOLDER));
+    writeFileSync(lock, JSON.stringify({ ...currentWorker(), id: "other", pid: process.ppid, startTime: null, what: RUN_FILE, since: new Date().toISOString() }));
+    const run = runBenchmark({ ...grid, problems: ["branin-2d"], optimizers: ["random"], seeds: [0], outDir: dir });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(existsSync(join(dir, RUN_FILE))).toBe(false);
+    rmSync(lock);
+    expect((await run).results).toHaveLength(1);
+    expect(readRunSettings(dir)?.optimizers).toEqual(["random"]);
+  });
+
+  it("reads results.jsonl a chunk at a time, lines longer than a chunk included", async () => {
+    const dir = tempDir();
+    await runBenchmark({ ...grid, problems: ["branin-2d"], optimizers: ["random"], seeds: [0], outDir: dir });
+    const [stored] = readResults(dir);
+    // Some 1.3 MB a line, more than the 1 MiB read at a time; the last without its newline.
+    const long = (seed: number): string => JSON.stringify({ ...stored!, seed, curve: Array.from({ length: 100_000 }, (_, i) => 1 / (i + 3)) });
+    writeFileSync(join(dir, RESULTS_FILE), `${long(0)}\n${long(1)}\n${long(2)}`);
+    expect(readResults(dir).map((r) => [r.seed, r.curve.length])).toEqual([
+      [0, 100_000],
+      [1, 100_000],
+      [2, 100_000],
+    ]);
   });
 
   it("names the file, line and field of a run.json it cannot read, rather than crash or misread it", async () => {

@@ -4,7 +4,7 @@
  * runs already done and gives the same results as an uninterrupted run.
  */
 import { fork, type ChildProcess } from "node:child_process";
-import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, closeSync, existsSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
@@ -13,6 +13,7 @@ import { FolderNotWritableError, ensureWritableFolder } from "../../index.js";
 import { formatPath } from "../../space/field-path.js";
 import { createLabProblem, isAsyncProblem, isFidelityProblem, isMultiObjectiveProblem, labProblemNames } from "../problems/index.js";
 import { closeSharedOptunaProcess, optunaUnavailableReason } from "./optuna.js";
+import { CLAIMS_FOLDER, cellClaimFile, claimFile, describeHolder, releaseClaimFile, removeClaimsFolderIfEmpty } from "./claims.js";
 import { OptimizerSpecError, optimizerIdentity, parseOptimizerSpec, refuseDuplicateOptimizers, severalObjectiveOptimizers, takesOneObjective, type OptimizerSpec } from "./optimizers.js";
 import { runJob, runKey, type Job, type RunResult } from "./run-one.js";
 import type { WorkerReply, WorkerRequest } from "./worker.js";
@@ -25,7 +26,7 @@ export interface BenchmarkOptions {
   readonly problems: readonly string[];
   /** Specs such as `"tpe"`, `"tpe:multivariate=true"`, `"optuna-tpe"`, or parsed specs. */
   readonly optimizers: readonly (string | OptimizerSpec)[];
-  /** The budget, the same for every optimizer. */
+  /** The budget, the same for every optimizer: a positive integer, at most {@link MAX_TRIALS_PER_RUN}. */
   readonly trials: number;
   /** Each seed picks the problem instance and seeds the optimizer. */
   readonly seeds: readonly number[];
@@ -58,6 +59,8 @@ export interface BenchmarkProgress {
   readonly total: number;
   /** Runs found finished in `outDir` and not run again. */
   readonly resumed: number;
+  /** Runs left to another run into `outDir` that has claimed them (counted in `done`); absent when none. */
+  readonly leftToOtherRuns?: number;
   readonly last?: { readonly problem: string; readonly optimizer: string; readonly seed: number; readonly error?: string };
 }
 
@@ -75,6 +78,13 @@ export interface BenchmarkOutcome {
   readonly results: RunResult[];
   /** How many of them were already in the output folder (a run started again after an interruption). */
   readonly resumed: number;
+  /** How many of them another run into the same folder, at the same time, made meanwhile. */
+  readonly madeByOtherRuns: number;
+  /**
+   * Runs of the grid that another live run into the same folder had claimed (see claims.ts) and
+   * had not finished when this one ended: left to it, not run twice. `heldBy`: "pid 4242 on gpu-7".
+   */
+  readonly leftToOtherRuns: { problem: string; optimizer: string; seed: number; heldBy: string }[];
   readonly failures: { problem: string; optimizer: string; seed: number; message: string }[];
 }
 
@@ -125,37 +135,91 @@ function isRegretCurve(curve: unknown): curve is number[] {
   return Array.isArray(curve) && curve.length > 0 && curve.every((entry) => typeof entry === "number" && Number.isFinite(entry));
 }
 
+/** The bytes {@link readLinesFrom} reads at a time. */
+const READ_CHUNK_BYTES = 1 << 20;
+
+/**
+ * The lines of `file` from byte `offset` on, and the offset just past the last "\n" read. A last
+ * line without its "\n" is given only with `unterminated` (a file edited by hand); without, it is
+ * left for a later read, being written by another run. Read a chunk at a time: as one string, a
+ * folder of long runs passed the longest string Node holds (512 MiB). No file, no lines.
+ */
+function readLinesFrom(file: string, offset: number, unterminated: boolean): { lines: string[]; end: number } {
+  let fd: number;
+  try {
+    fd = openSync(file, "r");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return { lines: [], end: offset };
+    throw error;
+  }
+  const lines: string[] = [];
+  const chunk = Buffer.alloc(READ_CHUNK_BYTES);
+  let partial: Buffer[] = [];
+  let end = offset;
+  try {
+    for (let position = offset; ; ) {
+      const read = readSync(fd, chunk, 0, chunk.length, position);
+      if (read === 0) break;
+      const data = chunk.subarray(0, read);
+      let start = 0;
+      for (let newline = data.indexOf(10); newline !== -1; newline = data.indexOf(10, start)) {
+        lines.push(Buffer.concat([...partial, data.subarray(start, newline)]).toString("utf8"));
+        partial = [];
+        start = newline + 1;
+        end = position + start;
+      }
+      // Copied: the chunk is read into again.
+      if (start < read) partial.push(Buffer.from(data.subarray(start)));
+      position += read;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  if (unterminated && partial.length > 0) lines.push(Buffer.concat(partial).toString("utf8"));
+  return { lines, end };
+}
+
+/**
+ * The run on one line of results.jsonl, or null for a line to redo rather than trust: a torn line
+ * (a crash mid-write), or a run whose curve holds something other than finite numbers (JSON writes
+ * NaN as null, which the report read as a regret of 0, and so ranked that run first on its
+ * problem, at the regret floor).
+ */
+function parseResultLine(line: string): RunResult | null {
+  if (line.trim() === "") return null;
+  let result: RunResult;
+  try {
+    result = JSON.parse(line) as RunResult;
+  } catch {
+    // Only the last line can be torn; anything else unreadable is also better redone than trusted.
+    return null;
+  }
+  if (!isRegretCurve(result.curve) || (result.recommendedCurve !== undefined && !isRegretCurve(result.recommendedCurve))) return null;
+  return result;
+}
+
+/** A run's identity in a folder: its cell and, since a folder's readers keep the runs of its trials, its budget. */
+function storedRunKey(result: RunResult): string {
+  return `${runKey(result.problem, result.optimizer, result.seed)}\u0000${result.trials}`;
+}
+
 /**
  * Reads `OUT/results.jsonl`. A torn last line (a crash mid-write) is ignored: that run is redone,
  * as is a run whose curve holds something other than finite numbers (a NaN written as null).
- * A run found twice is read once, as first written: two `bench run`s started into one folder
- * each append every run of the grid, and the report, `bench defaults` and `bench subset` counted
- * those runs twice (a seed weighing double in medians and means).
+ * A run found twice is read once, as first written: two `bench run`s into one folder each
+ * appended every run of the grid before runs were claimed (see claims.ts), and the report, `bench
+ * defaults` and `bench subset` counted those runs twice (a seed weighing double in medians and means).
  *
  * @example
  * const results = readResults("bench-out");
  */
 export function readResults(outDir: string): RunResult[] {
-  const file = join(outDir, RESULTS_FILE);
-  if (!existsSync(file)) return [];
   const results: RunResult[] = [];
   const seen = new Set<string>();
-  for (const line of readFileSync(file, "utf8").split("\n")) {
-    if (line.trim() === "") continue;
-    let result: RunResult;
-    try {
-      result = JSON.parse(line) as RunResult;
-    } catch {
-      // Only the last line can be torn; anything else unreadable is also better redone than trusted.
-      continue;
-    }
-    // So is a run whose curve is not all numbers: JSON writes NaN as null, which the report read as
-    // a regret of 0, and so ranked that run first on its problem, at the regret floor.
-    if (!isRegretCurve(result.curve) || (result.recommendedCurve !== undefined && !isRegretCurve(result.recommendedCurve))) continue;
-    // Per budget: a folder's readers keep the runs of its trials.
-    const key = `${runKey(result.problem, result.optimizer, result.seed)}\u0000${result.trials}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
+  for (const line of readLinesFrom(join(outDir, RESULTS_FILE), 0, true).lines) {
+    const result = parseResultLine(line);
+    if (result === null || seen.has(storedRunKey(result))) continue;
+    seen.add(storedRunKey(result));
     results.push(result);
   }
   return results;
@@ -244,8 +308,20 @@ export function readRunSettings(outDir: string): RunSettings | null {
   throw new BenchmarkInputError(`${file}:${key ? lineAt(text, key.index) : 1}: ${where}: expected ${RUN_SETTINGS_EXPECTED[field]}, got ${describeJsonValue(value)}`);
 }
 
+/**
+ * The largest budget of one run. A run holds its trials in memory (about 2 KB each on random
+ * search, measured: a million come to 2 GB, half of Node's default heap) and stores its curve, a
+ * regret per trial (two on noisy problems), as one line of results.jsonl, some 20 MB per million
+ * trials; past ten million or so that line is longer than the longest string Node can write.
+ * `--trials 1e12` was taken, and ran on for minutes, growing to gigabytes, before any of that failed.
+ */
+export const MAX_TRIALS_PER_RUN = 1_000_000;
+
 function checkOptions(options: BenchmarkOptions): OptimizerSpec[] {
   if (!Number.isInteger(options.trials) || options.trials <= 0) throw new BenchmarkInputError(`trials: must be a positive integer, got ${options.trials}`);
+  if (options.trials > MAX_TRIALS_PER_RUN) {
+    throw new BenchmarkInputError(`trials: must be at most ${MAX_TRIALS_PER_RUN} (a run keeps its trials in memory and stores a regret per trial on one line of ${RESULTS_FILE}), got ${options.trials}`);
+  }
   if (options.seeds.length === 0) throw new BenchmarkInputError("seeds: give at least one seed");
   for (const seed of options.seeds) {
     if (!Number.isInteger(seed) || seed < 0) throw new BenchmarkInputError(`seeds: must be non-negative integers, got ${seed}`);
@@ -303,8 +379,36 @@ function recordSettings(outDir: string, options: BenchmarkOptions, specs: Optimi
     optimizers: union(before?.optimizers, specs.map((s) => s.label)),
     seeds: union(before?.seeds, options.seeds),
   };
-  writeFileSync(join(outDir, RUN_FILE), `${JSON.stringify(settings, null, 2)}\n`);
+  // Whole or not at all: a report started meanwhile read a run.json cut short as "not JSON".
+  const draft = join(outDir, `${RUN_FILE}.${process.pid}.draft`);
+  writeFileSync(draft, `${JSON.stringify(settings, null, 2)}\n`);
+  renameSync(draft, join(outDir, RUN_FILE));
   return settings;
+}
+
+/** How long a run waits for another to finish recording its settings in run.json, a few milliseconds' work. */
+const SETTINGS_WAIT_MS = 30_000;
+
+/**
+ * {@link recordSettings} while holding the folder's settings claim: two runs started together
+ * into one folder (other optimizers, other seeds) each read run.json and wrote it back with their
+ * own alone, and the report left out the runs of the first.
+ */
+async function recordSettingsAlone(outDir: string, options: BenchmarkOptions, specs: OptimizerSpec[]): Promise<RunSettings> {
+  const lock = join(outDir, CLAIMS_FOLDER, `${RUN_FILE}.lock`);
+  const deadline = Date.now() + SETTINGS_WAIT_MS;
+  for (let holder = claimFile(lock, RUN_FILE); holder !== null; holder = claimFile(lock, RUN_FILE)) {
+    if (Date.now() > deadline) {
+      throw new BenchmarkInputError(`outDir: another bench run (${describeHolder(holder)}) has held ${lock} for ${SETTINGS_WAIT_MS / 1000} s; if that run is gone, delete the file`);
+    }
+    await new Promise((wake) => setTimeout(wake, 20));
+  }
+  try {
+    return recordSettings(outDir, options, specs);
+  } finally {
+    releaseClaimFile(lock);
+    removeClaimsFolderIfEmpty(outDir);
+  }
 }
 
 /**
@@ -319,10 +423,15 @@ function workerScript(): string | null {
 
 type Finish = (job: Job, outcome: { result: RunResult } | { error: string }) => void;
 
-async function runInProcess(queue: Job[], finish: Finish, signal: AbortSignal | undefined): Promise<void> {
+/** The next job to run, claimed for this run; undefined once there is none. */
+type TakeJob = () => Job | undefined;
+
+async function runInProcess(take: TakeJob, finish: Finish, signal: AbortSignal | undefined): Promise<void> {
   try {
-    for (const job of queue) {
-      if (signal?.aborted) return;
+    // Checked before a job is taken: one taken is claimed, and is released only by finish.
+    while (!signal?.aborted) {
+      const job = take();
+      if (job === undefined) return;
       try {
         finish(job, { result: await runJob(job) });
       } catch (error) {
@@ -345,7 +454,7 @@ function killWorkerGroup(child: ChildProcess): void {
 }
 
 async function runInWorkers(
-  queue: Job[],
+  take: TakeJob,
   workers: number,
   script: string,
   finish: Finish,
@@ -361,13 +470,12 @@ async function runInWorkers(
         current = undefined;
         // Being killed: its channel may be closed already, and a send on it throws.
         if (aborted()) return;
-        if (next >= queue.length) {
+        current = take();
+        if (current === undefined) {
           child.send({ type: "stop" } satisfies WorkerRequest);
           return;
         }
-        const id = next++;
-        current = queue[id]!;
-        child.send({ type: "job", id, job: current } satisfies WorkerRequest);
+        child.send({ type: "job", id: next++, job: current } satisfies WorkerRequest);
       };
       child.on("message", (reply: WorkerReply) => {
         const job = current!;
@@ -391,7 +499,7 @@ async function runInWorkers(
   // Each worker leads a process group that its commands join (they are not detached), so that
   // killing a worker's group ends the commands it started too: killing the worker alone left them
   // running as orphans. A worker whose runner is gone kills its group itself (worker.ts).
-  const children = Array.from({ length: Math.min(workers, queue.length) }, () =>
+  const children = Array.from({ length: workers }, () =>
     fork(script, [], { serialization: "advanced", stdio: ["ignore", "inherit", "inherit", "ipc"], detached: true }),
   );
   const live = new Set(children.flatMap((child) => (child.pid === undefined ? [] : [child.pid])));
@@ -474,8 +582,26 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
   options.signal?.throwIfAborted();
   const runsPrograms = await refuseProblemsThatCannotRun(options.problems, specs);
   makeWritableFolder("outDir", options.outDir);
-  const settings = recordSettings(options.outDir, options, specs);
-  const stored = new Map(readResults(options.outDir).filter((r) => r.trials === options.trials).map((r) => [runKey(r.problem, r.optimizer, r.seed), r]));
+  const settings = await recordSettingsAlone(options.outDir, options, specs);
+  const resultsFile = join(options.outDir, RESULTS_FILE);
+  const stored = new Map<string, RunResult>();
+  let readUpTo = 0;
+  // Results are read as they come, this run's and those another run into the folder appends.
+  const readNewResults = (): void => {
+    const { lines, end } = readLinesFrom(resultsFile, readUpTo, false);
+    readUpTo = end;
+    for (const result of lines.map(parseResultLine)) {
+      if (result === null || result.trials !== options.trials) continue;
+      const key = runKey(result.problem, result.optimizer, result.seed);
+      if (!stored.has(key)) stored.set(key, result);
+    }
+  };
+  readNewResults();
+  // After a crash mid-write the torn line must stay alone on its line, not swallow the next result.
+  if (readUpTo < (statSync(resultsFile, { throwIfNoEntry: false })?.size ?? 0)) {
+    appendFileSync(resultsFile, "\n");
+    readNewResults();
+  }
   const grid: Job[] = [];
   // Seed-major: an interrupted run holds whole seeds of every (problem, optimizer) first.
   for (const seed of options.seeds) {
@@ -483,35 +609,83 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
       for (const optimizer of specs) grid.push({ problem, optimizer, seed, trials: options.trials });
     }
   }
-  const queue = grid.filter((job) => !stored.has(runKey(job.problem, job.optimizer.label, job.seed)));
+  const keyOf = (job: Job): string => runKey(job.problem, job.optimizer.label, job.seed);
+  const queue = grid.filter((job) => !stored.has(keyOf(job)));
   const resumed = grid.length - queue.length;
   const failures: BenchmarkOutcome["failures"] = [];
+  const leftToOthers: { job: Job; heldBy: string }[] = [];
+  let made = 0;
   let done = resumed;
-  options.onProgress?.({ done, total: grid.length, resumed });
-  const resultsFile = join(options.outDir, RESULTS_FILE);
-  // After a crash mid-write the torn line must stay alone on its line, not swallow the next result.
-  const existing = existsSync(resultsFile) ? readFileSync(resultsFile, "utf8") : "";
-  if (existing !== "" && !existing.endsWith("\n")) appendFileSync(resultsFile, "\n");
+  const progress = (last?: BenchmarkProgress["last"]): void =>
+    options.onProgress?.({ done, total: grid.length, resumed, ...(leftToOthers.length > 0 ? { leftToOtherRuns: leftToOthers.length } : {}), ...(last ? { last } : {}) });
+  progress();
+  // Claims this run holds, released as their cells finish, and all at once however it ends
+  // (process.exit in a signal handler included); a claim left by a killed run is stale.
+  const held = new Set<string>();
+  const releaseHeld = (): void => {
+    for (const file of held) releaseClaimFile(file);
+    held.clear();
+  };
+  let next = 0;
+  const take: TakeJob = () => {
+    while (next < queue.length) {
+      const job = queue[next++]!;
+      const file = cellClaimFile(options.outDir, keyOf(job));
+      const holder = claimFile(file, keyOf(job));
+      // Another bench run into this folder has it under way.
+      if (holder !== null) {
+        leftToOthers.push({ job, heldBy: describeHolder(holder) });
+        done++;
+        progress();
+        continue;
+      }
+      held.add(file);
+      // Or has finished it, and released its claim, since this run last read the results.
+      readNewResults();
+      if (!stored.has(keyOf(job))) return job;
+      releaseClaimFile(file);
+      held.delete(file);
+      done++;
+      progress();
+    }
+    return undefined;
+  };
   const finish: Finish = (job, outcome) => {
     done++;
     const last = { problem: job.problem, optimizer: job.optimizer.label, seed: job.seed };
     if ("result" in outcome) {
       appendFileSync(resultsFile, `${JSON.stringify(outcome.result)}\n`);
-      stored.set(runKey(last.problem, last.optimizer, last.seed), outcome.result);
-      options.onProgress?.({ done, total: grid.length, resumed, last });
+      stored.set(keyOf(job), outcome.result);
+      made++;
+      progress(last);
     } else {
       failures.push({ ...last, message: outcome.error });
-      options.onProgress?.({ done, total: grid.length, resumed, last: { ...last, error: outcome.error } });
+      progress({ ...last, error: outcome.error });
     }
+    // After the result is in results.jsonl: a run that claims the cell next finds it there.
+    const file = cellClaimFile(options.outDir, keyOf(job));
+    releaseClaimFile(file);
+    held.delete(file);
   };
-  const workers = options.jobs ?? availableParallelism();
+  const workers = Math.min(options.jobs ?? availableParallelism(), queue.length);
   const script = workerScript();
   // Only a worker can see to it that a program dies with the run when this process is SIGKILLed:
   // its channel closes then, and it kills the process group that holds its programs (worker.ts).
   const inWorkers = script !== null && queue.length > 0 && (runsPrograms || (workers > 1 && queue.length > 1));
-  if (inWorkers) await runInWorkers(queue, workers, script, finish, options.signal, options.onWorkers);
-  else await runInProcess(queue, finish, options.signal);
+  process.on("exit", releaseHeld);
+  try {
+    if (inWorkers) await runInWorkers(take, workers, script, finish, options.signal, options.onWorkers);
+    else await runInProcess(take, finish, options.signal);
+  } finally {
+    releaseHeld();
+    process.off("exit", releaseHeld);
+    removeClaimsFolderIfEmpty(options.outDir);
+  }
   options.signal?.throwIfAborted();
-  const results = grid.flatMap((job) => stored.get(runKey(job.problem, job.optimizer.label, job.seed)) ?? []);
-  return { settings, results, resumed, failures };
+  readNewResults();
+  const results = grid.flatMap((job) => stored.get(keyOf(job)) ?? []);
+  const leftToOtherRuns = leftToOthers
+    .filter(({ job }) => !stored.has(keyOf(job)))
+    .map(({ job, heldBy }) => ({ problem: job.problem, optimizer: job.optimizer.label, seed: job.seed, heldBy }));
+  return { settings, results, resumed, madeByOtherRuns: results.length - resumed - made, leftToOtherRuns, failures };
 }
