@@ -11,7 +11,8 @@ import { randomSeed } from "../math/rng.js";
 import { type Pruner, prunerEntries } from "../pruners/index.js";
 import type { Sampler } from "../samplers/index.js";
 import { SCHEDULER_ATTR, type Scheduler, describeSchedule } from "../schedulers/index.js";
-import { type Direction, type Distribution, type FrozenTrial, type JsonValue, MAX_OBJECTIVES, type OptionSchema, type ParamValue, lastIntermediate, normalizeOptionKey, parseOptions, studyNameProblem } from "../space/index.js";
+import { type Direction, type Distribution, type FrozenTrial, type JsonValue, MAX_OBJECTIVES, type OptionSchema, type ParamValue, lastIntermediate, normalizeOptionKey, studyNameProblem } from "../space/index.js";
+import { canonicalJson, sameComponentSettings } from "../space/options-in-effect.js";
 import { zeroTrialCounts } from "../space/trial-counts.js";
 import { type Storage, isMemoryUrl, onlineTunerRefusal, redactPassword, sqlitePath } from "../storage/index.js";
 import { CommandTemplateError, checkCommandSpec, commandObjective } from "../study/command-runner.js";
@@ -496,17 +497,6 @@ function templateError(error: CommandTemplateError, source: ConfigSource | null,
   return source.error(path, error.message);
 }
 
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
-  if (value !== null && typeof value === "object") {
-    return `{${Object.keys(value)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
-      .join(",")}}`;
-  }
-  return JSON.stringify(value);
-}
-
 /**
  * A distribution in the short form of `--param`, for the warning of a resumed study's changed space.
  * A string choice that reads as a number, boolean or null (or holds a comma or quote) is quoted, as
@@ -571,67 +561,24 @@ function spaceChanges(before: Readonly<Record<string, Distribution>>, now: Reado
   for (const name of new Set([...Object.keys(before), ...Object.keys(now)])) {
     const was = before[name];
     const is = now[name];
-    if (canonical(was) !== canonical(is)) changes.push(`${name}: ${was ? describeDistribution(was) : "(absent)"} -> ${is ? describeDistribution(is) : "(absent)"}`);
+    if (canonicalJson(was) !== canonicalJson(is)) changes.push(`${name}: ${was ? describeDistribution(was) : "(absent)"} -> ${is ? describeDistribution(is) : "(absent)"}`);
   }
   return changes;
 }
 
 /**
  * Whether two pruner settings are the same pruner: one name, and options that read alike as it runs
- * with them (see {@link prunerOptionsInEffect}), their seeds left out when `withoutSeed`.
+ * with them (see `optionsInEffect`), their seeds left out when `withoutSeed`. A resume that gave
+ * median's default n_startup_trials=5, or wrappedOptions with another key spelling, was warned of
+ * another pruner.
  */
 function samePruner(a: NamedComponent, b: NamedComponent, withoutSeed: boolean): boolean {
-  if (a.name !== b.name) return false;
-  const inEffect = (options: NamedComponent["options"]): string => {
-    const read = prunerOptionsInEffect(a.name, options);
-    if (read !== null && withoutSeed) delete read.seed;
-    return canonical(read ?? options);
-  };
-  return inEffect(a.options) === inEffect(b.options);
+  return sameComponentSettings("pruner", a, b, prunerSchema, withoutSeed ? ["seed"] : []);
 }
 
 /** The option schema of the pruner registered as `name`, or undefined for a name none is registered under. */
 function prunerSchema(name: string): OptionSchema | undefined {
   return prunerEntries().find((entry) => entry.name === name)?.options;
-}
-
-/**
- * A pruner's options as it runs with them, or null where they do not parse: keys in its schema's
- * spelling, values read ("0" is 0), the schema's defaults filled in, and the patient pruner's
- * wrappedOptions read so against the wrapped pruner's schema. A resume that gave median's default
- * n_startup_trials=5, or wrappedOptions with another key spelling, was warned of another pruner.
- */
-function prunerOptionsInEffect(name: string, options: NamedComponent["options"]): Record<string, unknown> | null {
-  const schema = prunerSchema(name);
-  if (schema === undefined) return null;
-  const owner = `${name} pruner`;
-  const inEffect: Record<string, unknown> = {};
-  for (const [key, spec] of Object.entries(schema)) {
-    if (spec.default === undefined) continue;
-    try {
-      inEffect[key] = parseOptions(owner, { [key]: spec.default }, schema)[key];
-    } catch {
-      // A computed default ("min(10, 2d+1)") is shown in help, never applied: left out.
-    }
-  }
-  try {
-    Object.assign(inEffect, parseOptions(owner, options, schema));
-  } catch {
-    return null;
-  }
-  if (typeof inEffect.wrapped === "string" && typeof inEffect.wrappedOptions === "string") {
-    let wrappedOptions: unknown;
-    try {
-      wrappedOptions = JSON.parse(inEffect.wrappedOptions);
-    } catch {
-      return null;
-    }
-    if (wrappedOptions === null || typeof wrappedOptions !== "object" || Array.isArray(wrappedOptions)) return null;
-    const wrapped = prunerOptionsInEffect(inEffect.wrapped, wrappedOptions as NamedComponent["options"]);
-    if (wrapped === null) return null;
-    inEffect.wrappedOptions = wrapped;
-  }
-  return inEffect;
 }
 
 /** A component's options as " (key=value, …)", or " (default options)". */
@@ -689,7 +636,7 @@ function checkResumed(study: Study, settings: TuneSettings, io: Io): void {
     io.err(`sextant: warning: study "${settings.studyName}" was created with a different search space (${diffs.join("; ")}); earlier trials guide the sampler only where their parameters match`);
   }
   // A study create made without a command (for HTTP clients) gets this run's: nothing to warn of.
-  if (stored.command && stored.command.length > 0 && canonical(stored.command) !== canonical(settings.command)) {
+  if (stored.command && stored.command.length > 0 && canonicalJson(stored.command) !== canonicalJson(settings.command)) {
     io.err(`sextant: warning: study "${settings.studyName}" was created for another command (${commandLine(stored.command)})`);
   }
 }
@@ -703,8 +650,8 @@ function checkResumed(study: Study, settings: TuneSettings, io: Io): void {
 async function storeResumedCommand(study: Study, settings: TuneSettings, io: Io): Promise<void> {
   const stored = study.systemAttrs[CLI_CONFIG_KEY];
   if (stored === null || typeof stored !== "object" || Array.isArray(stored)) return;
-  const commandChanged = canonical(stored.command) !== canonical(settings.command);
-  if (canonical(stored.space) === canonical(settings.space) && !commandChanged) return;
+  const commandChanged = canonicalJson(stored.command) !== canonicalJson(settings.command);
+  if (canonicalJson(stored.space) === canonicalJson(settings.space) && !commandChanged) return;
   // A command goes with the folder and environment it was run from: the new command run in the
   // stored folder (python train2.py where only train.py is) failed every worker's trial.
   // `env` is where Sextant before envNames kept them: dropped, or its names came back.

@@ -68,7 +68,7 @@ describe("HTTP API: studies", () => {
     const { app } = newApp();
     const created = await call(app, "POST", "/studies", { name: "alpha", direction: "maximize", sampler: { name: "random", options: { seed: 3 } } });
     expect(created.status).toBe(201);
-    expectShape(api.StudyResponse, created.json);
+    expectShape(api.CreateStudyResponse, created.json);
     expect(created.json.study).toMatchObject({ name: "alpha", directions: ["maximize"], sampler: { name: "random", options: { seed: 3 } }, pruner: { name: "none" } });
 
     for (const value of [1, 7, 4]) {
@@ -217,11 +217,72 @@ describe("HTTP API: studies", () => {
     expect(again.json.error.field).toBe("body.name");
     const loaded = await call(app, "POST", "/studies", { name: "dup", loadIfExists: true, sampler: { name: "tpe" } });
     expect(loaded.status).toBe(200);
-    expectShape(api.StudyResponse, loaded.json);
+    expectShape(api.CreateStudyResponse, loaded.json);
     expect(loaded.json.study.id).toBe(first.json.study.id);
     expect(loaded.json.study.sampler.name).toBe("random");
+    expect(loaded.json.warnings.map((w: { field: string }) => w.field)).toEqual(["body.sampler"]);
     const otherDirection = await call(app, "POST", "/studies", { name: "dup", loadIfExists: true, direction: "maximize" });
     expect(otherDirection.status).toBe(409);
+  });
+
+  it("answers loadIfExists with a warning for each setting the found study keeps over the request's, and none for the same ones spelt otherwise", async () => {
+    const { app } = newApp();
+    const settings = {
+      name: "kept",
+      sampler: { name: "random", options: { seed: 1 } },
+      pruner: { name: "median", options: { nWarmupSteps: 2 } },
+      userAttrs: { team: "a", budget: 3 },
+      space: { x: { type: "float", low: 0, high: 1 } },
+    };
+    const created = await call(app, "POST", "/studies", settings);
+    expect([created.status, created.json.warnings]).toEqual([201, []]);
+    // A script that sends the same settings on every run loads the study without a word.
+    const same = await call(app, "POST", "/studies", { ...settings, loadIfExists: true });
+    expectShape(api.CreateStudyResponse, same.json);
+    expect([same.status, same.json.warnings]).toEqual([200, []]);
+    // Other spellings of the same options, a default spelt out, and settings left out are no difference.
+    const spelt = await call(app, "POST", "/studies", {
+      name: "kept",
+      loadIfExists: true,
+      sampler: { name: "random", options: { SEED: 1 } },
+      pruner: { name: "median", options: { n_warmup_steps: 2, nStartupTrials: 5 } },
+      userAttrs: { budget: 3 },
+    });
+    expect([spelt.status, spelt.json.warnings]).toEqual([200, []]);
+    // They were dropped without a word: the study goes on with its own, and the client believed its own were in use.
+    const other = await call(app, "POST", "/studies", {
+      name: "kept",
+      loadIfExists: true,
+      sampler: { name: "tpe", options: { seed: 1 } },
+      pruner: { name: "median", options: { nWarmupSteps: 0 } },
+      userAttrs: { team: "b", budget: 3, owner: "me" },
+      space: { x: { type: "float", low: 0, high: 2 } },
+    });
+    expect(other.status).toBe(200);
+    expectShape(api.CreateStudyResponse, other.json);
+    expect(other.json.study).toMatchObject({ id: created.json.study.id, sampler: settings.sampler, pruner: settings.pruner, userAttrs: settings.userAttrs });
+    expect(other.json.warnings.map((w: { field: string }) => w.field)).toEqual(["body.sampler", "body.pruner", "body.space", "body.userAttrs.team", "body.userAttrs.owner"]);
+    const [sampler, pruner, space, team, owner] = other.json.warnings.map((w: { message: string }) => w.message);
+    expect(sampler).toBe('study "kept" was created with sampler random (seed=1); this request\'s sampler tpe (seed=1) is ignored, as loadIfExists keeps the study as it is');
+    expect(pruner).toContain("was created with pruner median (nWarmupSteps=2); this request's pruner median (nWarmupSteps=0) is ignored");
+    expect(space).toContain("was created with another search space (x differs)");
+    expect(team).toBe('study "kept" has user attribute "team" = "a"; this request\'s "b" is ignored, as loadIfExists keeps the study as it is');
+    expect(owner).toContain('has no user attribute "owner"; this request\'s "me" is ignored');
+    // Only what is stored: a second load sees the study unchanged.
+    expect((await call(app, "GET", "/studies/kept")).json.study).toMatchObject({ sampler: settings.sampler, userAttrs: settings.userAttrs });
+  });
+
+  it("warns of warm-start sources a study found with loadIfExists keeps over the request's", async () => {
+    const { app } = newApp();
+    for (const name of ["src1", "src2"]) await call(app, "POST", "/studies", { name });
+    const settings = { name: "warm", sampler: { name: "tpe" }, warmStartFrom: ["src1"] };
+    expect((await call(app, "POST", "/studies", settings)).status).toBe(201);
+    expect((await call(app, "POST", "/studies", { ...settings, loadIfExists: true })).json.warnings).toEqual([]);
+    expect((await call(app, "POST", "/studies", { name: "warm", loadIfExists: true })).json.warnings).toEqual([]);
+    const other = await call(app, "POST", "/studies", { ...settings, warmStartFrom: ["src2", "src1"], loadIfExists: true });
+    expect(other.json.warnings).toEqual([
+      { field: "body.warmStartFrom", message: 'study "warm" warm-starts from "src1"; this request\'s "src2", "src1" is ignored, as loadIfExists keeps the study as it is' },
+    ]);
   });
 
   it("loads a study of several objectives with loadIfExists and no direction given, as the library does", async () => {
@@ -1398,7 +1459,7 @@ describe("HTTP API: trials", () => {
     const { app } = newApp();
     const created = await call(app, "POST", "/studies", { name: "optuna-clip", sampler: { name: "tpe", options: { magicClipExponent: null, nStartupTrials: 1 } } });
     expect([created.status, created.json.study.sampler]).toEqual([201, { name: "tpe", options: { magicClipExponent: null, nStartupTrials: 1 } }]);
-    expectShape(api.StudyResponse, created.json);
+    expectShape(api.CreateStudyResponse, created.json);
     for (let i = 0; i < 3; i++) {
       const asked = await call(app, "POST", "/studies/optuna-clip/trials", { space: { x: SPACE.x } });
       expect(asked.status).toBe(201);
@@ -1956,14 +2017,58 @@ describe("HTTP API: safety", () => {
     expect((await call(app, "GET", "/studies")).json.studies).toEqual([]);
   });
 
-  it("answers a known path asked with another method with a 405 that names the methods it takes", async () => {
+  it("answers a known path asked with another method with a 405 that names the methods it takes, HEAD wherever GET is", async () => {
     const { app } = newApp();
     const listing = await call(app, "PUT", "/studies");
-    expect([listing.status, listing.headers.get("allow")]).toEqual([405, "GET, POST"]);
-    expect(listing.json.error).toEqual({ status: 405, message: "/api/v1/studies takes GET, POST, not PUT" });
+    // A GET path answers HEAD too, and every path OPTIONS: the Allow header left both out.
+    expect([listing.status, listing.headers.get("allow")]).toEqual([405, "GET, HEAD, POST, OPTIONS"]);
+    expect(listing.json.error).toEqual({ status: 405, message: "/api/v1/studies takes GET, HEAD, POST, OPTIONS, not PUT" });
+    expect((await call(app, "HEAD", "/studies")).status).toBe(200);
     const tell = await call(app, "GET", "/studies/team%2Fsweep/trials/3/tell");
-    expect([tell.status, tell.headers.get("allow")]).toEqual([405, "POST"]);
+    expect([tell.status, tell.headers.get("allow")]).toEqual([405, "POST, OPTIONS"]);
+    expect((await call(app, "HEAD", "/studies/s/trials/3/tell")).headers.get("allow")).toBe("POST, OPTIONS");
     expect((await call(app, "GET", "/studies/a/trials/3/tell/extra")).status).toBe(404);
+  });
+
+  it("answers OPTIONS on a known path with 204 and its Allow header, and keeps the CORS preflight where origins are allowed", async () => {
+    const { app } = newApp();
+    // It answered 405, naming the methods, which OPTIONS is the method for asking.
+    const studies = await call(app, "OPTIONS", "/studies/team%2Fsweep");
+    expect([studies.status, studies.headers.get("allow"), studies.text]).toEqual([204, "GET, HEAD, DELETE, OPTIONS", ""]);
+    const tell = await call(app, "OPTIONS", "/studies/s/trials/0/tell");
+    expect([tell.status, tell.headers.get("allow")]).toEqual([204, "POST, OPTIONS"]);
+    expect((await call(app, "OPTIONS", "/nothing")).status).toBe(404);
+    // Behind a token, as every route but GET /health.
+    const guarded = newApp({ token: "secret" }).app;
+    expect((await call(guarded, "OPTIONS", "/studies")).status).toBe(401);
+    expect((await call(guarded, "OPTIONS", "/studies", undefined, { authorization: "Bearer secret" })).status).toBe(204);
+    // With CORS on, an OPTIONS is a browser's preflight, answered by the CORS middleware as before.
+    const open = newApp({ corsOrigins: ["https://dash.example"] }).app;
+    const preflight = await open.request("/api/v1/studies", { method: "OPTIONS", headers: { origin: "https://dash.example", "access-control-request-method": "POST" } });
+    expect([preflight.status, preflight.headers.get("access-control-allow-origin")]).toEqual([204, "https://dash.example"]);
+    expect(preflight.headers.get("access-control-allow-methods")).toContain("POST");
+  });
+
+  it("answers GET /api/v1 with an index: the API version, the server's version and every route of its route table", async () => {
+    const { app } = newApp();
+    const index = await call(app, "GET", "");
+    expect(index.status).toBe(200);
+    expectShape(api.ApiIndexResponse, index.json);
+    const health = await call(app, "GET", "/health");
+    expect(index.json).toMatchObject({ apiVersion: "v1", version: health.json.version, openapi: "/api/v1/openapi.json" });
+    expect(index.json.endpoints).toContainEqual({ method: "GET", path: "/api/v1/studies/{study}" });
+    expect(index.json.endpoints).toContainEqual({ method: "POST", path: "/api/v1/studies/{study}/trials/{number}/tell" });
+    expect(index.json.endpoints).toContainEqual({ method: "GET", path: "/api/v1" });
+    // The route table's own list, which the OpenAPI document is written from too: no second list to drift.
+    const doc = (await call(app, "GET", "/openapi.json")).json;
+    const documented = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([path, ops]) => Object.keys(ops).map((method) => `${method.toUpperCase()} ${path}`));
+    expect(index.json.endpoints.map((e: { method: string; path: string }) => `${e.method} ${e.path}`).sort()).toEqual(documented.sort());
+    expect((await call(app, "HEAD", "")).status).toBe(200);
+    expect((await call(app, "POST", "", {})).headers.get("allow")).toBe("GET, HEAD, OPTIONS");
+    // Behind a token like every route but GET /health: it lists what openapi.json lists, which needs it too.
+    const guarded = newApp({ token: "secret" }).app;
+    expect((await call(guarded, "GET", "")).status).toBe(401);
+    expect((await call(guarded, "GET", "", undefined, { authorization: "Bearer secret" })).status).toBe(200);
   });
 
   it("answers unknown routes with a JSON 404 and internal errors without a stack trace", async () => {
@@ -2076,7 +2181,7 @@ describe("HTTP API: OpenAPI document", () => {
     const doc = (await call(app, "GET", "/openapi.json")).json;
     expect(doc.openapi).toBe("3.1.0");
     const registered = app.routes
-      .filter((r) => r.path.startsWith("/api/v1/"))
+      .filter((r) => /^\/api\/v1(\/|$)/.test(r.path))
       .map((r) => `${r.method.toLowerCase()} ${r.path.replace(/:(\w+)/g, "{$1}")}`)
       .sort();
     const documented = Object.entries(doc.paths as Record<string, Record<string, unknown>>)

@@ -19,12 +19,14 @@ import {
   InvalidDistributionError,
   type OptionSchema,
   checkJsonOptionTypes,
+  distributionsEqual,
   normalizeOptionKey,
   optionsWithJsonText,
   unknownKeysMessage,
   validateDistribution,
 } from "../space/index.js";
 import { API_SPELLING, tagNonFinite, untagNonFinite } from "../space/non-finite-json.js";
+import { canonicalJson, sameComponentSettings } from "../space/options-in-effect.js";
 import {
   DuplicateStudyError,
   ParamConflictError,
@@ -78,8 +80,11 @@ import { StudyListQuery } from "./dashboard-schemas.js";
 import * as api from "./schemas.js";
 import { packageVersion } from "../version.js";
 
+/** The version of the API, which names its prefix. */
+const API_VERSION = "v1";
+
 /** Where every route lives; a future `/api/v2` can sit beside it. */
-export const API_PREFIX = "/api/v1";
+export const API_PREFIX = `/api/${API_VERSION}`;
 
 /** Request bodies larger than this are refused with 413 unless `bodyLimitBytes` says otherwise. */
 export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
@@ -321,6 +326,76 @@ function storedSpec(record: StudyRecord, kind: "sampler" | "pruner", fallback: s
     return { name: stored.name, options: Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as NamedSpec["options"] };
   }
   return { name: fallback, options: {} };
+}
+
+/** The settings a create gives, as the study would store them; those it leaves out are undefined. */
+interface GivenSettings {
+  readonly sampler?: NamedSpec;
+  readonly pruner?: NamedSpec;
+  readonly space?: Record<string, Distribution>;
+  readonly warmStartFrom?: readonly string[];
+  readonly userAttrs?: Readonly<Record<string, JsonValue>>;
+}
+
+/** A sampler or pruner as a warning names it: `tpe (seed=1)`, or the name alone without options. */
+function specShown(spec: NamedSpec): string {
+  const options = Object.entries(spec.options);
+  return options.length === 0 ? spec.name : `${spec.name} (${options.map(([key, value]) => `${key}=${String(value)}`).join(", ")})`;
+}
+
+/** An attribute's value as a warning shows it: its JSON, as the API sends it, cut short past 80 characters. */
+function attrShown(value: JsonValue): string {
+  const shown = JSON.stringify(attrsJson({ value }).value);
+  return shown.length > 80 ? `${shown.slice(0, 80)}…` : shown;
+}
+
+/**
+ * Each setting a create with `loadIfExists` gives that the study it found keeps its own of, as a
+ * warning at the request's field: the study is served as stored, so the request's sampler, pruner,
+ * space, warm-start sources and user attributes were dropped without a word. `sextant tune` warns
+ * of a resumed study's other sampler or pruner the same way; its run uses its own sampler, so it
+ * compares only the sampler's name, where a study loaded here runs none of the request's options.
+ * Options are compared as they run (other spellings and defaults spelt out are the same), and only
+ * the user attributes the request gives: a study's other attributes are no difference.
+ */
+function settingsKeptOver(record: StudyRecord, given: GivenSettings): z.output<typeof api.SettingKeptWarning>[] {
+  const warnings: z.output<typeof api.SettingKeptWarning>[] = [];
+  const ignored = "is ignored, as loadIfExists keeps the study as it is";
+  const warn = (field: string, message: string) => warnings.push({ field, message: `study ${JSON.stringify(record.name)} ${message}` });
+  for (const [kind, entries] of [["sampler", samplerEntries], ["pruner", prunerEntries]] as const) {
+    const requested = given[kind];
+    if (requested === undefined) continue;
+    const stored = storedSpec(record, kind, recordedName(record, kind));
+    if (sameComponentSettings(kind, requested, stored, (name) => entries().find((entry) => entry.name === name)?.options)) continue;
+    warn(`body.${kind}`, `was created with ${kind} ${specShown(stored)}; this request's ${kind} ${specShown(requested)} ${ignored}`);
+  }
+  if (given.space !== undefined) {
+    const stored = storedSpace(record);
+    if (stored === undefined) warn("body.space", `was created without a search space; this request's ${ignored}`);
+    else {
+      const differing = [...new Set([...Object.keys(stored), ...Object.keys(given.space)])].filter((name) => {
+        const [was, is] = [stored[name], given.space![name]];
+        return was === undefined || is === undefined || !distributionsEqual(was, is);
+      });
+      if (differing.length > 0) warn("body.space", `was created with another search space (${differing.join(", ")} ${differing.length > 1 ? "differ" : "differs"}); this request's ${ignored}`);
+    }
+  }
+  if (given.warmStartFrom !== undefined) {
+    const storedNames = record.systemAttrs[WARM_START_ATTR];
+    const stored = Array.isArray(storedNames) ? storedNames.filter((name): name is string => typeof name === "string") : [];
+    const listed = (names: readonly string[]) => (names.length === 0 ? "no study" : names.map((name) => JSON.stringify(name)).join(", "));
+    if (canonicalJson([...stored].sort()) !== canonicalJson([...given.warmStartFrom].sort())) {
+      warn("body.warmStartFrom", `warm-starts from ${listed(stored)}; this request's ${listed(given.warmStartFrom)} ${ignored}`);
+    }
+  }
+  for (const [key, value] of Object.entries(given.userAttrs ?? {})) {
+    const has = Object.prototype.hasOwnProperty.call(record.userAttrs, key);
+    const stored = record.userAttrs[key] as JsonValue;
+    if (has && canonicalJson(attrsJson({ value: stored })) === canonicalJson(attrsJson({ value }))) continue;
+    const was = has ? `has user attribute ${JSON.stringify(key)} = ${attrShown(stored)}` : `has no user attribute ${JSON.stringify(key)}`;
+    warn(`body.userAttrs.${key}`, `${was}; this request's ${attrShown(value)} ${ignored}`);
+  }
+  return warnings;
 }
 
 /**
@@ -964,8 +1039,8 @@ export function createServerApp(options: ServerAppOptions): Hono {
       body: api.CreateStudyBody,
       exactNumbersIn: ["userAttrs"],
       status: 201,
-      alsoAnswers: { 200: "the study existed and loadIfExists was set: answered as stored (its settings kept), nothing created" },
-      response: api.StudyResponse,
+      alsoAnswers: { 200: "the study existed and loadIfExists was set: answered as stored (its settings kept, each one the request gives otherwise named in `warnings`), nothing created" },
+      response: api.CreateStudyResponse,
       handle: async ({ body }) => {
         if (body.direction !== undefined && body.directions !== undefined) {
           throw new HttpError(400, "body.directions: give either direction or directions, not both", "body.directions");
@@ -1031,7 +1106,15 @@ export function createServerApp(options: ServerAppOptions): Hono {
           }
         }
         const { study } = await openStudy(record.name);
-        return new Answer(created ? 201 : 200, { study: studyJson(record, summarizeStudy(record, study.trials.filter((t) => t.id >= 0))) });
+        const given: GivenSettings = {
+          ...(body.sampler !== undefined ? { sampler: samplerSpec } : {}),
+          ...(body.pruner !== undefined ? { pruner: prunerSpec } : {}),
+          ...(space !== undefined ? { space } : {}),
+          ...(body.warmStartFrom !== undefined ? { warmStartFrom } : {}),
+          ...(body.userAttrs !== undefined ? { userAttrs } : {}),
+        };
+        const warnings = created ? [] : settingsKeptOver(record, given);
+        return new Answer(created ? 201 : 200, { study: studyJson(record, summarizeStudy(record, study.trials.filter((t) => t.id >= 0))), warnings });
       },
     }),
     route({
@@ -1393,6 +1476,21 @@ export function createServerApp(options: ServerAppOptions): Hono {
     handle: async (): Promise<unknown> => (document ??= openApiDocument([...routes, openApiRoute], API_PREFIX, version, api.ErrorResponse)),
   });
   routes.push(openApiRoute);
+  // Listed from the route table itself, which also writes the OpenAPI document and serves the routes.
+  const indexRoute: (typeof routes)[number] = route({
+    method: "get",
+    path: "",
+    summary: "This API's version, the server's version and every route, for a person exploring it",
+    status: 200,
+    response: api.ApiIndexResponse,
+    handle: async () => ({
+      apiVersion: API_VERSION,
+      version,
+      openapi: `${API_PREFIX}${openApiRoute.path}`,
+      endpoints: routes.map((spec) => ({ method: spec.method.toUpperCase(), path: `${API_PREFIX}${spec.path}` })),
+    }),
+  });
+  routes.push(indexRoute);
 
   const app = new Hono();
   const errorAnswer = (c: Context, error: HttpError) =>
@@ -1482,11 +1580,16 @@ export function createServerApp(options: ServerAppOptions): Hono {
     method: spec.method.toUpperCase(),
     pattern: new RegExp(`^${API_PREFIX}${spec.path.replace(/[.*+?^$()|[\]\\]/g, "\\$&").replace(/\{\w+\}/g, "[^/]+")}$`),
   }));
+  // Each GET route answers HEAD too (Hono runs its GET handler), and every route's path OPTIONS.
   app.notFound((c) => {
     const { pathname } = new URL(c.req.url);
-    const allowed = [...new Set(routePatterns.filter((r) => r.pattern.test(pathname)).map((r) => r.method))];
-    if (allowed.length === 0) return errorAnswer(c, new HttpError(404, `no route ${c.req.method} ${pathname}`));
+    const declared = new Set(routePatterns.filter((r) => r.pattern.test(pathname)).map((r) => r.method));
+    if (declared.size === 0) return errorAnswer(c, new HttpError(404, `no route ${c.req.method} ${pathname}`));
+    const allowed = [...declared].flatMap((method) => (method === "GET" ? ["GET", "HEAD"] : [method]));
+    allowed.push("OPTIONS");
     c.header("Allow", allowed.join(", "));
+    // Without CORS (whose middleware answers a preflight before this), OPTIONS asks which methods a path takes.
+    if (c.req.method === "OPTIONS") return c.body(null, 204);
     return errorAnswer(c, new HttpError(405, `${pathname} takes ${allowed.join(", ")}, not ${c.req.method}`));
   });
   app.onError((error, c) => {

@@ -107,7 +107,7 @@ export function openApiDocument(routes: readonly RouteDoc[], prefix: string, ver
     const otherSuccesses = Object.entries(route.alsoAnswers ?? {}).map(([status, description]) => [status, { description, ...success }]);
     const operation: Record<string, unknown> = {
       summary: route.summary,
-      operationId: `${route.method}${route.path.replace(/\{(\w+)\}/g, "By_$1").replace(/[^A-Za-z0-9_]+(\w)?/g, (_, c: string | undefined) => (c ?? "").toUpperCase())}`,
+      operationId: `${route.method}${route.path === "" ? "Index" : ""}${route.path.replace(/\{(\w+)\}/g, "By_$1").replace(/[^A-Za-z0-9_]+(\w)?/g, (_, c: string | undefined) => (c ?? "").toUpperCase())}`,
       parameters: [...parametersOf(route.params, "path"), ...parametersOf(route.query, "query")],
       responses: {
         [String(route.status)]: { description: "success", ...success },

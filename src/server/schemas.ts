@@ -362,6 +362,19 @@ export const StudyJson = z.strictObject({
 
 export const StudyListResponse = z.strictObject({ studies: z.array(StudyJson) });
 export const StudyResponse = z.strictObject({ study: StudyJson });
+/** A setting of a create with `loadIfExists` that the study found keeps its own of, named as an error names its field. */
+export const SettingKeptWarning = z.strictObject({
+  field: z.string().describe("the request's field whose value was ignored: body.sampler, body.pruner, body.space, body.warmStartFrom or body.userAttrs.KEY"),
+  message: z.string(),
+});
+export const CreateStudyResponse = z.strictObject({
+  study: StudyJson,
+  warnings: z
+    .array(SettingKeptWarning)
+    .describe(
+      "with loadIfExists, each setting the request gives that the study found was created with otherwise (its sampler or pruner, options included, its search space, warm-start sources, or a user attribute): the study keeps its own, and the request's is ignored; empty when nothing differs, and for a study created",
+    ),
+});
 /** The study's recommended trial (`Study.recommendation`): a model's best posterior mean, or the best observed trial. */
 export const RecommendedTrialJson = z.strictObject({
   trial: TrialJson,
@@ -399,6 +412,14 @@ export const ReportResponse = z.strictObject({
   ignored: z.boolean().describe("true when the step already had another value, which stands: a step keeps its first value (as in Optuna)"),
 });
 export const OpenApiResponse = z.looseObject({ openapi: z.string(), info: z.record(z.string(), z.unknown()), paths: z.record(z.string(), z.unknown()) });
+export const ApiIndexResponse = z.strictObject({
+  apiVersion: z.string().describe("the version of this API, the last part of its prefix (v1 for /api/v1)"),
+  version: z.string().describe("the server's Sextant version, as GET /health gives it"),
+  openapi: z.string().describe("the path of the OpenAPI document, which describes each route's request and answers"),
+  endpoints: z
+    .array(z.strictObject({ method: z.string(), path: z.string().describe("a path template: {study}, {number} and {tuner} stand for a study's name (percent-encoded), a trial's number and a tuner's name") }))
+    .describe("every route of the API, as the server's route table declares it (a GET route answers HEAD too, and every path OPTIONS)"),
+});
 export const HealthResponse = z.strictObject({
   status: z.literal("ok"),
   version: z.string(),

@@ -26,6 +26,7 @@ __all__ = [
     "GridMismatchError",
     "HalfMadeStudyError",
     "IntDistribution",
+    "NonFiniteValueError",
     "Recommendation",
     "SamplerExhaustedError",
     "SamplerFailedError",
@@ -628,7 +629,7 @@ def _number(value, field):
         return int(plain)
     number = _float(plain)
     if not math.isfinite(number):
-        raise _NonFiniteError("%s must be finite, got %r" % (field, value))
+        raise NonFiniteValueError("%s must be finite, got %r" % (field, value))
     return number
 
 
@@ -640,8 +641,23 @@ def _float(plain):
         return math.nan
 
 
-class _NonFiniteError(ValueError):
-    """A NaN or an infinity where a finite number is needed (a ValueError, as before)."""
+class NonFiniteValueError(ValueError):
+    """A NaN or an infinity given where the client needs a finite number, raised before anything is sent.
+
+    A suggest_* bound or categorical choice, a report's step, a pruned trial's constraint value, a
+    heartbeat_interval: JSON has no number for NaN and the infinities, and the server refuses them
+    there. A ValueError, so code that catches ValueError keeps working. Where a NaN or an infinity
+    has a meaning it is no error: a complete trial's NaN value or constraint fails the trial with a
+    warning (as in Optuna), a report's NaN or infinite value is recorded for the pruner, and user
+    attributes keep them.
+
+    Example::
+
+        try:
+            trial.suggest_float("lr", low, high, log=True)
+        except sextant_client.NonFiniteValueError:
+            ...  # a bound computed from a diverged run
+    """
 
 
 def _json_float(value):
@@ -723,7 +739,7 @@ def _json(value, field, depth=0):
     if isinstance(plain, (numbers.Real, decimal.Decimal)):
         try:
             number = _number(plain, field)
-        except _NonFiniteError:
+        except NonFiniteValueError:
             # Kept, as Optuna keeps a user attribute's NaN, by the tag the server reads back as the number.
             return {_NON_FINITE_TAG: _json_float(_float(plain))}
         # The server reads JSON numbers as doubles: a larger integer came back changed (2**53 + 1 as
@@ -979,7 +995,7 @@ class Trial:
         """
         try:
             value = float(_number(value, "report: value"))
-        except _NonFiniteError:
+        except NonFiniteValueError:
             # A diverged run's NaN or infinity: recorded (by name, which JSON can carry) for the
             # pruner to judge, as Optuna records it. It raised and ended optimize.
             value = _float(_unwrap(value))
@@ -1144,7 +1160,7 @@ class Study(_Closable):
                 # A NaN or infinite constraint leaves the trial's feasibility unknown: it fails too,
                 # as in the library. It raised, and the trial stayed running until reaped.
                 told_constraints = None if constraints is None else _as_values(constraints, "tell: constraints")
-            except _NonFiniteError as error:
+            except NonFiniteValueError as error:
                 # As Optuna's tell and the library do: the trial fails with the reason, and the
                 # caller is warned. It raised, and the trial stayed running.
                 warnings.warn("sextant_client: trial %d failed: %s" % (number, error), stacklevel=2)
@@ -1158,7 +1174,8 @@ class Study(_Closable):
                 try:
                     body["constraints"] = _as_values(constraints, "tell: constraints")
                 except (TypeError, ValueError) as error:
-                    raise ValueError("tell: trial %d: a pruned trial's constraints: %s; tell them again, or leave them out" % (number, error)) from None
+                    refused = NonFiniteValueError if isinstance(error, NonFiniteValueError) else ValueError
+                    raise refused("tell: trial %d: a pruned trial's constraints: %s; tell them again, or leave them out" % (number, error)) from None
         elif constraints is not None:
             raise ValueError("tell: only a complete or pruned trial has constraints")
         elif state == TrialState.FAIL:
@@ -1349,8 +1366,8 @@ class Study(_Closable):
             try:
                 constraints = _as_values(constraints_func(trial), "constraints")
             except Exception as error:
-                # The client's own NaN error is a ValueError to the user; its private name meant nothing.
-                kind = "ValueError" if isinstance(error, _NonFiniteError) else type(error).__name__
+                # Said as the ValueError it is, as the reason read before NonFiniteValueError had its own name.
+                kind = "ValueError" if isinstance(error, NonFiniteValueError) else type(error).__name__
                 return unusable("%s: %s" % (kind, error))
         try:
             return tell(constraints)
@@ -1586,6 +1603,9 @@ def create_study(url, name, direction=None, *, directions=None, token=None, samp
                  timeout=60.0, heartbeat_interval=5.0, retry_timeout=60.0):
     """Creates a study on the server at `url` (or loads it with load_if_exists=True).
 
+    A study loaded so keeps the sampler, pruner, warm-start sources and user attributes it was
+    created with: each one given here otherwise is ignored, and a UserWarning names it.
+
     `sampler` and `pruner` are names as the CLI takes them ("tpe", "random", "median", ...), with
     their options as dicts, e.g. sampler="tpe", sampler_options={"seed": 1}. `warm_start_from` names
     earlier single-objective studies on the server whose complete trials the sampler learns from
@@ -1625,8 +1645,13 @@ def create_study(url, name, direction=None, *, directions=None, token=None, samp
             raise TypeError("create_study: warm_start_from must be a list of study names such as ['earlier-study'], got %r" % (warm_start_from,))
         body["warmStartFrom"] = sources
     # With load_if_exists a repeat loads what a first attempt created; without, it would answer 409.
-    study = connection.request("POST", "/studies", body, repeatable=bool(load_if_exists))["study"]
-    return Study(connection, study, heartbeat_interval)
+    answer = connection.request("POST", "/studies", body, repeatable=bool(load_if_exists))
+    # A study found keeps its own sampler, pruner and user attributes: each one given otherwise is
+    # ignored, and was without a word. Warned, not raised, so a script that creates its study
+    # with the same arguments on every run (or another seed) goes on; older servers send none.
+    for warning in answer.get("warnings", ()):
+        warnings.warn("sextant_client: %s" % warning["message"], stacklevel=2)
+    return Study(connection, answer["study"], heartbeat_interval)
 
 
 def load_study(url, name, *, token=None, timeout=60.0, heartbeat_interval=5.0, retry_timeout=60.0):

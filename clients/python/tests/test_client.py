@@ -634,6 +634,29 @@ class AskTellTest(ClientTestCase):
         self.assertEqual(other.exception.status, 409)
         self.assertEqual(sextant_client.create_study(URL, unique("new"), load_if_exists=True).directions, ["minimize"])
 
+    def test_create_study_with_load_if_exists_warns_of_each_setting_the_found_study_keeps(self):
+        # The server kept the study's own sampler and user attributes and dropped the ones asked for without a word.
+        name = unique("kept")
+        settings = {"sampler": "random", "sampler_options": {"seed": 1}, "user_attrs": {"team": "a"}, "heartbeat_interval": None}
+        sextant_client.create_study(URL, name, **settings)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            sextant_client.create_study(URL, name, load_if_exists=True, **settings)
+            sextant_client.create_study(URL, name, load_if_exists=True, heartbeat_interval=None)
+        self.assertEqual([str(w.message) for w in caught], [])
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            loaded = sextant_client.create_study(URL, name, sampler="tpe", user_attrs={"team": "b"}, load_if_exists=True, heartbeat_interval=None)
+        kept = "is ignored, as loadIfExists keeps the study as it is"
+        self.assertEqual([str(w.message) for w in caught], [
+            "sextant_client: study \"%s\" was created with sampler random (seed=1); this request's sampler tpe %s" % (name, kept),
+            "sextant_client: study \"%s\" has user attribute \"team\" = \"a\"; this request's \"b\" %s" % (name, kept),
+        ])
+        self.assertEqual({w.category for w in caught}, {UserWarning})
+        # Pointed at the caller's line, as the client's other warnings are.
+        self.assertEqual({os.path.abspath(w.filename) for w in caught}, {os.path.abspath(__file__)})
+        self.assertEqual(loaded.user_attrs, {"team": "a"})
+
     def test_the_api_url_sextant_serve_prints_reaches_the_same_server(self):
         # `sextant serve` prints "API at http://host:port/api/v1"; that URL asked for /api/v1/api/v1/… and got 404.
         name = unique("api-url")
@@ -875,6 +898,27 @@ class HalfMadeStudyTest(ClientTestCase):
             study.close()
         finally:
             server.close()
+
+
+class NonFiniteValueErrorTest(ClientTestCase):
+    def test_a_nan_or_infinity_where_a_finite_number_goes_raises_the_public_non_finite_value_error(self):
+        # It was the private _NonFiniteError: a caller could catch it only as any ValueError, or by a name it must not import.
+        self.assertIn("NonFiniteValueError", sextant_client.__all__)
+        self.assertTrue(issubclass(sextant_client.NonFiniteValueError, ValueError))
+        study = sextant_client.create_study(URL, unique("nonfinite-error"), sampler="random", heartbeat_interval=None)
+        trial = study.ask()
+        trial.suggest_float("x", 0, 1)
+        for call, message in (
+            (lambda: trial.suggest_float("y", float("nan"), 1.0), "suggest_float('y'): low must be finite, got nan"),
+            (lambda: trial.suggest_int("n", 0, float("inf")), "suggest_int('n'): high must be finite, got inf"),
+            (lambda: trial.suggest_categorical("c", [1.0, float("-inf")]), "suggest_categorical('c'): choices must be finite, got -inf"),
+            (lambda: trial.report(1.0, float("nan")), "report: step must be finite, got nan"),
+            (lambda: study.tell(trial, state=TrialState.PRUNED, constraints=[float("inf")]), "a pruned trial's constraints: tell: constraints[0] must be finite, got inf"),
+        ):
+            with self.assertRaises(sextant_client.NonFiniteValueError) as raised:
+                call()
+            self.assertIn(message, str(raised.exception))
+        self.assertEqual(study.tell(trial, state=TrialState.PRUNED).state, TrialState.PRUNED)
 
 
 class NonFiniteAttributeTest(ClientTestCase):
