@@ -105,6 +105,30 @@ describe("sextant bench", () => {
     }, 120_000);
   }
 
+  it("stops a run of fast trials in its own process (--jobs 1) on SIGINT at once, keeping the runs it finished", async () => {
+    // Random search on branin takes microseconds a trial, every one in this process: a loop that
+    // never let the event loop turn would hear the signal only after its last run (many minutes here).
+    const out = "stopped-in-process";
+    const running = start(["bench", "run", "--suite", "branin-2d", "--optimizers", "random", "--trials", "20000", "--seeds", "1000", "--out", out, "--jobs", "1", "--json"], { cwd: dir });
+    const results = join(dir, out, "results.jsonl");
+    const deadline = Date.now() + 60_000;
+    while (!(existsSync(results) && readFileSync(results, "utf8").includes("\n")) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    running.child.kill("SIGINT");
+    const stopped = await Promise.race([running.done, new Promise<null>((r) => setTimeout(() => r(null), 20_000))]);
+    if (stopped === null) running.child.kill("SIGKILL");
+    expect(stopped, "still running 20 s after SIGINT").not.toBeNull();
+    expect([stopped!.code, stopped!.signal], stopped!.stderr).toEqual([130, null]);
+    const said = /sextant: interrupted \(SIGINT\); (\d+) of 1000 runs (?:is|are) in (\S+): run the same command again to continue/.exec(stopped!.stderr);
+    expect(said, stopped!.stderr).not.toBeNull();
+    expect(said![2]).toBe(join(out, "results.jsonl"));
+    // The runs it said it kept are those in the folder, each whole; the one under way is lost.
+    const kept = readResults(join(dir, out));
+    expect(kept.length).toBe(Number(said![1]));
+    expect(kept.length).toBeGreaterThanOrEqual(1);
+    expect(kept.every((r) => r.curve.length === 20_000)).toBe(true);
+    expect(JSON.parse(stopped!.stdout)).toMatchObject({ interrupted: true, signal: "SIGINT", runs: kept.length, total: 1000 });
+  }, 120_000);
+
   for (const [signal, exitCode] of [
     ["SIGINT", 130],
     ["SIGQUIT", 131],

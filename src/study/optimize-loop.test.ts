@@ -112,6 +112,63 @@ describe("optimize", () => {
     }
   });
 
+  describe("lets timers and signal handlers run while a synchronous objective runs", () => {
+    // An objective that suggests nothing and returns at once left optimize's loop on microtasks
+    // alone (nothing else made the event loop turn): a Ctrl-C or SIGTERM handler, a timer calling
+    // stop(), a progress timer ran only after the last trial. Each budget below is one the loop
+    // would otherwise run to its end; none is near what a stop leaves it at.
+    const BUDGET = 50_000;
+
+    for (const concurrency of [1, 3]) {
+      it(`stops on a signal whose handler calls stop(), with concurrency ${concurrency}`, async () => {
+        const study = await createStudy({ sampler: new RandomSampler({ seed: 1 }) });
+        const stop = (): void => study.stop();
+        process.once("SIGUSR2", stop);
+        try {
+          await study.optimize(
+            (t) => {
+              if (t.number === 0) process.kill(process.pid, "SIGUSR2");
+              return 1;
+            },
+            { nTrials: BUDGET, concurrency },
+          );
+        } finally {
+          process.off("SIGUSR2", stop);
+        }
+        expect(study.trials.length).toBeLessThan(BUDGET);
+        expect(study.trials.every((t) => t.state === "complete")).toBe(true);
+      });
+    }
+
+    it("stops on a timer, and a timed run ends on its timeoutSeconds", async () => {
+      const study = await createStudy({ sampler: new RandomSampler({ seed: 1 }) });
+      await study.optimize(
+        (t) => {
+          if (t.number === 0) setTimeout(() => study.stop(), 0);
+          return 1;
+        },
+        { nTrials: BUDGET },
+      );
+      expect(study.trials.length).toBeLessThan(BUDGET);
+      // Read off the clock before each trial, not by a timer: without nTrials this ends only on it.
+      const before = study.trials.length;
+      await study.optimize(() => 1, { timeoutSeconds: 0.1 });
+      expect(study.trials.length).toBeGreaterThan(before);
+    });
+
+    it("in an ask/tell loop too", async () => {
+      const study = await createStudy({ sampler: new RandomSampler({ seed: 1 }) });
+      let stopped = false;
+      setTimeout(() => (stopped = true), 0);
+      let told = 0;
+      while (!stopped && told < BUDGET) {
+        await study.tell(await study.ask(), 1);
+        told++;
+      }
+      expect(told).toBeLessThan(BUDGET);
+    });
+  });
+
   it("stops at stopAfter's total with several lanes, counting the trials they run", async () => {
     const study = await createStudy({ sampler: new RandomSampler({ seed: 1 }) });
     await study.optimize(

@@ -51,6 +51,7 @@ import { CONSTRAINTS_ATTR, feasibilityRule, feasibleParetoFront, isConstrainedSt
 import { GrowingFront } from "../analysis/pareto.js";
 import { DuplicateStudyError, type SegmentOrderKeys, type Storage, compareAndSetStudySystemAttr, type StudyRecord, StudyNotFoundError, type TrialChanges, TrialNotRunningError, type TrialPatch, heldInSegmentOrder, isMemoryUrl, missingSqliteFile, onlineTunerRefusal, openStorage } from "../storage/index.js";
 import { CheckpointStore, defaultCheckpointRoot, formerCheckpointRoot, startingCheckpointGone } from "./checkpoints.js";
+import { EventLoopTurns } from "./event-loop-turns.js";
 import { IndependentSamplingWatch } from "./independent-sampling.js";
 import { StopAfterCounts } from "./stop-after-counts.js";
 import { DEFAULT_HEARTBEAT_GRACE_SECONDS, type HeartbeatOptions, HeartbeatThread, type HeartbeatTiming, OWNER_HEARTBEAT_ATTR, monotonicMs, ownerHeartbeatRecord, ownersGraceMs, resolveHeartbeat, silentTrials } from "./heartbeat.js";
@@ -1120,6 +1121,12 @@ export class Study implements TrialHost {
   private readonly failingWrites = new Set<Promise<unknown>>();
   /** Asks of optimize's lanes still on their way to storage: counted by stop conditions as running. */
   private asksInFlight = 0;
+  /**
+   * Turns of the event loop that asks and optimize's lanes give now and then: a trial that
+   * suggests nothing and returns at once (a sync objective, memory storage) awaits nothing that
+   * makes the loop turn, and Ctrl-C, SIGTERM or a timer calling stop() waited for the last trial.
+   */
+  private readonly eventLoopTurns = new EventLoopTurns();
   /** The last enqueueTrial with skipIfExists: each waits for the one before (see there). */
   private enqueueing: Promise<unknown> = Promise.resolve();
   /** By trial id: the seq of the stored version this object's active trial last read or wrote. */
@@ -1531,6 +1538,7 @@ export class Study implements TrialHost {
    * @param fixedDistributions parameters to suggest right away (ask/tell users who know their space up front).
    */
   async ask(fixedDistributions: Record<string, Distribution> = {}): Promise<Trial> {
+    if (this.eventLoopTurns.due()) await this.eventLoopTurns.turn();
     // The HTTP service's asks beat from the thread while the sampler runs (see startTrial): started before the first.
     if (this.trialsRunRemotely) await (this.askedTrialBeats ??= this.joinAskedTrialBeats());
     const trial = await this.askTrial(fixedDistributions);
@@ -2858,6 +2866,8 @@ export class Study implements TrialHost {
 
     const worker = async (lane: number): Promise<void> => {
       for (;;) {
+        // Before the checks below: a signal handler or timer that calls stop() is heard by the next one.
+        if (this.eventLoopTurns.due()) await this.eventLoopTurns.turn();
         await reaper();
         // Stop conditions count the whole study: read what other workers finished since this
         // lane's last ask, or each process starts trials on a stale count and overshoots by several.
