@@ -21,7 +21,7 @@ describe("sextant tune --pruner asha", () => {
       [
         "tune", "--study", "asha", "--trials", "16", "--seed", "5", "--sampler", "random", "--json",
         "--pruner", "asha", "--pruner-opt", "min_resource=1", "--pruner-opt", "reduction_factor=2",
-        "--param", "base=float:0:10", "--", "node", join(FIXTURES, "cli-steps.mjs"), "{base}",
+        "--param", "base=float:0:10", "--", "sh", join(FIXTURES, "cli-steps.sh"), "{base}",
       ],
       { cwd: dir, env: { MARKER: marker, DELAY: "60", STEPS: "8" } },
     );
@@ -58,7 +58,7 @@ describe("sextant tune --pruner asha", () => {
   it("by default runs commands whole until 8 are complete, then stops them from the first step that ranks trials", async () => {
     const marker = join(dir, "steps");
     const result = await sextant(
-      ["tune", "--study", "asha-default", "--trials", "16", "--seed", "5", "--sampler", "random", "--json", "--pruner", "asha", "--param", "base=float:0:10", "--", "node", join(FIXTURES, "cli-steps.mjs"), "{base}"],
+      ["tune", "--study", "asha-default", "--trials", "16", "--seed", "5", "--sampler", "random", "--json", "--pruner", "asha", "--param", "base=float:0:10", "--", "sh", join(FIXTURES, "cli-steps.sh"), "{base}"],
       { cwd: dir, env: { MARKER: marker, DELAY: "20", STEPS: "8" } },
     );
     expect(result.code, result.stderr).toBe(0);
@@ -127,7 +127,7 @@ describe("sextant tune --pruner curve", () => {
       [
         "tune", "--study", "curve", "--trials", "14", "--seed", "3", "--sampler", "random", "--json",
         "--pruner", "curve", "--pruner-opt", "min_trials=4", "--pruner-opt", "seed=1",
-        "--param", "base=float:0:10", "--", "node", join(FIXTURES, "cli-steps.mjs"), "{base}",
+        "--param", "base=float:0:10", "--", "sh", join(FIXTURES, "cli-steps.sh"), "{base}",
       ],
       { cwd: dir, env: { MARKER: marker, DELAY: "20", STEPS: "8" } },
     );

@@ -18,6 +18,8 @@ beforeEach(() => {
 afterEach(() => cleanup());
 
 const TRAIN = ["--direction", "maximize", "-p", "lr=float:0.01:0.3:log", "--", "sh", join(FIXTURES, "pbt-train.sh"), "--lr", "{lr}"];
+/** A command that prints 1 and saves no checkpoint: a sh, as a Node start costs some twenty times its CPU. */
+const PRINTS_ONE = ["sh", "-c", "echo 1"];
 const schedule = (population: number, segments: number) => [
   "--scheduler",
   "pbt",
@@ -73,7 +75,7 @@ describe("sextant tune --scheduler pbt", () => {
       sextant(["export", "pop", "--lineage", "--json"], { cwd: dir }),
       sextant(["export", "pop", "--lineage"], { cwd: dir }),
       sextant(["export", "pop", "--lineage", "--format", "csv"], { cwd: dir }),
-      sextant(["tune", "--study", "plain", "--trials", "1", "--quiet", ...TRAIN.slice(0, 4), "--", "node", "-e", "console.log(1)"], { cwd: dir }).then(async (plain) => [
+      sextant(["tune", "--study", "plain", "--trials", "1", "--quiet", ...TRAIN.slice(0, 4), "--", ...PRINTS_ONE], { cwd: dir }).then(async (plain) => [
         plain,
         await sextant(["export", "plain", "--lineage"], { cwd: dir }),
       ] as const),
@@ -299,7 +301,7 @@ describe("sextant tune resuming a population made by sextant create, then a work
 describe("sextant tune --scheduler pbt on a command tuned before", () => {
   it("refuses to turn the command's study into a population, which could then not go on as it was", async () => {
     // Without --study both runs of one command take the study named after it; named here alike.
-    const plainRun = ["tune", "--study", "cmd", "--trials", "2", "--quiet", ...TRAIN.slice(0, 4), "--", "node", "-e", "console.log(1)"];
+    const plainRun = ["tune", "--study", "cmd", "--trials", "2", "--quiet", ...TRAIN.slice(0, 4), "--", ...PRINTS_ONE];
     const plain = await sextant(plainRun, { cwd: dir });
     expect(plain.code, plain.stderr).toBe(0);
     const population = await sextant(["tune", "--study", "cmd", "--quiet", ...schedule(2, 2), ...TRAIN], { cwd: dir });
@@ -332,7 +334,7 @@ describe("sextant tune --scheduler pbt resumed with another search space", () =>
 
 describe("sextant tune --scheduler pbt started again with nothing left to run", () => {
   // Member 0's command fails; with FAIL_ALL every member's does. Each segment that runs prints 1.
-  const command = (failAll: boolean) => ["-p", "x=float:0:1", "--", "node", "-e", `if (${failAll} || process.env.SEXTANT_MEMBER === "0") process.exit(4); console.log(1)`];
+  const command = (failAll: boolean) => ["-p", "x=float:0:1", "--", "sh", "-c", `if ${failAll} || [ "$SEXTANT_MEMBER" = 0 ]; then exit 4; fi; echo 1`];
   const tune = (study: string, failAll: boolean) => sextant(["tune", "--study", study, "--seed", "1", ...schedule(2, 2), ...command(failAll)], { cwd: dir });
 
   it("says which members ended with a failed segment and what to do, exiting 1 when all did", async () => {
@@ -357,7 +359,7 @@ describe("sextant tune --scheduler pbt started again with nothing left to run", 
 
   it("says so, exiting 0, when some member trained every segment", async () => {
     // Two studies of their own, each trained and then started again, side by side.
-    const wholeRun = () => sextant(["tune", "--study", "whole", "--seed", "1", ...schedule(2, 2), "-p", "x=float:0:1", "--", "node", "-e", "console.log(1)"], { cwd: dir });
+    const wholeRun = () => sextant(["tune", "--study", "whole", "--seed", "1", ...schedule(2, 2), "-p", "x=float:0:1", "--", ...PRINTS_ONE], { cwd: dir });
     const [[half, resumed], [whole, again]] = await Promise.all([
       tune("half", false).then(async (first) => [first, await tune("half", false)] as const),
       wholeRun().then(async (first) => [first, await wholeRun()] as const),
@@ -641,7 +643,7 @@ describe("sextant create --scheduler pbt, then workers", () => {
   });
 
   it("says once when the command saves no checkpoint, so its members start every segment over", async () => {
-    const run = await sextant(["tune", "--study", "nosave", "--quiet", ...schedule(2, 2), "--direction", "maximize", "-p", "lr=float:0.01:0.3", "--", "node", "-e", "console.log(1)"], { cwd: dir });
+    const run = await sextant(["tune", "--study", "nosave", "--quiet", ...schedule(2, 2), "--direction", "maximize", "-p", "lr=float:0.01:0.3", "--", ...PRINTS_ONE], { cwd: dir });
     expect(run.code, run.stderr).toBe(0);
     // It used to say nothing: the next segments simply ran without SEXTANT_RESTORE_FROM.
     // Said by the study, as for a library objective: once, naming the variables a command uses.

@@ -85,7 +85,7 @@ describe("sextant tune", () => {
 
   it("derives a stable study name from the command, stores its settings, and warns when the space changes", async () => {
     const run = (extra: string[]) =>
-      sextant(["tune", "--trials", "2", "--quiet", ...extra, "--param", "x=float:0:0.5", "--", "node", join(FIXTURES, "cli-failing.mjs"), "{x}"], { cwd: dir });
+      sextant(["tune", "--trials", "2", "--quiet", ...extra, "--param", "x=float:0:0.5", "--", "sh", join(FIXTURES, "cli-failing.sh"), "{x}"], { cwd: dir });
     const a = await run([]);
     expect(a.code, a.stderr).toBe(0);
     const storage = await openStorage(`sqlite:${join(dir, "sextant.db")}`);
@@ -94,11 +94,11 @@ describe("sextant tune", () => {
     expect(studies).toHaveLength(1);
     expect(studies[0]!.name).toMatch(/^cli-failing-[0-9a-f]{8}$/);
     const config = studies[0]!.systemAttrs["cli:config"] as Record<string, unknown>;
-    expect(config.command).toEqual(["node", join(FIXTURES, "cli-failing.mjs"), "{x}"]);
+    expect(config.command).toEqual(["sh", join(FIXTURES, "cli-failing.sh"), "{x}"]);
     expect(config.space).toEqual({ x: { type: "float", low: 0, high: 0.5 } });
 
     const b = await sextant(
-      ["tune", "--trials", "1", "--param", "x=float:0:0.4", "--", "node", join(FIXTURES, "cli-failing.mjs"), "{x}"],
+      ["tune", "--trials", "1", "--param", "x=float:0:0.4", "--", "sh", join(FIXTURES, "cli-failing.sh"), "{x}"],
       { cwd: dir },
     );
     expect(b.code, b.stderr).toBe(0);
@@ -213,7 +213,7 @@ describe("sextant tune", () => {
 
   it("fails trials of a failing command with exit code and stderr tail, and goes on", async () => {
     const result = await sextant(
-      ["tune", "--study", "f", "--trials", "12", "--seed", "3", "--param", "x=float:0:1", "--", "node", join(FIXTURES, "cli-failing.mjs"), "{x}"],
+      ["tune", "--study", "f", "--trials", "12", "--seed", "3", "--param", "x=float:0:1", "--", "sh", join(FIXTURES, "cli-failing.sh"), "{x}"],
       { cwd: dir },
     );
     const trials = await trialsOf("f");
@@ -286,7 +286,7 @@ describe("sextant tune", () => {
       join(dir, "inject.yaml"),
       [
         "study: inject",
-        `command: ["node", ${JSON.stringify(join(FIXTURES, "cli-record.mjs"))}, "{c}", "--n={n}"]`,
+        `command: ["sh", ${JSON.stringify(join(FIXTURES, "cli-record.sh"))}, "{c}", "--n={n}"]`,
         "trials: 8",
         "env:",
         `  RECORD: ${JSON.stringify(record)}`,
@@ -336,8 +336,9 @@ describe("sextant tune", () => {
   });
 
   it("goes on when its first trials fail in different ways, as bad hyperparameters make them", async () => {
-    const code = "const x = Number(process.argv[1]); if (x < 0.9) { console.error(`diverged at x=${x}`); process.exit(1); } console.log(x);";
-    const result = await sextant(["tune", "--study", "diverging", "--trials", "8", "--sampler", "random", "--seed", "1", "--param", "x=float:0:1", "--", "node", "-e", code, "{x}"], { cwd: dir });
+    // Fails below x = 0.9, each time with another message; sh and awk rather than a Node start per trial.
+    const code = `if X=$1 awk 'BEGIN { exit !(ENVIRON["X"] + 0 < 0.9) }'; then echo "diverged at x=$1" >&2; exit 1; fi; echo "$1"`;
+    const result = await sextant(["tune", "--study", "diverging", "--trials", "8", "--sampler", "random", "--seed", "1", "--param", "x=float:0:1", "--", "sh", "-c", code, "sh", "{x}"], { cwd: dir });
     expect(result.stderr).not.toContain("stopped after the first");
     expect(await trialsOf("diverging")).toHaveLength(8);
   });
@@ -369,7 +370,7 @@ describe("sextant tune", () => {
     const result = await sextant(
       [
         "tune", "--study", "p", "--trials", "16", "--seed", "5", "--pruner", "median", "--json",
-        "--param", "base=float:0:10", "--", "node", join(FIXTURES, "cli-steps.mjs"), "{base}",
+        "--param", "base=float:0:10", "--", "sh", join(FIXTURES, "cli-steps.sh"), "{base}",
       ],
       { cwd: dir, env: { MARKER: marker, DELAY: "25", STEPS: "8" } },
     );
