@@ -19,8 +19,9 @@ describe("the tests' environment", () => {
       SEXTANT_SCREENSHOTS: "docs/screenshots",
       CI: "true",
       PATH: "/usr/bin",
+      NODE_EXTRA_CA_CERTS: "/etc/ssl/certs/ca-certificates.crt",
     };
-    expect(leakedVariables(env).sort()).toEqual(["FORCE_COLOR", "NO_COLOR", "SEXTANT_DEBUG", "SEXTANT_STORAGE", "SEXTANT_TOKEN", "SEXTANT_TRIAL_NUMBER"]);
+    expect(leakedVariables(env).sort()).toEqual(["FORCE_COLOR", "NODE_EXTRA_CA_CERTS", "NO_COLOR", "SEXTANT_DEBUG", "SEXTANT_STORAGE", "SEXTANT_TOKEN", "SEXTANT_TRIAL_NUMBER"]);
     expect(leakedVariables(process.env)).toEqual([]);
   });
 
