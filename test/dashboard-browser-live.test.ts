@@ -145,17 +145,20 @@ describe.skipIf(!existsSync(CHROMIUM) && !inCI())("the live dashboard in headles
     expect(problems).toEqual([]);
   });
 
+  /** The browser's own line for each answer of 404, which a deleted study's requests all get. */
+  const NOT_FOUND_LINE = /^Failed to load resource: the server responded with a status of 404\b/;
+
   /**
    * A page whose errors are collected apart: its uncaught exceptions and unhandled rejections, and
-   * what it logs as errors, less the browser's own line for each answer of 404 (which a page
-   * cannot silence, and which a deleted study's requests all get).
+   * what it logs as errors, less the browser's own lines that match `expected` (a page cannot
+   * silence those).
    */
-  async function openWatched(url: string): Promise<{ page: Page; errors: string[] }> {
+  async function openWatched(url: string, expected = NOT_FOUND_LINE): Promise<{ page: Page; errors: string[] }> {
     const page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
     page.setDefaultTimeout(30_000);
     const errors: string[] = [];
     page.on("console", (message) => {
-      if (message.type() === "error" && !/^Failed to load resource: the server responded with a status of 404\b/.test(message.text())) errors.push(`console: ${message.text()}`);
+      if (message.type() === "error" && !expected.test(message.text())) errors.push(`console: ${message.text()}`);
     });
     page.on("pageerror", (error) => errors.push(`page error: ${error.message}`));
     await page.goto(url);
@@ -163,31 +166,71 @@ describe.skipIf(!existsSync(CHROMIUM) && !inCI())("the live dashboard in headles
     return { page, errors };
   }
 
-  it("keeps the page of a study deleted behind it, and says so, whatever the reader does next", async () => {
-    await seedStudy(storage, "vanishing", { trials: 250, seed: 10 });
-    const { page, errors } = await openWatched(`${server.url}/?study=vanishing`);
-    await waitAttr(page, "[data-testid=match-count]", "data-matched", 250);
+  interface LostPage {
+    /** The study's page: its server and its name; the study holds 250 trials, `complete` of them complete. */
+    url: string;
+    name: string;
+    complete: number;
+    /** Deletes the study or stops the server. */
+    lose: () => Promise<unknown>;
+    /** What the page then says. */
+    said: RegExp;
+    /** Resolves once the requests of an action have failed. */
+    settled: (page: Page) => Promise<unknown>;
+    /** The browser's own error lines for those requests. */
+    expected?: RegExp;
+  }
+
+  /**
+   * Opens a study's page and ticks a state (a step for Back to take), then loses the study or its
+   * server and acts on the page as a reader would: goes Back, pages, moves through the table with
+   * the keys, sorts, brushes (drag and form), filters, picks the plots' parameters and opens a
+   * trial. Each action asks the server and gets no answer it can show. The page says so, keeps what
+   * it shows, and puts the controls the action changed back to it: the sort arrow, the filter bar,
+   * the menus and the address bar. Answers the errors the page logged.
+   */
+  async function actOnLostPage({ url, name, complete, lose, said, settled, expected }: LostPage): Promise<string[]> {
+    const { page, errors } = await openWatched(`${url}/?study=${name}`, expected);
     await page.waitForSelector("[data-testid=parallel-plot][data-marks]");
-    await page.waitForSelector('.tviewport .trow[data-index="0"]');
-    await storage.deleteStudy("vanishing");
+    await page.click("[data-testid=state-complete]");
+    await waitAttr(page, "[data-testid=match-count]", "data-matched", complete);
+    await waitAttr(page, "[data-testid=table-status]", "data-matched", complete);
+    const shown = new URL(page.url()).search;
+    expect(shown).toContain("state=complete");
+    const rows = () => page.locator(".tviewport .trow[data-number]").evaluateAll((all) => all.slice(0, 5).map((row) => (row as any).dataset.number).join());
+    const firstRows = await rows();
+    await lose();
     const status = page.locator("[data-testid=live-status]");
     await status.waitFor({ state: "visible" });
-    expect(await status.textContent()).toMatch(/no longer exists/);
-    // Each action asks the server; all that comes back is 404. Between two, a poll hides nothing.
-    const afterAnswers = async () => {
-      await page.waitForResponse(/studies\/vanishing\/trials\?/);
-      expect(await status.isVisible()).toBe(true);
+    expect(await status.textContent()).toMatch(said);
+    const afterAction = async () => {
+      await settled(page);
+      await page.waitForFunction((want) => (globalThis as any).location.search === want, shown);
+      // Between two actions, a poll hides nothing.
+      expect(await status.textContent()).toMatch(said);
     };
-    // The table's pager and keys fetch rows it has not got (page 5: rows 200 to 249).
-    await page.fill(".page-input", "5");
+    // Back asks for every state, and shows the complete ones still: it replaced the page with the bare message.
+    await page.goBack();
+    await afterAction();
+    expect(await page.isChecked("[data-testid=state-complete]")).toBe(true);
+    expect(await page.getAttribute("[data-testid=match-count]", "data-matched")).toBe(String(complete));
+    expect(await rows()).toBe(firstRows);
+    // The table's pager and keys fetch rows it has not got (page 3: rows 100 to 149).
+    await page.fill(".page-input", "3");
     await page.click(".page-go");
-    await afterAnswers();
+    await afterAction();
     await page.locator('.tviewport .trow[data-index="0"]').focus();
     await page.keyboard.press("End");
-    await afterAnswers();
+    await afterAction();
+    await page.locator(".tviewport").evaluate((viewport) => ((viewport as any).scrollTop = 0));
+    // A sort the server does not answer leaves the arrow on the order the rows are in.
     await page.click('[data-testid=trial-table] button[data-sort="value"]');
-    await afterAnswers();
-    // A brush dragged along x1, the first axis (laid out as in the test above).
+    await afterAction();
+    expect(await page.getAttribute('[role=columnheader]:has(button[data-sort="number"])', "aria-sort")).toBe("ascending");
+    expect(await page.getAttribute('[role=columnheader]:has(button[data-sort="value"])', "aria-sort")).toBeNull();
+    expect(await page.textContent('button[data-sort="value"] .th-arrow')).toBe("");
+    expect(await rows()).toBe(firstRows);
+    // A brush dragged along x1, the first axis (laid out as in the tests above), goes away again.
     await page.locator("[data-testid=parallel-plot]").scrollIntoViewIfNeeded();
     const box = (await page.locator("[data-testid=parallel-plot]").boundingBox())!;
     const axisY = (value: number) => box.y + 40 + (1 - (value + 5) / 10) * (box.height - 70);
@@ -195,35 +238,72 @@ describe.skipIf(!existsSync(CHROMIUM) && !inCI())("the live dashboard in headles
     await page.mouse.down();
     await page.mouse.move(box.x + 60, axisY(-3), { steps: 4 });
     await page.mouse.up();
-    await page.waitForFunction(() => new URL((globalThis as any).location.href).searchParams.has("ranges"));
-    await afterAnswers();
+    await afterAction();
+    expect(await page.textContent("[data-testid=brushed]")).toBe("");
     await page.selectOption("[data-testid=brush-axis]", "p1");
     await page.fill("[data-testid=brush-from]", "-1");
     await page.fill("[data-testid=brush-to]", "1");
     await page.click("[data-testid=brush-apply]");
-    await page.click("[data-testid=clear-brush]");
-    await page.uncheck("[data-testid=state-failed]");
+    await afterAction();
+    expect(await page.inputValue("[data-testid=brush-from]")).toBe("");
+    // A state ticked, and a range of values, are unticked and emptied again.
+    await page.click("[data-testid=state-failed]");
+    await afterAction();
+    expect(await page.isChecked("[data-testid=state-failed]")).toBe(false);
+    expect(await page.isChecked("[data-testid=state-complete]")).toBe(true);
     await page.fill("[data-testid=value-max]", "10");
     await page.click("[data-testid=value-apply]");
-    await afterAnswers();
-    await page.selectOption("[data-testid=contour-x]", "x3");
-    await page.selectOption("[data-testid=importance-method]", "ped-anova");
-    await page.selectOption("[data-testid=beliefs-param]", "x2");
-    await afterAnswers();
-    // A trial opened from the table says what the poll says; Back asks for the filter before it.
+    await afterAction();
+    expect(await page.inputValue("[data-testid=value-max]")).toBe("");
+    // The plots' menus show the parameters drawn.
+    const menus = ["contour-x", "importance-method", "beliefs-param"].map((id) => `[data-testid=${id}]`);
+    const before = await Promise.all(menus.map((menu) => page.inputValue(menu)));
+    await page.selectOption(menus[0]!, "x3");
+    await page.selectOption(menus[1]!, "ped-anova");
+    await page.selectOption(menus[2]!, "x2");
+    await afterAction();
+    expect(await Promise.all(menus.map((menu) => page.inputValue(menu)))).toEqual(before);
+    // A trial opened from the table says what the poll says.
     await page.locator(".tviewport .trow[data-number]").first().click();
-    await page.waitForFunction(() => /no longer exists/.test((globalThis as any).document.getElementById("detail")?.textContent ?? ""));
+    await page.waitForFunction((text) => new RegExp(text).test((globalThis as any).document.getElementById("detail")?.textContent ?? ""), said.source);
     await page.keyboard.press("Escape");
-    await page.goBack();
-    await page.goBack();
-    await afterAnswers();
-    await afterAnswers();
-    expect(errors).toEqual([]);
-    expect(await status.textContent()).toMatch(/no longer exists/);
-    // What it had stays on screen.
-    expect(await page.textContent("[data-testid=study-name]")).toBe("vanishing");
-    expect(await page.locator(".tviewport .trow[data-number]").count()).toBeGreaterThan(0);
+    await afterAction();
+    expect(await page.textContent("[data-testid=study-name]")).toBe(name);
+    expect(await rows()).toBe(firstRows);
     await page.close();
+    return errors;
+  }
+
+  const completeOf = (trials: { state: string }[]) => trials.filter((trial) => trial.state === "complete").length;
+
+  it("keeps the page of a study deleted behind it, and says so, whatever the reader does next", async () => {
+    const { trials } = await seedStudy(storage, "vanishing", { trials: 250, seed: 10 });
+    const errors = await actOnLostPage({
+      url: server.url,
+      name: "vanishing",
+      complete: completeOf(trials),
+      lose: () => storage.deleteStudy("vanishing"),
+      said: /no longer exists/,
+      settled: (page) => page.waitForResponse(/studies\/vanishing\/trials\?/),
+    });
+    expect(errors).toEqual([]);
+  });
+
+  it("keeps the page of a server that stopped, says so whatever the reader does, and puts back the controls it changed", async () => {
+    // A server of its own, stopped: every request of the page then fails ("Failed to fetch").
+    const own = new MemoryStorage();
+    const { trials } = await seedStudy(own, "stopping", { trials: 250, seed: 12 });
+    const stopping = await startServer({ storage: own, port: 0 });
+    const errors = await actOnLostPage({
+      url: stopping.url,
+      name: "stopping",
+      complete: completeOf(trials),
+      lose: () => stopping.close(),
+      said: /server does not answer/,
+      settled: (page) => page.waitForEvent("requestfailed", (request) => /studies\/stopping\/trials\?/.test(request.url())),
+      expected: /^Failed to load resource: net::ERR_CONNECTION_REFUSED$/,
+    });
+    expect(errors).toEqual([]);
   });
 
   it("says that a study deleted while the studies list showed it is gone, once clicked", async () => {

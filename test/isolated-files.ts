@@ -16,6 +16,7 @@ export const ISOLATED_FILES = [
   "src/server/app.test.ts",
   "src/storage/sqlite-binding.test.ts",
   "src/storage/sqlite-readonly-media.test.ts",
+  "test/dashboard-api.test.ts",
   "test/server-slow-ask.test.ts",
   "test/storage-conformance.test.ts",
 ];

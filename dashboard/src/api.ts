@@ -234,6 +234,16 @@ export function isStudyNotFound(error: unknown): error is ApiError {
   return error instanceof ApiError && error.status === 404 && error.field === "path.study";
 }
 
+/**
+ * The server could not be reached: the request never got an answer (the server stopped, the
+ * network is down). Only fetch's own failure becomes one, never an error of the code around it.
+ */
+export class ServerUnreachableError extends Error {
+  constructor(cause: unknown) {
+    super(`the server does not answer (${cause instanceof Error ? cause.message : String(cause)})`, { cause });
+  }
+}
+
 /** What `sextant report` embeds: the answers the page asks for, by request path. */
 interface ReportData {
   generatedAt: string;
@@ -311,8 +321,19 @@ export async function get<T>(path: string): Promise<T> {
     return answer as T;
   }
   const token = sessionStorage.getItem(TOKEN_KEY);
-  const response = await fetch(`api/v1${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
-  const text = await response.text();
+  // Built apart from the fetch: a request that cannot be made (a token that is no header value)
+  // throws its own TypeError here, which is no sign of the server.
+  const request = new Request(`api/v1${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+  let response: Response;
+  let text: string;
+  try {
+    // fetch rejects with a TypeError when no answer comes, and reading the body does when the
+    // connection drops on the way.
+    response = await fetch(request);
+    text = await response.text();
+  } catch (error) {
+    throw error instanceof TypeError ? new ServerUnreachableError(error) : error;
+  }
   bytesReceived += text.length;
   let body: unknown;
   try {

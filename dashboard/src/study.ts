@@ -20,6 +20,7 @@ import {
   type TrialChanges,
   type TrialJson,
   ApiError,
+  ServerUnreachableError,
   apiPath,
   get,
   isReport,
@@ -75,6 +76,9 @@ const SLICE_ROW_HEIGHT = 140;
 const INTERMEDIATE_SHOWN = 50;
 /** What the page says once the server answers that its study is not there (another process deleted it). */
 const STUDY_GONE = "This study no longer exists (deleted?)";
+/** What the page says while the server does not answer (stopped, or the network down). */
+const SERVER_SILENT = "The server does not answer";
+const SERVER_SILENT_LINE = `${SERVER_SILENT}: what is shown is the last state; retrying every second.`;
 
 interface Panel {
   section: HTMLElement;
@@ -141,6 +145,8 @@ export class StudyPage {
   private tableSection!: HTMLElement;
   /** A poll found the study gone: the next answer may be of another study created under its name. */
   private studyLost = false;
+  /** The view the page last showed whole: what its controls go back to when an action finds no server. */
+  private shownView!: View;
   private detail!: HTMLElement;
   /** What had the focus when the trial panel opened (a table row, a link): it gets it back on close. */
   private opener: HTMLElement | null = null;
@@ -222,6 +228,7 @@ export class StudyPage {
     this.summary = summary;
     this.seq = summary.seq;
     this.view = this.withKnownSort(this.view);
+    this.shownView = this.view;
     this.layout();
     await this.loadFiltered();
     if (this.stopped) return;
@@ -246,34 +253,76 @@ export class StudyPage {
   }
 
   /**
-   * The address bar changed (back/forward, or a link inside the page). A study deleted since keeps
-   * on screen what it had, and the page says that it is gone: each control the reader used after
-   * that (a sort, a brush, a filter) threw its 404 into the page.
+   * The address bar changed (back/forward, or a link inside the page). A study deleted since, or a
+   * server that stopped, keeps on screen what it had, and the page says so: each control the reader
+   * used after that (a sort, a brush, a filter) threw its 404 or "Failed to fetch" into the page.
+   * The controls and the address go back to what is shown: they said the new sort or filter over
+   * the rows and plots of the old one.
    */
   async update(view: View): Promise<void> {
-    await this.showView(view).catch(this.unlessGone);
+    const asked = this.withKnownSort(view);
+    try {
+      await this.showView(asked);
+      if (this.view === asked) this.shownView = asked;
+    } catch (error) {
+      if (!this.saidUnavailable(error)) throw error;
+      // A later action changed the view meanwhile: what it shows is its own to say.
+      if (this.view === asked) this.showControlsOf(this.shownView);
+    }
   }
 
   /**
-   * Says so when `error` is the server's answer that the study is gone (the page keeps what it
-   * shows), where the poll does; the poll tells a study created again under its name. Answers
-   * whether it was.
+   * Says so when `error` is the server's answer that the study is gone, or no answer at all, where
+   * the poll does (the page keeps what it shows); the poll tells a study created again under its
+   * name, and hides the line once the server answers. Answers whether it was either.
    */
-  private studyGone(error: unknown): boolean {
-    if (!isStudyNotFound(error)) return false;
-    this.studyLost = true;
-    this.liveStatus.textContent = `${STUDY_GONE}: what is shown is its last state.`;
-    this.liveStatus.hidden = false;
+  private saidUnavailable(error: unknown): boolean {
+    if (isStudyNotFound(error)) {
+      this.studyLost = true;
+      this.sayLive(`${STUDY_GONE}: what is shown is its last state.`);
+    } else if (error instanceof ServerUnreachableError) this.sayLive(SERVER_SILENT_LINE);
+    else return false;
     return true;
   }
 
-  /** For the failure of an action no caller waits on: a study gone is said, anything else stays an error. */
-  private readonly unlessGone = (error: unknown): void => {
-    if (!this.studyGone(error)) throw error;
+  private sayLive(message: string): void {
+    this.liveStatus.textContent = message;
+    this.liveStatus.hidden = false;
+  }
+
+  /** For the failure of an action no caller waits on: a study gone or a server silent is said, anything else stays an error. */
+  private readonly unlessUnavailable = (error: unknown): void => {
+    if (!this.saidUnavailable(error)) throw error;
   };
 
+  /**
+   * Sets the view to `shown` and the controls that say it back to it (the filter bar, the brushes,
+   * the plots' menus, the address bar; the table keeps its sort until its rows come), after an
+   * action that could not fetch what it asked for.
+   */
+  private showControlsOf(shown: View): void {
+    const asked = this.view;
+    this.view = shown;
+    writeView(shown);
+    if (JSON.stringify(asked.filter) !== JSON.stringify(shown.filter)) {
+      this.renderFilterBar();
+      this.fillBrushForm();
+      this.applyBrushToChart();
+    }
+    const choose = (testId: string, value: string): void => {
+      const menu = this.element?.querySelector<HTMLSelectElement>(`[data-testid=${testId}]`);
+      if (menu) menu.value = value;
+    };
+    if (this.panels.has("contour")) this.contourAxes().forEach((name, k) => choose(k === 0 ? "contour-x" : "contour-y", name));
+    choose("importance-method", shown.method ?? "");
+    if (this.panels.has("beliefs")) {
+      choose("beliefs-param", this.beliefParam());
+      choose("beliefs-param2", this.beliefParam2() ?? "");
+      choose("beliefs-stat", shown.beliefStat);
+    }
+  }
+
   private async showView(view: View): Promise<void> {
-    view = this.withKnownSort(view);
     const before = this.view;
     this.view = view;
     const filterChanged = JSON.stringify(before.filter) !== JSON.stringify(view.filter);
@@ -1038,7 +1087,7 @@ export class StudyPage {
       order: this.view.order,
       onSort: (sort, order) => void this.change({ sort, order }, "replace"),
       onOpen: this.openTrial,
-      onRowsFailed: this.unlessGone,
+      onRowsFailed: this.unlessUnavailable,
     });
     await table.load();
     if (this.stopped) return;
@@ -1076,9 +1125,9 @@ export class StudyPage {
     try {
       answer = await get<T>(path);
     } catch (error) {
-      if (this.stopped || this.studyGone(error)) return;
-      // Only a report can lack an answer (one it did not include).
-      if (!(error instanceof ApiError) || error.status !== 404) throw error;
+      if (this.stopped) return;
+      // Only a report can lack an answer (one it did not include); a study gone is the page's to say.
+      if (isStudyNotFound(error) || !(error instanceof ApiError) || error.status !== 404) throw error;
       panel.note.textContent = error.message;
       // A report's plot of another choice (a contour's pair) goes; a live page keeps its last state.
       if (isReport()) draw(panel.plot, {}, 0);
@@ -1244,7 +1293,8 @@ export class StudyPage {
     try {
       ({ trial } = await get<{ trial: TrialJson }>(`${this.base}/trials/${number}`));
     } catch (error) {
-      const message = this.studyGone(error) ? `${STUDY_GONE}: its trials cannot be read.` : error instanceof Error ? error.message : String(error);
+      let message = error instanceof Error ? error.message : String(error);
+      if (this.saidUnavailable(error)) message = isStudyNotFound(error) ? `${STUDY_GONE}: its trials cannot be read.` : `${SERVER_SILENT}: the trial cannot be read.`;
       this.detail.appendChild(h("p", { class: "error" }, message));
       return;
     }
@@ -1401,10 +1451,8 @@ export class StudyPage {
         return;
       }
       console.warn("sextant: live update failed; retrying", error);
-      if (!this.studyGone(error)) {
-        this.liveStatus.textContent = "The server does not answer: what is shown is the last state; retrying every second.";
-        this.liveStatus.hidden = false;
-      }
+      // Another failure (an answer of 500) is said the same way: the poll tries again.
+      if (!this.saidUnavailable(error)) this.sayLive(SERVER_SILENT_LINE);
     } finally {
       if (!this.stopped) this.timer = window.setTimeout(() => void this.poll(), POLL_MS);
     }

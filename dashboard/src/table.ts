@@ -54,6 +54,8 @@ export class TrialTable {
   private generation = 0;
   /** The sort button that holds the header's tab stop (the sorted column's until another takes the focus). */
   private headerStop: string;
+  /** Counts the sorts asked for: the rows of one asked for before another are not shown. */
+  private sortsAsked = 0;
 
   constructor(private options: TableOptions) {
     const columns = this.columns();
@@ -162,24 +164,37 @@ export class TrialTable {
 
   /**
    * Sorts by another column: the rows are fetched and drawn again from the first, while the header
-   * (and the focus on the sort button pressed) stays.
+   * (and the focus on the sort button pressed) stays. The header's arrow moves with the rows, once
+   * they come: it moved at once, and a sort the server did not answer left it over the rows of the
+   * order before.
    */
   async setSort(sort: string, order: "asc" | "desc"): Promise<void> {
     if (sort === this.options.sort && order === this.options.order) return;
-    this.options = { ...this.options, sort, order };
+    const asked = ++this.sortsAsked;
+    const sorted = { ...this.options, sort, order };
+    const first = await get<TablePage>(this.pagePath(sorted, 0));
+    if (asked !== this.sortsAsked) return;
+    this.options = sorted;
     this.showSort();
     this.generation++;
     this.pages.clear();
+    this.pages.set(0, Promise.resolve(first));
     this.activeIndex = 0;
     this.focusPending = false;
     this.viewport.scrollTop = 0;
-    await this.load();
+    this.setCounts(first.matched, first.total);
+    await this.render();
+  }
+
+  /** The request for the rows of page `index` (of FETCH_SIZE rows) in the filter and order of `options`. */
+  private pagePath(options: TableOptions, index: number): string {
+    return apiPath(`${studyPath(options.study)}/table`, { ...options.query, sort: options.sort, order: options.order, offset: index * FETCH_SIZE, limit: FETCH_SIZE });
   }
 
   private fetchPage(index: number): Promise<TablePage> {
     let page = this.pages.get(index);
     if (!page) {
-      page = get<TablePage>(apiPath(`${studyPath(this.options.study)}/table`, { ...this.options.query, sort: this.options.sort, order: this.options.order, offset: index * FETCH_SIZE, limit: FETCH_SIZE }));
+      page = get<TablePage>(this.pagePath(this.options, index));
       this.pages.set(index, page);
       page.catch(() => this.pages.delete(index));
     }
