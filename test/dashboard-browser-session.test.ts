@@ -8,8 +8,8 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningServer, startServer } from "../src/server/index.js";
 import { MemoryStorage } from "../src/storage/index.js";
-import { haveChromium, launchChromium, openDashboard } from "./fixtures/dashboard-browser.js";
-import { seedStudy } from "./fixtures/dashboard-studies.mjs";
+import { canvasTexts, haveChromium, launchChromium, openDashboard, overlappingTexts } from "./fixtures/dashboard-browser.js";
+import { LONG_PARAM_NAMES, seedStudy } from "./fixtures/dashboard-studies.mjs";
 import { inCI } from "./fixtures/environment.js";
 
 const TOKEN = "session-token-7";
@@ -23,7 +23,7 @@ describe.skipIf(!haveChromium && !inCI())("a reader's session with the dashboard
   const problems: string[] = [];
 
   /** The 401s the token tests provoke are expected. */
-  const open = (url: string, width?: number): Promise<Page> => openDashboard(browser, url, problems, /401/, width);
+  const open = (url: string, width?: number, options?: { recordText?: boolean }): Promise<Page> => openDashboard(browser, url, problems, /401/, width, options);
 
   const waitAttr = (page: Page, selector: string, attr: string, value: string | number) =>
     page.waitForFunction(([sel, name, want]) => (globalThis as any).document.querySelector(sel)?.getAttribute(name) === want, [selector, attr, String(value)] as const);
@@ -542,6 +542,64 @@ describe.skipIf(!haveChromium && !inCI())("a reader's session with the dashboard
     const short = await open(`${server.url}/?study=small`);
     expect(await share(short)).toBeLessThan(0.51);
     await short.close();
+    expect(problems).toEqual([]);
+  });
+
+  it("writes long parameter names on the contour and the parallel coordinates whole or cut after their first words, never over each other or out of the plot", async () => {
+    // Ten names of 30 to 44 characters: a categorical one with long choices, a log one.
+    const names = LONG_PARAM_NAMES;
+    const distributions = names.map((_, k) =>
+      k === 0
+        ? ({ type: "categorical", choices: ["adamw_with_decoupled_weight_decay", "sgd_nesterov_momentum", "rmsprop_centered"] } as const)
+        : k === names.length - 1
+          ? ({ type: "float", low: 1e-6, high: 1, log: true } as const)
+          : ({ type: "float", low: 0, high: 1 } as const),
+    );
+    const record = await storage.createStudy("long-axis-labels", ["minimize"]);
+    for (let n = 0; n < 40; n++) {
+      const trial = await storage.createTrial(record.id, { state: "running" });
+      const params = Object.fromEntries(
+        names.map((name, k) => {
+          const d = distributions[k]!;
+          const u = ((n * 7 + k * 3) % 13) / 13;
+          return [name, { value: d.type === "categorical" ? d.choices[n % 3]! : d.log ? 10 ** (-6 * u) : u, distribution: d }];
+        }),
+      );
+      await storage.updateTrial(trial.id, { params, state: "complete", values: [n % 5] });
+    }
+    /** Whether `text` is `name`, or its first ten characters or more and an ellipsis. */
+    const writes = (text: string, name: string) => text === name || (text.endsWith("…") && text.length > 10 && name.startsWith(text.slice(0, -1)));
+    const [contourX, contourY] = [names.at(-1)!, names[0]!];
+    for (const width of [1360, 800]) {
+      const page = await open(`${server.url}/?study=long-axis-labels&x=${encodeURIComponent(contourX)}&y=${encodeURIComponent(contourY)}`, width, { recordText: true });
+      for (const plot of ["parallel", "contour"]) {
+        const selector = `[data-testid=${plot}-plot]`;
+        await page.locator(selector).scrollIntoViewIfNeeded();
+        await page.waitForSelector(`${selector}[data-marks]:not([data-waiting])`);
+        await page.waitForFunction((sel) => [...(globalThis as any).document.querySelectorAll(`${sel} canvas`)].some((canvas: any) => canvas.drawnTexts?.length > 0), selector);
+        const { texts, size } = await canvasTexts(page, selector);
+        const where = `${plot}, ${width} px`;
+        expect(overlappingTexts(texts), where).toEqual([]);
+        expect(texts.filter((t) => t.left < 0 || t.top < 0 || t.right > size.width || t.bottom > size.height).map((t) => t.text), where).toEqual([]);
+        const axes: string[] = plot === "parallel" ? JSON.parse((await page.getAttribute(selector, "data-axes"))!) : [contourX, contourY];
+        expect(axes.filter((name) => !texts.some((t) => writes(t.text, name))), where).toEqual([]);
+      }
+      // A name cut short shows whole in its tooltip.
+      const { texts } = await canvasTexts(page, "[data-testid=parallel-plot]");
+      const cut = texts.find((t) => t.text.endsWith("…") && names.some((name) => writes(t.text, name)));
+      expect(cut, `a name cut at ${width} px`).toBeDefined();
+      if (cut) {
+        await page.locator("[data-testid=parallel-plot]").scrollIntoViewIfNeeded();
+        const box = (await page.locator("[data-testid=parallel-plot]").boundingBox())!;
+        await page.mouse.move(box.x + (cut.left + cut.right) / 2, box.y + (cut.top + cut.bottom) / 2);
+        const whole = names.filter((name) => writes(cut.text, name));
+        await page.waitForFunction(
+          (candidates) => [...(globalThis as any).document.querySelectorAll("[data-testid=parallel-plot] canvas")].some((canvas: any) => canvas.drawnTexts?.some((t: { text: string }) => candidates.includes(t.text))),
+          whole,
+        );
+      }
+      await page.close();
+    }
     expect(problems).toEqual([]);
   });
 

@@ -1,5 +1,6 @@
 // Chart options built by the dashboard, checked without a browser.
 import { describe, expect, it } from "vitest";
+import { LONG_PARAM_NAMES } from "./fixtures/dashboard-studies.mjs";
 
 // Loaded by a computed path: the dashboard's sources are typed against the DOM, which this
 // project's (Node) type check does not include; vitest runs them as they are.
@@ -11,17 +12,38 @@ type Linked = { option: unknown; trialAt: (event: MarkEvent) => number | undefin
 type Tooltip = { formatter: (item: { seriesIndex: number; seriesName: string; dataIndex: number }) => string };
 type Bar = { number: number; worker: number; start: number; end: number; state: string };
 type Position = (point: number[], params: unknown, content: unknown, rect: unknown, size: { viewSize: number[]; contentSize: number[] }) => [number, number];
-const { beliefsOption, contourOption, curvesOption, ecdfOption, historyOption, hypervolumeOption, importanceOption, parallelOption, paretoOption, sliceOption, timelineLanes, timelineOption, tooltipPosition } = (await import(chartsModule)) as {
+type TextWidth = (text: string, fontPx?: number) => number;
+type PlotLayout = { width?: number; height?: number; textWidth?: TextWidth };
+type ParallelNames = { left: number; top: number; room: number | undefined; alternate: boolean; labelRoom: number | undefined };
+const {
+  beliefsOption,
+  contourOption,
+  curvesOption,
+  ecdfOption,
+  estimateAxisNameWidth,
+  historyOption,
+  hypervolumeOption,
+  importanceOption,
+  parallelNameLayout,
+  parallelOption,
+  paretoOption,
+  sliceOption,
+  timelineLanes,
+  timelineOption,
+  tooltipPosition,
+} = (await import(chartsModule)) as {
   beliefsOption: (beliefs: unknown, objective: string) => ChartOption;
   ecdfOption: (ecdf: unknown, objective: string) => ChartOption;
-  contourOption: (contour: unknown, minimize: boolean) => ChartOption;
+  estimateAxisNameWidth: TextWidth;
+  contourOption: (contour: unknown, minimize: boolean, layout?: PlotLayout) => ChartOption;
+  parallelNameLayout: (names: readonly string[], width: number | undefined, right: number, textWidth: TextWidth) => ParallelNames;
   curvesOption: (curves: unknown) => ChartOption & { marks: number };
   importanceOption: (params: { name: string; importance: number; correlation: number }[], categorical: ReadonlySet<string>) => ChartOption;
   paretoOption: (pareto: unknown, names: [string, string], objectives?: [number, number]) => Linked;
   tooltipPosition: Position;
   historyOption: (points: unknown, objective: string) => Linked;
   hypervolumeOption: (history: unknown) => ChartOption;
-  parallelOption: (points: unknown, axes: unknown[], objective: string, layout?: { width?: number; textWidth?: (text: string) => number }) => ChartOption & { objectiveScale: { place: (value: number) => number; read: (axisValue: number) => number } };
+  parallelOption: (points: unknown, axes: unknown[], objective: string, layout?: PlotLayout) => ChartOption & { objectiveScale: { place: (value: number) => number; read: (axisValue: number) => number } };
   sliceOption: (points: unknown, params: unknown[], limit: number) => Linked;
   timelineLanes: (bars: readonly Bar[], workers: number) => { lane: Int32Array; lanes: number[] };
   timelineOption: (timeline: unknown) => Linked & { rows: number; marks: number };
@@ -437,6 +459,75 @@ describe("the parallel coordinates' objective axis", () => {
       expect(texts, objective).toContain(objective);
       expect(valueAxis.tooltip, objective).toBeUndefined();
     }
+  });
+});
+
+describe("long parameter names on the parallel coordinates and the contour", () => {
+  const long = LONG_PARAM_NAMES;
+  const width = (name: string) => estimateAxisNameWidth(name) + 1;
+
+  it("parallel coordinates: names too long for the space between two axes alternate between two rows, none over its neighbours or out of the chart", () => {
+    for (const chart of [800, 1300]) {
+      const right = 80;
+      const layout = parallelNameLayout(long, chart, right, estimateAxisNameWidth);
+      expect(layout.alternate, `${chart} px`).toBe(true);
+      const step = (chart - layout.left - right) / long.length;
+      // A name shares its row with the names two axes away, and ends a gap short of them.
+      expect(layout.room!, `${chart} px`).toBeLessThanOrEqual(2 * step - 8);
+      // The first (centred on the first axis) stays inside the chart; the last ends before the objective's axis, where its name starts.
+      expect(Math.min(width(long[0]!), layout.room!) / 2).toBeLessThan(layout.left);
+      expect(layout.room! / 2).toBeLessThan(step);
+      // A categorical parameter's choices end before the next axis.
+      expect(layout.labelRoom! + 8).toBeLessThan(step);
+      // Read past their first 30 characters at 1300 px (a row of a wide screen), 15 at 800 px
+      // (at most 6.5 px a character): ECharts cut them to their first 5 to 10.
+      const shown = long.map((name) => Math.min(name.length, Math.floor((layout.room! / width(name)) * name.length)));
+      expect(Math.min(...shown), `${chart} px`).toBeGreaterThanOrEqual(chart >= 1300 ? 30 : 15);
+    }
+  });
+
+  it("parallel coordinates: short names stay on one row, in the margins the plot always had", () => {
+    const fixture = ["x1", "x2", "x3", "x4", "x5", "x6", "x7", "x8", "x9", "kind"];
+    expect(parallelNameLayout(fixture, 600, 80, estimateAxisNameWidth)).toMatchObject({ left: 60, top: 40, alternate: false });
+    expect(parallelNameLayout(long, undefined, 80, estimateAxisNameWidth)).toMatchObject({ left: 60, top: 40, alternate: false, room: undefined });
+  });
+
+  it("parallel coordinates: every other name sits a row higher, and one cut short has its whole name in its tooltip", () => {
+    type Axis = { id: string; nameGap?: number; nameTruncate?: { maxWidth: number; ellipsis: string }; tooltip?: { show: boolean; formatter: () => string } };
+    const axes = [...long.map((name, k) => ({ id: `p${k}`, name, distribution: { type: "float", low: 0, high: 1 } })), { id: "value", name: "value", distribution: null }];
+    const wide = { numbers: [0], states: ["complete"], values: [1], params: Object.fromEntries(long.map((name) => [name, [0.5]])), best: [], matched: 1, shown: 1, total: 1 };
+    const option = parallelOption(wide, axes, "value (minimize)", { width: 800 }).option as { parallel: { left: number; top: number; right: number }; parallelAxis: Axis[] };
+    const layout = parallelNameLayout(long, 800, option.parallel.right, estimateAxisNameWidth);
+    expect(option.parallel).toMatchObject({ left: layout.left, top: layout.top });
+    const params = option.parallelAxis.filter((axis) => axis.id !== "value");
+    expect(params.map((axis) => axis.nameGap)).toEqual(long.map((_, k) => (k % 2 === 0 ? 15 : 29)));
+    for (const [k, axis] of params.entries()) {
+      expect(axis.nameTruncate).toEqual({ maxWidth: layout.room, ellipsis: "…" });
+      const cut = width(long[k]!) > layout.room!;
+      expect(axis.tooltip?.formatter().replace(/\n/g, " "), long[k]).toBe(cut ? long[k] : undefined);
+    }
+  });
+
+  it("contour: cuts its axes' names to their axes' lengths, whole in their tooltips, and the choices on the y axis to a quarter of the chart", () => {
+    type Axis = { name: string; nameGap: number; nameTruncate?: { maxWidth: number }; tooltip?: { formatter: () => string }; axisLabel?: { width?: number; interval?: number } };
+    const choices = ["adamw_with_decoupled_weight_decay", "sgd_nesterov_momentum", "rmsprop_centered"];
+    const contour = { matched: 3, x: { name: long[0], labels: choices }, y: { name: long[9], labels: choices }, cells: [[0, 0, 1, 1]] };
+    const { grid, xAxis, yAxis } = contourOption(contour, true, { width: 600, height: 320 }).option as { grid: { left: number; right: number; top: number; bottom: number }; xAxis: Axis; yAxis: Axis };
+    // A 44-character name took 290 px beside a y axis of 250.
+    expect(yAxis.nameTruncate?.maxWidth).toBe(320 - grid.top - grid.bottom);
+    expect(yAxis.tooltip?.formatter()).toBe(long[9]);
+    expect(yAxis.axisLabel?.width).toBe(150);
+    expect(grid.left).toBeGreaterThan(yAxis.nameGap);
+    expect(yAxis.nameGap).toBeGreaterThan(150);
+    // Along x, each choice is named, cut to its column.
+    const column = (600 - grid.left - grid.right) / 3;
+    expect(xAxis.axisLabel).toMatchObject({ interval: 0, width: column - 4 });
+    expect(xAxis.nameTruncate?.maxWidth).toBe(600 - grid.left - grid.right);
+    // A name that fits has no tooltip; numbers are labelled as ECharts spaces them.
+    const numbers = { matched: 1, x: { name: "lr", labels: ["0.001", "0.01"] }, y: { name: "wd", labels: ["1", "2"] }, cells: [[0, 0, 1, 1]] };
+    const plain = contourOption(numbers, true, { width: 600, height: 320 }).option as { xAxis: Axis };
+    expect(plain.xAxis.tooltip).toBeUndefined();
+    expect(plain.xAxis.axisLabel).toBeUndefined();
   });
 });
 

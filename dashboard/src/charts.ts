@@ -223,9 +223,9 @@ export function valueScale(values: Iterable<number | null | undefined>): ValueSc
   };
 }
 
-/** The type of axis names, as ECharts draws them with {@link BASE}'s font. */
+/** The size of axis names, as ECharts draws them with {@link BASE}'s font; of an axis's labels, ECharts' own. */
 const AXIS_NAME_FONT_PX = 11;
-const AXIS_NAME_FONT = `${AXIS_NAME_FONT_PX}px system-ui, sans-serif`;
+const AXIS_LABEL_FONT_PX = 12;
 /** Pixels a narrow character of an axis name takes, at most, where the text cannot be measured. */
 const NARROW_CHAR_PX = 6.5;
 /** East Asian wide and fullwidth characters (CJK, kana, Hangul) and emoji, which take about the font's size. */
@@ -240,18 +240,22 @@ const OBJECTIVE_NAME_FLOOR_PX = 160;
 /** The bound where the chart's width is not known. */
 const OBJECTIVE_NAME_MAX_PX = 200;
 
+/** An axis name's (or, at `fontPx`, an axis label's) width in pixels. */
+export type TextWidth = (text: string, fontPx?: number) => number;
+
 /**
  * An axis name's width in pixels, estimated without a canvas: a wide character (CJK, kana,
- * Hangul, emoji) takes about the font's size, any other at most {@link NARROW_CHAR_PX}.
+ * Hangul, emoji) takes about the font's size, any other at most {@link NARROW_CHAR_PX} (at the
+ * names' size; in proportion at another `fontPx`).
  *
  * @example
  * estimateAxisNameWidth("loss") // 26
  * estimateAxisNameWidth("損失") // 22
  */
-export function estimateAxisNameWidth(text: string): number {
+export function estimateAxisNameWidth(text: string, fontPx = AXIS_NAME_FONT_PX): number {
   let width = 0;
   for (const char of text) width += WIDE_CHAR.test(char) ? AXIS_NAME_FONT_PX : NARROW_CHAR_PX;
-  return width;
+  return (width * fontPx) / AXIS_NAME_FONT_PX;
 }
 
 /**
@@ -284,15 +288,81 @@ export function wrapText(text: string, maxWidth: number, textWidth: (text: strin
 let measuringContext: CanvasRenderingContext2D | null | undefined;
 
 /**
- * An axis name's width in pixels, measured on a canvas in the type ECharts draws it with (the
- * estimate where there is no canvas).
+ * An axis name's width in pixels (or, at `fontPx`, an axis label's), measured on a canvas in the
+ * type ECharts draws it with (the estimate where there is no canvas).
  */
-export function measureAxisName(text: string): number {
-  if (measuringContext === undefined) {
-    measuringContext = typeof document === "undefined" ? null : document.createElement("canvas").getContext("2d");
-    if (measuringContext) measuringContext.font = AXIS_NAME_FONT;
-  }
-  return measuringContext ? measuringContext.measureText(text).width : estimateAxisNameWidth(text);
+export function measureAxisName(text: string, fontPx = AXIS_NAME_FONT_PX): number {
+  if (measuringContext === undefined) measuringContext = typeof document === "undefined" ? null : document.createElement("canvas").getContext("2d");
+  if (!measuringContext) return estimateAxisNameWidth(text, fontPx);
+  measuringContext.font = `${fontPx}px system-ui, sans-serif`;
+  return measuringContext.measureText(text).width;
+}
+
+/** Pixels kept between two axis names side by side, and between an axis's labels and the next axis. */
+const NAME_GAP_PX = 8;
+/** ECharts' pixels between an axis and its name (at its end), and between an axis and its labels. */
+const AXIS_NAME_GAP_PX = 15;
+const AXIS_LABEL_MARGIN_PX = 8;
+/** How far above the other the second row of the parallel coordinates' parameter names is, where they alternate. */
+const NAME_ROW_PX = 14;
+
+/**
+ * The tooltip of an axis's name wider than the `room` it is cut to (none for a name that fits):
+ * the whole name, in lines that fit a chart `width` pixels wide (a rich-text tooltip draws one
+ * line however long). ECharts shows an axis name's tooltip where the axis has one.
+ */
+function cutNameTooltip(name: string, room: number | undefined, width: number | undefined, textWidth: TextWidth): Option {
+  // Plus 1: ECharts cuts a name that does not fit in 1 px less than the width it is given.
+  if (room === undefined || Math.ceil(textWidth(name)) + 1 <= room) return {};
+  return { tooltip: { show: true, formatter: () => wrapText(name, Math.max(120, (width ?? 2 * OBJECTIVE_NAME_MAX_PX) - 40), textWidth) } };
+}
+
+/** The parallel coordinates' margins on the left and top, where no name needs more. */
+const PARALLEL_LEFT_PX = 60;
+const PARALLEL_TOP_PX = 40;
+
+/** Where the parallel coordinates' parameter axes write their names, and the room their labels have. */
+export interface ParallelNames {
+  /** The plot's margins on the left (half the first name) and on top (one row of names, or two). */
+  left: number;
+  top: number;
+  /** The widest a name may be; a longer one is cut to it, ending in "…". Unbounded without the chart's width. */
+  room: number | undefined;
+  /** Whether every other name sits a row higher, each then having the room of two axes. */
+  alternate: boolean;
+  /** The widest an axis's labels (a categorical parameter's choices) may be, short of the next axis. */
+  labelRoom: number | undefined;
+}
+
+/**
+ * Lays out the names of the parameter axes (`names`, left to right, before the objective's axis)
+ * of parallel coordinates `width` pixels wide with `right` pixels of margin on the right. ECharts
+ * cut each name to the whole space between two axes: neighbours touched, the first ran off the
+ * chart's left edge, and with ten names of 30–40 characters each read as its first 5–10. Names that
+ * do not fit between two axes alternate between two rows, each having the room of two axes, and
+ * only a name wider than that is cut (its tooltip holds it whole).
+ *
+ * @example
+ * parallelNameLayout(["lr", "dropout"], 600, 80, estimateAxisNameWidth).alternate // false
+ * parallelNameLayout(Array(10).fill("learning_rate_of_the_encoder"), 800, 80, estimateAxisNameWidth).alternate // true
+ */
+export function parallelNameLayout(names: readonly string[], width: number | undefined, right: number, textWidth: TextWidth): ParallelNames {
+  if (width === undefined || width <= 0 || names.length === 0) return { left: PARALLEL_LEFT_PX, top: PARALLEL_TOP_PX, room: undefined, alternate: false, labelRoom: undefined };
+  // Plus 1: ECharts cuts a name that does not fit in 1 px less than the width it is given.
+  const widths = names.map((name) => Math.ceil(textWidth(name)) + 1);
+  /** The space between two axes, with the objective's after the parameters'. */
+  const step = (left: number): number => Math.max(0, (width - left - right) / names.length);
+  const alternate = names.length > 1 && widths.some((w) => w > step(PARALLEL_LEFT_PX) - NAME_GAP_PX);
+  const roomAt = (left: number): number => Math.max(0, Math.floor((alternate ? 2 : 1) * step(left) - NAME_GAP_PX));
+  // The first name is centred on the first axis: the margin holds its half.
+  const left = Math.max(PARALLEL_LEFT_PX, Math.ceil(Math.min(widths[0]!, roomAt(PARALLEL_LEFT_PX)) / 2) + 2);
+  return {
+    left,
+    top: PARALLEL_TOP_PX + (alternate ? NAME_ROW_PX : 0),
+    room: roomAt(left),
+    alternate,
+    labelRoom: Math.max(0, Math.floor(step(left) - AXIS_LABEL_MARGIN_PX - NAME_GAP_PX / 2)),
+  };
 }
 
 /**
@@ -527,12 +597,13 @@ export interface AxisSpec {
   distribution: Distribution | null;
 }
 
-/** What the parallel coordinates know of where they are drawn. */
-export interface ParallelLayout {
-  /** The chart's width in pixels, which bounds the room the objective's name takes. */
+/** What a plot knows of where it is drawn, to lay out its axes' names and labels. */
+export interface PlotLayout {
+  /** The chart's size in pixels, which bounds the room the axes' names take. */
   width?: number;
+  height?: number;
   /** An axis name's width in pixels ({@link measureAxisName} in a browser); an estimate by characters without it. */
-  textWidth?: (text: string) => number;
+  textWidth?: TextWidth;
 }
 
 /**
@@ -540,7 +611,7 @@ export interface ParallelLayout {
  * the filter without brushed ranges, so brushing shows what is left in colour and the rest
  * greyed, while every other plot and the table drop the rest.
  */
-export function parallelOption(points: Points, axes: AxisSpec[], objectiveName: string, layout: ParallelLayout = {}): { option: Option; marks: number; objectiveScale: ValueScale } {
+export function parallelOption(points: Points, axes: AxisSpec[], objectiveName: string, layout: PlotLayout = {}): { option: Option; marks: number; objectiveScale: ValueScale } {
   const data: (number | null)[][] = [];
   const objectiveScale = valueScale(points.values);
   points.numbers.forEach((_, i) => {
@@ -558,12 +629,18 @@ export function parallelOption(points: Points, axes: AxisSpec[], objectiveName: 
   // axis and runs into the margin on the right, which is made wide enough for it, up to a share of
   // the chart: a 100-character name squeezed the plot to nothing. A longer one ends in "…", with
   // the whole name in its tooltip.
+  const textWidth = layout.textWidth ?? estimateAxisNameWidth;
   // Plus 1: ECharts cuts a name that does not fit in 1 px less than the width it is given.
-  const nameWidth = Math.ceil((layout.textWidth ?? estimateAxisNameWidth)(objectiveName)) + 1;
+  const nameWidth = Math.ceil(textWidth(objectiveName)) + 1;
   const widest = layout.width !== undefined && layout.width > 0 ? Math.max(OBJECTIVE_NAME_FLOOR_PX, Math.floor(layout.width * OBJECTIVE_NAME_SHARE)) : OBJECTIVE_NAME_MAX_PX;
   const right = Math.max(80, Math.min(nameWidth + 8, widest));
   const nameRoom = right - 8;
-  const cut = nameWidth > nameRoom;
+  const names = parallelNameLayout(
+    axes.filter((axis) => axis.id !== "value").map((axis) => axis.name),
+    layout.width,
+    right,
+    textWidth,
+  );
   const parallelAxis = axes.map((axis, dim) => {
     const d = axis.distribution;
     const base =
@@ -574,11 +651,21 @@ export function parallelOption(points: Points, axes: AxisSpec[], objectiveName: 
             name: objectiveName,
             nameTextStyle: { fontSize: AXIS_NAME_FONT_PX, align: "left" },
             nameTruncate: { maxWidth: nameRoom, ellipsis: "…" },
-            // ECharts' tooltip of an axis name holds the whole name, in lines that fit the chart.
-            ...(cut ? { tooltip: { show: true, formatter: () => wrapText(objectiveName, Math.max(120, (layout.width ?? 2 * OBJECTIVE_NAME_MAX_PX) - 40), layout.textWidth ?? estimateAxisNameWidth) } } : {}),
+            ...cutNameTooltip(objectiveName, nameRoom, layout.width, textWidth),
           }
-        : { id: axis.id, dim, name: axis.name, nameTextStyle: { fontSize: AXIS_NAME_FONT_PX } };
-    if (d?.type === "categorical") return { ...base, type: "category", data: d.choices.map((c) => String(c)) };
+        : {
+            id: axis.id,
+            dim,
+            name: axis.name,
+            nameTextStyle: { fontSize: AXIS_NAME_FONT_PX },
+            // Every other name a row higher, where they alternate.
+            nameGap: AXIS_NAME_GAP_PX + (names.alternate && dim % 2 === 1 ? NAME_ROW_PX : 0),
+            ...(names.room !== undefined ? { nameTruncate: { maxWidth: names.room, ellipsis: "…" } } : {}),
+            ...cutNameTooltip(axis.name, names.room, layout.width, textWidth),
+          };
+    // A choice ran over the axes on its right ("adamw_with_decoupled_weight_decay" over two of them).
+    const choiceLabels = names.labelRoom !== undefined ? { axisLabel: { width: names.labelRoom, overflow: "truncate", ellipsis: "…" } } : {};
+    if (d?.type === "categorical") return { ...base, type: "category", data: d.choices.map((c) => String(c)), ...choiceLabels };
     if (d) return { ...base, type: d.log && d.low > 0 ? "log" : "value", min: d.low, max: d.high, axisLabel: NUMBER_LABELS };
     return { ...base, type: "value", ...objectiveScale.axis };
   });
@@ -586,7 +673,7 @@ export function parallelOption(points: Points, axes: AxisSpec[], objectiveName: 
     marks: data.length,
     objectiveScale,
     option: {
-      parallel: { left: 60, right, top: 40, bottom: 30 },
+      parallel: { left: names.left, right, top: names.top, bottom: 30 },
       parallelAxis,
       series: [
         {
@@ -605,6 +692,11 @@ export function parallelOption(points: Points, axes: AxisSpec[], objectiveName: 
 
 /** The fewest pixels a category's label gets before the axis leaves some labels out (as it does by default) rather than cut each to an ellipsis. */
 const MIN_CATEGORY_LABEL = 24;
+
+/** Labels for an axis of choices `column` pixels apart: every one named, cut to its column (none where columns are too narrow for that). */
+function choicesInColumns(column: number): Option {
+  return column >= MIN_CATEGORY_LABEL ? { axisLabel: { interval: 0, width: column - 4, overflow: "truncate", ellipsis: "…" } } : {};
+}
 
 /**
  * One scatter per parameter against the objective (the first `limit` of `params`), three to a
@@ -635,7 +727,7 @@ export function sliceOption(
     // ECharts left out the labels that would overlap: of adam, sgd and rmsprop only adam was
     // named, and the other columns were anyone's guess. Each choice is named, cut to its column.
     const column = ((layout.width ?? 600) * (100 / columns - 9)) / 100 / (d.type === "categorical" ? d.choices.length : 1);
-    const choiceLabels = column >= MIN_CATEGORY_LABEL ? { axisLabel: { interval: 0, width: column - 4, overflow: "truncate", ellipsis: "…" } } : {};
+    const choiceLabels = choicesInColumns(column);
     xAxis.push(
       d.type === "categorical"
         ? { gridIndex: k, type: "category", data: d.choices.map(String), name: param.name, nameLocation: "middle", nameGap: 22, axisLine: AT_EDGE, ...choiceLabels }
@@ -673,17 +765,49 @@ export function sliceOption(
   return { marks, rows, ...trialLinks(trialsBySeries, (trial) => trial, text, xOf, true), option: { grid, xAxis, yAxis, series, tooltip: { ...(BASE.tooltip as Option), trigger: "item" } } };
 }
 
-/** Mean value over a grid of two parameters. */
-export function contourOption(contour: Contour, minimize: boolean): { option: Option; marks: number } {
+/** The contour's margins, but on the left, where the y axis's labels and name take what they need. */
+const CONTOUR_MARGIN = { right: 90, top: 20, bottom: 50 };
+/** The most of the chart's width the contour's y labels take (a categorical parameter's choices), and the least. */
+const CONTOUR_LABEL_SHARE = 0.25;
+const CONTOUR_LABEL_FLOOR_PX = 60;
+/** The height of a line of an axis name, beside the axis it names. */
+const NAME_LINE_PX = 14;
+
+/**
+ * Mean value over a grid of two parameters. Its axes' names are cut (ending in "…", whole in their
+ * tooltips) to the length of the axes they name, and the y axis's labels to a share of the chart's
+ * `layout.width`: a parameter's name of 45 characters ran past both ends of the y axis, and the
+ * choices of a categorical one squeezed the plot to a third of the card. A categorical x axis names
+ * each choice, cut to its column, where ECharts left out every other.
+ */
+export function contourOption(contour: Contour, minimize: boolean, layout: PlotLayout = {}): { option: Option; marks: number } {
   const values = contour.cells.map((c) => c[2]);
   const low = values.length ? Math.min(...values) : 0;
   const high = values.length ? Math.max(...values) : 1;
+  const textWidth = layout.textWidth ?? estimateAxisNameWidth;
+  const widestLabel = Math.ceil(Math.max(0, ...contour.y.labels.map((label) => textWidth(label, AXIS_LABEL_FONT_PX)))) + 1;
+  const labelRoom = Math.min(widestLabel, layout.width ? Math.max(CONTOUR_LABEL_FLOOR_PX, Math.floor(layout.width * CONTOUR_LABEL_SHARE)) : OBJECTIVE_NAME_MAX_PX);
+  const yNameGap = AXIS_LABEL_MARGIN_PX + labelRoom + NAME_GAP_PX;
+  const grid = { left: yNameGap + NAME_LINE_PX + 4, ...CONTOUR_MARGIN };
+  const gridWidth = layout.width ? layout.width - grid.left - grid.right : undefined;
+  const gridHeight = layout.height ? layout.height - grid.top - grid.bottom : undefined;
+  /** An axis's name, cut to `room` pixels (its axis's length), with its tooltip when it is. */
+  const name = (text: string, room: number | undefined) => ({
+    name: text,
+    nameLocation: "middle",
+    nameTextStyle: { fontSize: AXIS_NAME_FONT_PX },
+    ...(room !== undefined ? { nameTruncate: { maxWidth: room, ellipsis: "…" } } : {}),
+    ...cutNameTooltip(text, room, layout.width, textWidth),
+  });
+  // Labels that are no numbers are a categorical parameter's choices: each is named, cut to its column.
+  const column = gridWidth !== undefined ? gridWidth / Math.max(1, contour.x.labels.length) : 0;
+  const xLabels = contour.x.labels.some((label) => !Number.isFinite(Number(label))) ? choicesInColumns(column) : {};
   return {
     marks: contour.cells.length,
     option: {
-      grid: { left: 70, right: 90, top: 20, bottom: 50 },
-      xAxis: { type: "category", data: contour.x.labels, name: contour.x.name, nameLocation: "middle", nameGap: 30 },
-      yAxis: { type: "category", data: contour.y.labels, name: contour.y.name, nameLocation: "middle", nameGap: 50 },
+      grid,
+      xAxis: { type: "category", data: contour.x.labels, ...name(contour.x.name, gridWidth), nameGap: 30, ...xLabels },
+      yAxis: { type: "category", data: contour.y.labels, ...name(contour.y.name, gridHeight), nameGap: yNameGap, axisLabel: { width: labelRoom, overflow: "truncate", ellipsis: "…" } },
       visualMap: {
         min: low,
         max: high === low ? low + 1 : high,

@@ -1114,7 +1114,7 @@ export class StudyPage {
     // A report carries the contours of some pairs only: another pair says so, as an analysis it lacks does.
     await this.analysis<Contour & { unavailable?: string }>(panel, apiPath(`${this.base}/contour`, { ...this.query(), x, y }), (contour) => {
       panel.note.textContent = `${contour.matched} trials in ${contour.cells.length} cells (every matched trial with both parameters and a value)`;
-      const { option, marks } = contourOption(contour, this.summary.study.directions[0] === "minimize");
+      const { option, marks } = contourOption(contour, this.summary.study.directions[0] === "minimize", { width: panel.plot.clientWidth, height: panel.plot.clientHeight, textWidth: measureAxisName });
       draw(panel.plot, option, marks);
     });
   }
