@@ -88,3 +88,13 @@ describe("help examples", () => {
     expect(bad).toEqual([]);
   });
 });
+
+describe("runs in one process", () => {
+  it("add no 'error' listener to stdout or stderr after the first (11 runs made Node warn of a leak)", async () => {
+    const errorListeners = () => [process.stdout.listenerCount("error"), process.stderr.listenerCount("error")];
+    expect((await run(["help", "no-such-command"])).code).toBe(2);
+    const before = errorListeners();
+    for (let i = 0; i < 20; i++) expect((await run(["help", "no-such-command"])).code).toBe(2);
+    expect(errorListeners()).toEqual(before);
+  });
+});

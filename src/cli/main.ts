@@ -1066,6 +1066,34 @@ function helpAsFlag(argv: readonly string[], program: Command): string[] | { unk
 }
 
 /**
+ * What the 'error' handlers on process.stdout and process.stderr act on. They are added once per
+ * process, not once per run of main: main runs many times in one process in tests, and 11 runs
+ * left 11 handlers on each stream and made Node warn of a leak.
+ */
+const outputStreams: { watched: boolean; stdoutFailed: boolean; latestRun?: RunState } = { watched: false, stdoutFailed: false };
+
+function watchOutputStreams(run: RunState): void {
+  outputStreams.latestRun = run;
+  if (outputStreams.watched) return;
+  outputStreams.watched = true;
+  // `sextant trials x | head` closes our stdout early; that is the reader's choice, not an error.
+  // Any other failure (a full disk, a closed terminal: EIO) is said in one line and fails the
+  // exit code, but is not thrown: thrown, it crashed a run and left its trials running.
+  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE") process.exit(outputStreams.latestRun!.code);
+    if (outputStreams.stdoutFailed) return;
+    outputStreams.stdoutFailed = true;
+    process.stderr.write(`sextant: cannot write to standard output: ${writeFailure(error)}\n`);
+    // The error may come after main has resolved and its code was set.
+    if (!process.exitCode) process.exitCode = 1;
+  });
+  // Losing stderr (`sextant worker 2>&1 >/dev/null | head -1`, a log on a full disk, a closed
+  // terminal) only loses the messages: a run must not die with its trials left running because
+  // nobody can read its progress.
+  process.stderr.on("error", () => undefined);
+}
+
+/**
  * Runs the CLI on `argv` (as `process.argv`: node, script, then arguments) and resolves to the
  * exit code. User errors print `sextant: <message>` on stderr, without a stack trace; any other
  * error is a bug in Sextant and prints as an internal error. `--debug` (or `SEXTANT_DEBUG=1`)
@@ -1076,22 +1104,7 @@ function helpAsFlag(argv: readonly string[], program: Command): string[] | { unk
  */
 export async function main(argv: readonly string[], io: Io = processIo()): Promise<number> {
   const result: RunState = { code: 0, argv };
-  // `sextant trials x | head` closes our stdout early; that is the reader's choice, not an error.
-  // Any other failure (a full disk, a closed terminal: EIO) is said in one line and fails the
-  // exit code, but is not thrown: thrown, it crashed a run and left its trials running.
-  let stdoutFailed = false;
-  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
-    if (error.code === "EPIPE") process.exit(result.code);
-    if (stdoutFailed) return;
-    stdoutFailed = true;
-    process.stderr.write(`sextant: cannot write to standard output: ${writeFailure(error)}\n`);
-    // The error may come after main has resolved and its code was set.
-    if (!process.exitCode) process.exitCode = 1;
-  });
-  // Losing stderr (`sextant worker 2>&1 >/dev/null | head -1`, a log on a full disk, a closed
-  // terminal) only loses the messages: a run must not die with its trials left running because
-  // nobody can read its progress.
-  process.stderr.on("error", () => undefined);
+  watchOutputStreams(result);
   const program = buildProgram(io, result);
   try {
     const args = helpAsFlag(argv, program);
@@ -1101,7 +1114,7 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
     }
     result.argv = args;
     await program.parseAsync(args, { from: "node" });
-    return result.code === 0 && stdoutFailed ? 1 : result.code;
+    return result.code === 0 && outputStreams.stdoutFailed ? 1 : result.code;
   } catch (error) {
     if (error instanceof CommanderError) {
       // Help asked for (--help, help NAME) is a success; help shown because a command is missing
