@@ -9,10 +9,12 @@
 export const EVENT_LOOP_TURN_MS = 20;
 
 /**
- * Lets the event loop turn (through `setImmediate`, after timers, I/O and signals) once at least
- * `everyMs` have gone by since the last turn it gave: once per `everyMs` of continuous work, not
- * once per iteration, which would cost a loop of fast trials a turn each. One object may serve
- * several loops (optimize's lanes): a loop that comes while a turn is under way takes one too.
+ * Lets the event loop turn (through `setImmediate`, after timers, I/O and signals) where it has not
+ * turned by itself for `everyMs` while the loop ran: a loop whose awaits turn it anyway (an
+ * objective that awaits its training, a write to SQLite) is never made to wait, which would change
+ * the order in which optimize's lanes run, and so asynchronous PBT's rankings. It notices a turn
+ * with a `setImmediate` of its own, one at a time. One object may serve several loops (optimize's
+ * lanes): a loop that comes while a turn is under way takes one too.
  *
  * @example
  * const turns = new EventLoopTurns();
@@ -23,15 +25,29 @@ export const EVENT_LOOP_TURN_MS = 20;
  * }
  */
 export class EventLoopTurns {
+  /** When the event loop last turned, or when this object began to watch for its next turn. */
   private lastTurn = performance.now();
+  /** Whether a `setImmediate` is waiting to see the event loop's next turn. */
+  private watching = false;
 
   constructor(private readonly everyMs: number = EVENT_LOOP_TURN_MS) {}
 
   /**
-   * Whether a turn is due. Asked before awaiting {@link turn}, not folded into it: an await of
-   * nothing still costs a loop of fast trials a microtask each, and reorders optimize's lanes.
+   * Whether a turn is due: the event loop has not turned for `everyMs` since this object began to
+   * watch. Asked before awaiting {@link turn}, not folded into it: an await of nothing still costs
+   * a loop of fast trials a microtask each, and reorders optimize's lanes.
    */
   due(): boolean {
+    if (!this.watching) {
+      // The loop has turned since the last watch ended (or none began): watch from now.
+      this.watching = true;
+      this.lastTurn = performance.now();
+      setImmediate(() => {
+        this.watching = false;
+        this.lastTurn = performance.now();
+      });
+      return false;
+    }
     return performance.now() - this.lastTurn >= this.everyMs;
   }
 
