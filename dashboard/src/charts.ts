@@ -307,14 +307,17 @@ const AXIS_LABEL_MARGIN_PX = 8;
 const NAME_ROW_PX = 14;
 
 /**
- * The tooltip of an axis's name wider than the `room` it is cut to (none for a name that fits):
- * the whole name, in lines that fit a chart `width` pixels wide (a rich-text tooltip draws one
- * line however long). ECharts shows an axis name's tooltip where the axis has one.
+ * An axis's name cut to `room` pixels, ending in "…" (nothing where there is no room to cut to),
+ * and for a name wider than that its tooltip: the whole name, in lines that fit a chart `width`
+ * pixels wide (a rich-text tooltip draws one line however long). ECharts shows an axis name's
+ * tooltip where the axis has one.
  */
-function cutNameTooltip(name: string, room: number | undefined, width: number | undefined, textWidth: TextWidth): Option {
+function cutName(name: string, room: number | undefined, width: number | undefined, textWidth: TextWidth): Option {
+  if (room === undefined) return {};
+  const truncate = { nameTruncate: { maxWidth: room, ellipsis: "…" } };
   // Plus 1: ECharts cuts a name that does not fit in 1 px less than the width it is given.
-  if (room === undefined || Math.ceil(textWidth(name)) + 1 <= room) return {};
-  return { tooltip: { show: true, formatter: () => wrapText(name, Math.max(120, (width ?? 2 * OBJECTIVE_NAME_MAX_PX) - 40), textWidth) } };
+  if (Math.ceil(textWidth(name)) + 1 <= room) return truncate;
+  return { ...truncate, tooltip: { show: true, formatter: () => wrapText(name, Math.max(120, (width ?? 2 * OBJECTIVE_NAME_MAX_PX) - 40), textWidth) } };
 }
 
 /** The parallel coordinates' margins on the left and top, where no name needs more. */
@@ -650,8 +653,7 @@ export function parallelOption(points: Points, axes: AxisSpec[], objectiveName: 
             dim,
             name: objectiveName,
             nameTextStyle: { fontSize: AXIS_NAME_FONT_PX, align: "left" },
-            nameTruncate: { maxWidth: nameRoom, ellipsis: "…" },
-            ...cutNameTooltip(objectiveName, nameRoom, layout.width, textWidth),
+            ...cutName(objectiveName, nameRoom, layout.width, textWidth),
           }
         : {
             id: axis.id,
@@ -660,8 +662,7 @@ export function parallelOption(points: Points, axes: AxisSpec[], objectiveName: 
             nameTextStyle: { fontSize: AXIS_NAME_FONT_PX },
             // Every other name a row higher, where they alternate.
             nameGap: AXIS_NAME_GAP_PX + (names.alternate && dim % 2 === 1 ? NAME_ROW_PX : 0),
-            ...(names.room !== undefined ? { nameTruncate: { maxWidth: names.room, ellipsis: "…" } } : {}),
-            ...cutNameTooltip(axis.name, names.room, layout.width, textWidth),
+            ...cutName(axis.name, names.room, layout.width, textWidth),
           };
     // A choice ran over the axes on its right ("adamw_with_decoupled_weight_decay" over two of them).
     const choiceLabels = names.labelRoom !== undefined ? { axisLabel: { width: names.labelRoom, overflow: "truncate", ellipsis: "…" } } : {};
@@ -796,8 +797,7 @@ export function contourOption(contour: Contour, minimize: boolean, layout: PlotL
     name: text,
     nameLocation: "middle",
     nameTextStyle: { fontSize: AXIS_NAME_FONT_PX },
-    ...(room !== undefined ? { nameTruncate: { maxWidth: room, ellipsis: "…" } } : {}),
-    ...cutNameTooltip(text, room, layout.width, textWidth),
+    ...cutName(text, room, layout.width, textWidth),
   });
   // Labels that are no numbers are a categorical parameter's choices: each is named, cut to its column.
   const column = gridWidth !== undefined ? gridWidth / Math.max(1, contour.x.labels.length) : 0;

@@ -178,12 +178,12 @@ export class TrialTable {
     this.showSort();
     this.generation++;
     this.pages.clear();
+    // load() finds the first page here, fetched already.
     this.pages.set(0, Promise.resolve(first));
     this.activeIndex = 0;
     this.focusPending = false;
     this.viewport.scrollTop = 0;
-    this.setCounts(first.matched, first.total);
-    await this.render();
+    await this.load();
   }
 
   /** The request for the rows of page `index` (of FETCH_SIZE rows) in the filter and order of `options`. */

@@ -12,7 +12,7 @@
  * honored, whatever became of that host: it is deleted by hand if that run died.
  */
 import { createHash } from "node:crypto";
-import { linkSync, mkdirSync, readFileSync, renameSync, rmdirSync, unlinkSync, writeFileSync } from "node:fs";
+import { linkSync, mkdirSync, readFileSync, renameSync, rmSync, rmdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { currentWorker, judgeWorker, type WorkerIdentity } from "../../study/worker-identity.js";
 
@@ -83,11 +83,7 @@ export function claimFile(file: string, what: string): Claim | null {
  * releaseClaimFile(cellClaimFile("lab", key));
  */
 export function releaseClaimFile(file: string): void {
-  try {
-    unlinkSync(file);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-  }
+  rmSync(file, { force: true });
 }
 
 /**
