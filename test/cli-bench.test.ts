@@ -462,14 +462,16 @@ describe("sextant bench", () => {
       }
     };
     const ran = (trials: string, seeds = "1") => answer(["bench", "run", "--suite", "branin-2d", "--optimizers", "random", "--trials", trials, "--seeds", seeds, "--out", "huge", "--jobs", "1"]);
-    const [trillion, justAbove, fraction, zero, unsafe, seeds, tuned] = await Promise.all([
-      ran("1e12"),
+    // A budget is written in decimal digits: 1e12 itself is refused as any other spelling of a number is.
+    const [trillion, justAbove, fraction, zero, unsafe, seeds, tuned, exponent] = await Promise.all([
+      ran("1000000000000"),
       ran("1000001"),
       ran("2.5"),
       ran("0"),
-      ran("1e20"),
+      ran("100000000000000000000"),
       ran("5", "1e9"),
-      answer(["bench", "tune", "--suite", "branin-2d", "--candidates", "random,sobol", "--trials", "1e12", "--out", "huge-tune", "--jobs", "1"]),
+      answer(["bench", "tune", "--suite", "branin-2d", "--candidates", "random,sobol", "--trials", "1000000000000", "--out", "huge-tune", "--jobs", "1"]),
+      ran("1e12"),
     ]);
     const limit = "must be at most 1000000 (a run keeps its trials in memory and stores a regret per trial on one line of results.jsonl)";
     expect([trillion.code, trillion.stderr]).toEqual([2, `sextant: --trials: ${limit}, got 1000000000000\n`]);
@@ -478,7 +480,8 @@ describe("sextant bench", () => {
     expect([fraction.code, fraction.stderr]).toEqual([2, 'sextant: --trials must be a positive integer, got "2.5"\n']);
     expect([zero.code, zero.stderr]).toEqual([2, 'sextant: --trials must be a positive integer, got "0"\n']);
     expect(unsafe.code).toBe(2);
-    expect(unsafe.stderr).toMatch(/^sextant: --trials must be a positive integer of at most 9007199254740991 in size, got "1e20"$/m);
+    expect(unsafe.stderr).toMatch(/^sextant: --trials must be a positive integer of at most 9007199254740991 in size, got "100000000000000000000"$/m);
+    expect([exponent.code, exponent.stderr]).toEqual([2, 'sextant: --trials must be a positive integer, got "1e12"\n']);
     expect(seeds.code).toBe(2);
     expect(seeds.stderr).toMatch(/^sextant: --seeds must be a count N, a range A-B or a list A,B,C of non-negative integers \(seeds below 2\^32, at most 1000000 of them\), got "1e9"$/m);
     expect(existsSync(join(dir, "huge")) || existsSync(join(dir, "huge-tune"))).toBe(false);

@@ -96,6 +96,10 @@ describe("--param and flags", () => {
 
   it.each([
     [["--trials", "0"], "sextant: --trials must be a positive integer, got \"0\""],
+    // Read as 16, 2 and 1000 trials: Number() takes hex, blanks and exponents, which no one writes a count in.
+    [["--trials", "0x10"], 'sextant: --trials must be a positive integer, got "0x10"'],
+    [["--jobs", " 2"], 'sextant: --jobs must be a positive integer, got " 2"'],
+    [["--seed", "1e3"], 'sextant: --seed must be an integer, got "1e3"'],
     [["--direction", "up"], 'sextant: --direction must be minimize or maximize, got "up"'],
     [["--sampler", "nope"], 'sextant: unknown sampler "nope" (choose one of: '],
     [["--pruner", "nope"], 'sextant: unknown pruner "nope" (did you mean "none"?; choose one of: none, median'],
@@ -235,6 +239,21 @@ describe("config files", () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('sextant: c.json:10:15: params.x.high: expected number, got string "1"');
     expect(result.stderr).toMatch(/sextant: c\.json:13:13: trials: expected integer, got number 2.5/);
+  });
+
+  it("takes whole-number fields as YAML or JSON numbers, and refuses them as text at their line", async () => {
+    writeFileSync(join(dir, "c.yaml"), "command: [node, x.mjs]\nparams:\n  x: 'float:0:1'\ntrials: '0x10'\njobs: ' 2'\nseed: '5'\n");
+    const result = await run(["tune", "--config", "c.yaml"]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(
+      'sextant: c.yaml:4:9: trials: expected number, got string "0x10"\nsextant: c.yaml:5:7: jobs: expected number, got string " 2"\nsextant: c.yaml:6:7: seed: expected number, got string "5"\n',
+    );
+    // A YAML number is a number, whatever its spelling: 0x2 is YAML's own hex.
+    const command = JSON.stringify(["sh", join(FIXTURES, "cli-quadratic.sh"), "--x", "{x}", "--y", "1"]);
+    writeFileSync(join(dir, "n.yaml"), [`command: ${command}`, "params:", "  x: 'float:0:1'", "trials: 0x2", "seed: -3", "sampler: random"].join("\n"));
+    const numbers = await run(["tune", "--config", "n.yaml", "--json"]);
+    expect(numbers.code, numbers.stderr).toBe(0);
+    expect((JSON.parse(numbers.stdout) as { run: { trials: number } }).run.trials).toBe(2);
   });
 
   it("validates distributions and commands with their location", async () => {

@@ -58,7 +58,7 @@ describe("sextant dashboard and sextant report", () => {
     expect(fromEnv.stderr).not.toContain("--storage memory: is");
     // Its help no longer offers memory: (the text is wrapped to the terminal's width).
     const help = helpRun.stdout.replace(/\s+/g, " ");
-    expect(help).toContain("--storage <url> storage URL: sqlite:PATH or postgres://");
+    expect(help).toContain("--storage <url> storage URL: sqlite:PATH (also sqlite:///relative.db and sqlite:////absolute.db, as Optuna writes them); or postgres:// or postgresql://");
     expect(help).not.toContain("memory:");
   });
 

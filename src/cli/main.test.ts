@@ -28,13 +28,48 @@ describe("integer flags", () => {
       // `create --trials 1e20` made the study, then failed queueing its budget the same way.
       for (const [args, flag] of [
         [["trials", "demo", "--storage", storage, "--limit", "99999999999999999999"], "--limit"],
-        [["create", "--storage", storage, "--study", "big", "-p", "x=float:0:1", "--trials", "1e20", "--", "echo", "{x}"], "--trials"],
-        [["importance", "demo", "--storage", storage, "--seed", "1e30"], "--seed"],
-        [["importance", "demo", "--storage", storage, "--objective", "1e30"], "--objective"],
+        [["create", "--storage", storage, "--study", "big", "-p", "x=float:0:1", "--trials", "100000000000000000000", "--", "echo", "{x}"], "--trials"],
+        [["importance", "demo", "--storage", storage, "--seed", "-1000000000000000000000000000000"], "--seed"],
+        [["importance", "demo", "--storage", storage, "--objective", "1000000000000000000000000000000"], "--objective"],
       ] as const) {
         const result = await run([...args]);
-        expect(result.err, args.join(" ")).toMatch(new RegExp(`^sextant: ${flag} must be an? (positive |non-negative )?integer`));
+        expect(result.err, args.join(" ")).toMatch(new RegExp(`^sextant: ${flag} must be an? (positive |non-negative )?integer of at most ${Number.MAX_SAFE_INTEGER} in size`));
         expect(result.code, args.join(" ")).toBe(2);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("take plain decimal digits only: hex, blanks, exponents, a plus sign or a decimal point were read as another number", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sextant-main-"));
+    try {
+      // No such file: a value taken as a number went on to "no storage found" (exit 1).
+      const storage = `sqlite:${join(dir, "none.db")}`;
+      const refused = (flag: string, mustBe: string) => (text: string) => `sextant: ${flag} must be ${mustBe}, got "${text}"`;
+      const cases: [string[], string, (text: string) => string][] = [];
+      for (const text of ["0x10", " 5", "5 ", "1e3", "+5", "5.0", "", "0b101", "-0"]) {
+        cases.push([["trials", "demo", "--storage", storage, "--limit", text], text, refused("--limit", "a positive integer")]);
+        cases.push([["importance", "demo", "--storage", storage, "--objective", text], text, refused("--objective", "a non-negative integer")]);
+        // A plain port was listened on: the bad storage after it is never reached when the port is refused.
+        cases.push([["serve", "--port", text, "--storage", "bogus:"], text, () => `sextant: --port must be an integer from 0 to 65535, got "${text}"`]);
+        cases.push([["fail-trial", "demo", text, "--storage", storage], text, () => `sextant: a trial number must be a whole number ≥ 0, got "${text}"`]);
+      }
+      // --seed takes negatives, written with a minus, and nothing else but digits.
+      for (const text of ["0x10", " -5", "-1e3", "+5", "-5.0", "", "--5"]) {
+        cases.push([["importance", "demo", "--storage", storage, "--seed", text], text, refused("--seed", "an integer")]);
+      }
+      for (const [args, text, message] of cases) {
+        const result = await run(args);
+        expect([result.code, result.err], `${args.join(" ")} (${JSON.stringify(text)})`).toEqual([2, message(text)]);
+      }
+      for (const args of [
+        ["trials", "demo", "--storage", storage, "--limit", "007"],
+        ["importance", "demo", "--storage", storage, "--seed", "-5"],
+        ["importance", "demo", "--storage", storage, "--objective", "0"],
+      ]) {
+        const result = await run(args);
+        expect([result.code, result.err], args.join(" ")).toEqual([1, expect.stringMatching(/^sextant: no study named "demo": no storage found at /)]);
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -86,6 +121,17 @@ describe("help examples", () => {
       if (checked.status !== 0) bad.push(`${example}\n  ${checked.stderr.trim()}`);
     }
     expect(bad).toEqual([]);
+  });
+});
+
+describe("--storage help", () => {
+  it("names every URL form openStorage reads, postgresql:// and Optuna's sqlite:/// and sqlite://// among them", async () => {
+    for (const command of ["tune", "worker", "studies", "dashboard"]) {
+      const help = (await helpText([command, "--help"])).replace(/\s+/g, " ");
+      for (const form of ["sqlite:PATH", "sqlite:///relative.db", "sqlite:////absolute.db", "postgres://", "postgresql://USER@HOST:PORT/DB"]) {
+        expect(help, `${command} --help`).toContain(form);
+      }
+    }
   });
 });
 

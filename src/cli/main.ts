@@ -40,14 +40,23 @@ function numberFlag(flag: string, mustBe: string, accepts: (n: number) => boolea
 }
 
 /**
- * A parser for an integer flag. Safe integers only: 1e20 passes Number.isInteger but holds no exact
- * count, and reached storage and the samplers' own checks as an internal error (`trials --limit
- * 1e20`, `create --trials 1e20`).
+ * `text` as an integer if it is plain decimal digits (after a minus where `signed`), else NaN.
+ * Number() alone read "0x10" as 16, " 5" as 5, "1e3" as 1000 and "+5" or "5.0" as 5: no one writes
+ * a count so, and `--trials 0x10` ran 16 trials where a typo was more likely than hex.
  */
-function integerFlag(flag: string, mustBe: string, accepts: (n: number) => boolean) {
-  const parse = numberFlag(flag, mustBe, (n) => Number.isInteger(n) && accepts(n));
+function decimalInteger(text: string, signed = false): number {
+  return (signed ? /^-?\d+$/ : /^\d+$/).test(text) ? Number(text) : NaN;
+}
+
+/**
+ * A parser for an integer flag, written in decimal digits ({@link decimalInteger}). Safe integers
+ * only: 1e20 passes Number.isInteger but holds no exact count, and reached storage and the samplers'
+ * own checks as an internal error (`trials --limit 100000000000000000000`).
+ */
+function integerFlag(flag: string, mustBe: string, accepts: (n: number) => boolean, signed = false) {
   return (text: string): number => {
-    const n = parse(text);
+    const n = decimalInteger(text, signed);
+    if (Number.isNaN(n) || !accepts(n)) throw new UsageError(`${flag} must be ${mustBe}, got "${text}"`);
     if (!Number.isSafeInteger(n)) throw new UsageError(`${flag} must be ${mustBe} of at most ${Number.MAX_SAFE_INTEGER} in size, got "${text}"`);
     return n;
   };
@@ -58,7 +67,7 @@ function positiveInt(flag: string) {
 }
 
 function integer(flag: string) {
-  return integerFlag(flag, "an integer", () => true);
+  return integerFlag(flag, "an integer", () => true, true);
 }
 
 function nonNegativeInt(flag: string) {
@@ -92,8 +101,8 @@ const requestTimeout = numberFlag(
 );
 
 function port(text: string): number {
-  const n = Number(text);
-  if (text.trim() === "" || !Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`--port must be an integer from 0 to 65535, got "${text}"`);
+  const n = decimalInteger(text);
+  if (Number.isNaN(n) || n > 65535) throw new UsageError(`--port must be an integer from 0 to 65535, got "${text}"`);
   return n;
 }
 
@@ -158,8 +167,8 @@ async function warnOfFlagsAfterCommand(command: Command, argv: readonly string[]
 
 /** A trial number argument (repeatable), checked as a numeric flag is. */
 function trialNumbers(text: string, previous: number[] | undefined): number[] {
-  const n = Number(text);
-  if (text.trim() === "" || !Number.isSafeInteger(n) || n < 0) throw new UsageError(`a trial number must be a whole number ≥ 0, got "${text}"`);
+  const n = decimalInteger(text);
+  if (!Number.isSafeInteger(n)) throw new UsageError(`a trial number must be a whole number ≥ 0, got "${text}"`);
   return [...(previous ?? []), n];
 }
 
@@ -169,9 +178,13 @@ function collect(value: string, previous: string[] | undefined): string[] {
 
 const DEBUG_HELP = "on an error, print its stack trace and causes (also SEXTANT_DEBUG=1)";
 
-const STORAGE_HELP = "storage URL: sqlite:PATH, postgres://USER@HOST:PORT/DB[?schema=NAME] or memory: (default: $SEXTANT_STORAGE, else sqlite:./sextant.db)";
+/** The storage URLs openStorage reads: the help listed neither Optuna's sqlite:/// spellings nor postgresql://. */
+const SQLITE_URLS = "sqlite:PATH (also sqlite:///relative.db and sqlite:////absolute.db, as Optuna writes them)";
+const POSTGRES_URLS = "postgres:// or postgresql://USER@HOST:PORT/DB[?schema=NAME]";
+const STORAGE_DEFAULT = "(default: $SEXTANT_STORAGE, else sqlite:./sextant.db)";
+const STORAGE_HELP = `storage URL: ${SQLITE_URLS}; ${POSTGRES_URLS}; or memory: ${STORAGE_DEFAULT}`;
 /** For commands that need a storage other processes share or wrote before: memory: lives in one process only. */
-const STORAGE_HELP_WITHOUT_MEMORY = STORAGE_HELP.replace(", postgres://USER@HOST:PORT/DB[?schema=NAME] or memory:", " or postgres://USER@HOST:PORT/DB[?schema=NAME]");
+const STORAGE_HELP_WITHOUT_MEMORY = `storage URL: ${SQLITE_URLS}; or ${POSTGRES_URLS} ${STORAGE_DEFAULT}`;
 
 /** What a run shares with the commands' actions: the exit code they set, and the arguments parsed. */
 interface RunState {
