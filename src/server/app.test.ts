@@ -1856,7 +1856,9 @@ describe("HTTP API: safety", () => {
     const health = await call(app, "GET", "/health");
     expect([health.status, health.json.status]).toEqual([200, "ok"]);
     expect((await call(app, "HEAD", "/health")).status).toBe(200);
-    for (const [method, path] of [["GET", "/health/"], ["GET", "/healthz"], ["GET", "/studies"], ["GET", "/online"], ["POST", "/studies"]] as const) {
+    // With a trailing slash it is the same route, and the same probe's.
+    expect((await call(app, "GET", "/health/")).json.status).toBe("ok");
+    for (const [method, path] of [["GET", "/health//"], ["GET", "/health/x"], ["GET", "/healthz"], ["GET", "/studies"], ["GET", "/studies/"], ["GET", "/online"], ["POST", "/studies"]] as const) {
       expect((await call(app, method, path, method === "POST" ? { name: "x" } : undefined)).status, `${method} ${path}`).toBe(401);
     }
     // The OpenAPI document says so: /health lists no 401, every other route does.
@@ -2049,6 +2051,33 @@ describe("HTTP API: safety", () => {
     expect(preflight.headers.get("access-control-allow-methods")).toContain("POST");
   });
 
+  it("answers a route's path with a trailing slash as the route itself, and a path no route serves with a JSON 404", async () => {
+    const { app } = newApp();
+    // GET /api/v1/ was a 404 "no route", as was every route asked with the slash users and tools add.
+    const index = await call(app, "GET", "/");
+    expect([index.status, index.json]).toEqual([200, (await call(app, "GET", "")).json]);
+    expect((await call(app, "HEAD", "/")).status).toBe(200);
+    expect((await call(app, "POST", "/studies/", { name: "s" })).status).toBe(201);
+    expect((await call(app, "GET", "/studies/")).json.studies.map((study: { name: string }) => study.name)).toEqual(["s"]);
+    expect((await call(app, "GET", "/studies/s/")).json.study.name).toBe("s");
+    const asked = await call(app, "POST", "/studies/s/trials/", { space: { x: SPACE.x } });
+    expect(asked.status).toBe(201);
+    expect((await call(app, "POST", `/studies/s/trials/${asked.json.trial.number}/tell/`, { state: "complete", values: [1] })).json.trial.state).toBe("complete");
+    // A slash in a name is sent encoded, and stays the name's: "a/" is not "a".
+    expect((await call(app, "POST", "/studies", { name: "a/" })).status).toBe(201);
+    expect((await call(app, "GET", `/studies/${encodeURIComponent("a/")}`)).json.study.name).toBe("a/");
+    expect((await call(app, "GET", "/studies/a/")).status).toBe(404);
+    // Asked with another method, or OPTIONS, the path with the slash takes what the path without it takes.
+    const put = await call(app, "PUT", "/studies/");
+    expect([put.status, put.headers.get("allow")]).toEqual([405, "GET, HEAD, POST, OPTIONS"]);
+    const options = await call(app, "OPTIONS", "/studies/s/");
+    expect([options.status, options.headers.get("allow")]).toEqual([204, "GET, HEAD, DELETE, OPTIONS"]);
+    for (const path of ["/nothing/", "/studies/s/nothing/", "//", "/studies//"]) {
+      const unknown = await call(app, "GET", path);
+      expect([path, unknown.status, unknown.json.error.status], path).toEqual([path, 404, 404]);
+    }
+  });
+
   it("answers GET /api/v1 with an index: the API version, the server's version and every route of its route table", async () => {
     const { app } = newApp();
     const index = await call(app, "GET", "");
@@ -2189,6 +2218,11 @@ describe("HTTP API: OpenAPI document", () => {
       .sort();
     expect(documented).toEqual(registered);
     expect(documented.length).toBeGreaterThanOrEqual(11);
+    // OPTIONS and HEAD are answered on every path and GET path, not routes of the table: the
+    // document says so once rather than as an operation per path (the CORS preflight answers OPTIONS
+    // otherwise), and the same of a trailing slash.
+    expect(doc.info.description).toContain("Every path also answers OPTIONS (204, the methods it takes in the Allow header; with CORS on, a browser's preflight) and every GET path HEAD");
+    expect(doc.info.description).toContain("a path with a trailing slash is the same path");
 
     // The ask takes an empty body (define-by-run); the document used to call its body required.
     expect(doc.paths["/api/v1/studies/{study}/trials"].post.requestBody.required).toBe(false);

@@ -1492,7 +1492,9 @@ export function createServerApp(options: ServerAppOptions): Hono {
   });
   routes.push(indexRoute);
 
-  const app = new Hono();
+  // A path with a trailing slash is the route without it (`GET /api/v1/` is the index): Hono routes
+  // on the path with one final slash cut, and `c.req.path` is that path.
+  const app = new Hono({ strict: false });
   const errorAnswer = (c: Context, error: HttpError) =>
     c.json({ error: { status: error.status, message: error.message, ...(error.field ? { field: error.field } : {}), ...(error.code ? { code: error.code } : {}) } }, error.status);
 
@@ -1583,7 +1585,8 @@ export function createServerApp(options: ServerAppOptions): Hono {
   // Each GET route answers HEAD too (Hono runs its GET handler), and every route's path OPTIONS.
   app.notFound((c) => {
     const { pathname } = new URL(c.req.url);
-    const declared = new Set(routePatterns.filter((r) => r.pattern.test(pathname)).map((r) => r.method));
+    // Matched as the routes were, on the path without its trailing slash.
+    const declared = new Set(routePatterns.filter((r) => r.pattern.test(c.req.path)).map((r) => r.method));
     if (declared.size === 0) return errorAnswer(c, new HttpError(404, `no route ${c.req.method} ${pathname}`));
     const allowed = [...declared].flatMap((method) => (method === "GET" ? ["GET", "HEAD"] : [method]));
     allowed.push("OPTIONS");

@@ -131,7 +131,12 @@ export function openApiDocument(routes: readonly RouteDoc[], prefix: string, ver
     info: {
       title: "Sextant",
       version,
-      description: "Ask for trials, report and tell results, and read studies of a Sextant storage. Generated from the server's request schemas.",
+      // OPTIONS and HEAD are said here, not as operations: the server answers them on every path (no
+      // route of its table declares them), and with CORS on its preflight answers OPTIONS otherwise.
+      description:
+        "Ask for trials, report and tell results, and read studies of a Sextant storage. Generated from the server's request schemas. " +
+        "Every path also answers OPTIONS (204, the methods it takes in the Allow header; with CORS on, a browser's preflight) and every GET path HEAD; " +
+        "a path with a trailing slash is the same path.",
     },
     components: {
       securitySchemes: { bearer: { type: "http", scheme: "bearer", description: "the server's --token (required when it has one)" } },
