@@ -678,6 +678,30 @@ describe("sextant tune --warm-start", () => {
     await Promise.all([gpResumed(), warmStarted("auto-june", "auto"), gpCold()]);
   });
 
+  it("keeps a resumed study's sources over other --warm-start names, and says so", async () => {
+    const storage = withEarlierStudy("warm-kept.db");
+    const objective = ["--", "sh", join(FIXTURES, "cli-quadratic.sh"), "--x", "{x}", "--y", "{y}"];
+    const space = ["-p", "x=float:-5:5", "-p", "y=float:-5:5"];
+    const tune = (study: string, ...flags: string[]) => run(["tune", "--storage", storage, "--study", study, "--sampler", "tpe", "--seed", "2", "-q", "-n", "1", ...flags, ...space, ...objective]);
+    const [june, april] = await Promise.all([tune("june", "--warm-start", "may"), tune("april")]);
+    expect([june.code, april.code], june.stderr + april.stderr).toEqual([0, 0]);
+    // It replaced the stored sources, where a loadIfExists create over HTTP keeps them.
+    const resumed = await tune("june", "--warm-start", "april");
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toBe(
+      'sextant: warning: study "june" warm-starts from "may"; --warm-start "april" is ignored, as a resumed study keeps the sources it was made with (to learn from others, tune a new --study)\n',
+    );
+    const kept = await openStorage(storage);
+    try {
+      expect((await kept.getStudy("june"))!.systemAttrs.warmStartFrom).toEqual(["may"]);
+    } finally {
+      await kept.close();
+    }
+    // Named again, the study's own sources are no difference.
+    const same = await tune("june", "--warm-start", "may");
+    expect([same.code, same.stderr]).toEqual([0, ""]);
+  });
+
   it("reaches every worker of a study made by sextant create --warm-start", async () => {
     const storage = withEarlierStudy("warm-fleet.db");
     const objective = ["--", "sh", join(FIXTURES, "cli-quadratic.sh"), "--x", "{x}", "--y", "{y}"];

@@ -17,6 +17,7 @@ import { zeroTrialCounts } from "../space/trial-counts.js";
 import { type Storage, isMemoryUrl, onlineTunerRefusal, redactPassword, sqlitePath } from "../storage/index.js";
 import { CommandTemplateError, checkCommandSpec, commandObjective } from "../study/command-runner.js";
 import { INTERRUPTED_REASON } from "../study/trial.js";
+import { warmStartKeptNote } from "../study/study.js";
 import { LIBRARY_PRUNER_ATTR, LIBRARY_SAMPLER_ATTR, type Study, createStudy, defaultCheckpointRoot, prunerSchedulerProblem, singleObjectiveProblem } from "../study/index.js";
 import type { ConfigSource, NamedComponent, TuneConfig } from "./config.js";
 import { parseEnqueueFlag, parseOptionFlag, parseParamFlag } from "./params.js";
@@ -916,7 +917,8 @@ async function runTune(
       pruner,
       ...(scheduler ? { scheduler } : {}),
       loadIfExists: true,
-      ...(flags.warmStart && flags.warmStart.length > 0 ? { warmStartFrom: flags.warmStart } : {}),
+      // A resumed study keeps its own sources (said below, naming the flag).
+      ...(!existed && flags.warmStart && flags.warmStart.length > 0 ? { warmStartFrom: flags.warmStart } : {}),
       onWarning: (message) => io.err(`sextant: warning: ${message}`),
     });
   } catch (error) {
@@ -932,6 +934,10 @@ async function runTune(
     const budget = { trials, deadline: settings.timeout !== undefined ? Date.now() + settings.timeout * 1000 : null, queued: false };
     await study.setSystemAttr(CLI_CONFIG_KEY, cliConfigRecord(cliConfigOf(settings, budget)));
   } else {
+    // A resumed study keeps its sources, as createStudy's loadIfExists and a create over HTTP keep
+    // them: this flag used to replace them, for this run and every worker after, without a word.
+    const kept = flags.warmStart && flags.warmStart.length > 0 ? warmStartKeptNote(existing, [...new Set(flags.warmStart)], (names) => `--warm-start ${names} is ignored, as a resumed study keeps the sources it was made with (to learn from others, tune a new --study)`) : null;
+    if (kept !== null) io.err(`sextant: warning: ${kept}`);
     checkResumed(study, settings, io);
     refuseMissingCheckpoints(study, "the checkpoint folder", "give the folder the population saved them in (--scheduler-opt checkpoint_dir=DIR), or put them back");
     await storeResumedCommand(study, settings, io);

@@ -832,14 +832,30 @@ describe("createStudy({ warmStartFrom })", () => {
     expect(worker.warmStart.map((s) => s.name)).toEqual(["a", "b"]);
     const resumed = await createStudy({ name: "later", storage, sampler: new TPESampler({ seed: 3 }), loadIfExists: true });
     expect(resumed.warmStart.map((s) => s.name)).toEqual(["a", "b"]);
-    // Naming other sources on resume replaces them for everyone after.
-    await createStudy({ name: "later", storage, sampler: new TPESampler({ seed: 3 }), loadIfExists: true, warmStartFrom: ["b"] });
-    expect((await loadStudy({ name: "later", storage, sampler: new TPESampler() })).warmStart.map((s) => s.name)).toEqual(["b"]);
+    // Other sources named on resume are ignored with a warning, as loadIfExists keeps the study as it
+    // is: they replaced the stored ones for everyone after, where the HTTP service and tune kept them.
+    const resumedWith = async (warmStartFrom: string[]) => {
+      const warned: string[] = [];
+      const study = await createStudy({ name: "later", storage, sampler: new TPESampler({ seed: 3 }), loadIfExists: true, warmStartFrom, onWarning: (m) => warned.push(m) });
+      return { sources: study.warmStart.map((s) => s.name), warned };
+    };
+    expect(await resumedWith(["b"])).toEqual({
+      sources: ["a", "b"],
+      warned: ['study "later" warm-starts from "a", "b"; warmStartFrom "b" is ignored, as loadIfExists keeps the study as it is'],
+    });
+    expect((await loadStudy({ name: "later", storage, sampler: new TPESampler() })).warmStart.map((s) => s.name)).toEqual(["a", "b"]);
+    // The same studies in another order are the same sources: nothing to say, the stored order stands.
+    expect(await resumedWith(["b", "a"])).toEqual({ sources: ["a", "b"], warned: [] });
+    // A study made without sources keeps having none.
+    await createStudy({ name: "cold", storage, sampler: new TPESampler({ seed: 1 }) });
+    const warned: string[] = [];
+    const cold = await createStudy({ name: "cold", storage, sampler: new TPESampler({ seed: 1 }), loadIfExists: true, warmStartFrom: ["a"], onWarning: (m) => warned.push(m) });
+    expect([cold.warmStart, cold.systemAttrs.warmStartFrom, warned]).toEqual([[], undefined, ['study "cold" warm-starts from no study; warmStartFrom "a" is ignored, as loadIfExists keeps the study as it is']]);
     // A source deleted since is skipped with a note; the study still loads.
     await storage.deleteStudy("b");
     const warnings: string[] = [];
     const orphan = await loadStudy({ name: "later", storage, sampler: new TPESampler(), onWarning: (m) => warnings.push(m) });
-    expect(orphan.warmStart).toEqual([]);
+    expect(orphan.warmStart.map((s) => s.name)).toEqual(["a"]);
     expect(warnings).toEqual(['warm start: study "b", which study "later" was created to learn from, no longer exists; going on without it']);
   });
 

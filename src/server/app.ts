@@ -66,7 +66,7 @@ import {
   LIBRARY_SAMPLER_ATTR,
   LIBRARY_PRUNER_ATTR,
 } from "../study/index.js";
-import { WARM_START_ATTR } from "../study/study.js";
+import { WARM_START_ATTR, warmStartKeptNote } from "../study/study.js";
 import { OnlineTunerError, OnlineTunerNameTakenError, OnlineTunerOrderError, OnlineTunerSettingsError, OnlineTunerStaleRoundError, createOnlineTuner, describeSettingsConflict, loadOnlineTuner } from "../online/index.js";
 import { TOKEN_FREE_PATH, openApiDocument } from "./openapi.js";
 import { Answer, HttpError, route } from "./route.js";
@@ -381,12 +381,8 @@ function settingsKeptOver(record: StudyRecord, given: GivenSettings): z.output<t
     }
   }
   if (given.warmStartFrom !== undefined) {
-    const storedNames = record.systemAttrs[WARM_START_ATTR];
-    const stored = Array.isArray(storedNames) ? storedNames.filter((name): name is string => typeof name === "string") : [];
-    const listed = (names: readonly string[]) => (names.length === 0 ? "no study" : names.map((name) => JSON.stringify(name)).join(", "));
-    if (canonicalJson([...stored].sort()) !== canonicalJson([...given.warmStartFrom].sort())) {
-      warn("body.warmStartFrom", `warm-starts from ${listed(stored)}; this request's ${listed(given.warmStartFrom)} ${ignored}`);
-    }
+    const kept = warmStartKeptNote(record, given.warmStartFrom, (names) => `this request's ${names} ${ignored}`);
+    if (kept !== null) warnings.push({ field: "body.warmStartFrom", message: kept });
   }
   for (const [key, value] of Object.entries(given.userAttrs ?? {})) {
     const has = Object.prototype.hasOwnProperty.call(record.userAttrs, key);

@@ -501,7 +501,9 @@ export interface CreateStudyOptions {
    * trials inform samplers that support it (TPE, GP, auto) through the snapshot and never count as
    * this study's trials; parameters whose name or distribution differ are ignored, with a warning.
    * The names are kept on the study (system attribute `warmStartFrom`): `loadStudy`, a resumed
-   * `createStudy` without them, and every worker of a fleet learn from the same sources.
+   * `createStudy` and every worker of a fleet learn from the same sources. A study found with
+   * `loadIfExists` keeps its own, as loadIfExists keeps a stored study as it is: other names given
+   * here are ignored, with a warning (`onWarning`) that names both.
    */
   warmStartFrom?: readonly string[];
 }
@@ -644,9 +646,9 @@ export async function createStudyWithSystemAttrs(options: CreateStudyOptions, sy
     const name = options.name ?? `study-${new Date().toISOString().replace(/[:.]/g, "-")}-${Math.floor(Math.random() * 1e6)}`;
     const given = options.warmStartFrom && options.warmStartFrom.length > 0 ? [...new Set(checkWarmStartFrom(options.warmStartFrom))] : null;
     // Read first, so that a missing source leaves no half-made study behind.
-    const warmStart = given ? await loadWarmStartSources(storage, name, given) : [];
+    let warmStart = given ? await loadWarmStartSources(storage, name, given) : [];
     let record = await storage.getStudy(name);
-    const notes: string[] = [];
+    let found = record !== null;
     if (record) {
       const tuner = onlineTunerRefusal(record);
       if (tuner) throw new Error(tuner);
@@ -654,12 +656,6 @@ export async function createStudyWithSystemAttrs(options: CreateStudyOptions, sy
       if (options.direction !== undefined || options.directions !== undefined) checkDirections(record, directions);
       // Without directions, the stored study's count decides what the sampler and pruner must support.
       checkObjectiveCount(record.directions.length, sampler, options);
-      // Resumed without sources: the ones it was created with, as every worker that loads it gets.
-      if (!given) warmStart.push(...(await storedWarmStartSources(storage, record, notes)));
-      else if (JSON.stringify(storedWarmStartNames(record)) !== JSON.stringify(given)) {
-        await storage.setStudyAttrs(record.id, { systemAttrs: { [WARM_START_ATTR]: given } });
-        record = { ...record, systemAttrs: { ...record.systemAttrs, [WARM_START_ATTR]: given } };
-      }
     } else {
       // At creation only: a study an older Sextant made with more objectives is resumed as it is.
       if (directions.length > MAX_OBJECTIVES) {
@@ -679,7 +675,16 @@ export async function createStudyWithSystemAttrs(options: CreateStudyOptions, sy
         checkDirections(raced, directions);
         checkObjectiveCount(raced.directions.length, sampler, options);
         record = raced;
+        found = true;
       }
+    }
+    const notes: string[] = [];
+    if (found) {
+      // loadIfExists keeps the study as it is, its sources too (as every worker that loads it gets
+      // them, and as the HTTP service and `sextant tune` keep them): other names are said and ignored.
+      const kept = given ? warmStartKeptNote(record, given, (names) => `warmStartFrom ${names} is ignored, as loadIfExists keeps the study as it is`) : null;
+      if (kept !== null) notes.push(kept);
+      if (!given || JSON.stringify(storedWarmStartNames(record)) !== JSON.stringify(given)) warmStart = await storedWarmStartSources(storage, record, notes);
     }
     const study = new Study(storage, record, sampler, pruner, ownsStorage, options.scheduler ?? null);
     if (options.onWarning) study.onWarning = options.onWarning;
@@ -853,6 +858,24 @@ function checkWarmStartFrom(names: unknown): readonly string[] {
 function storedWarmStartNames(record: StudyRecord): string[] | null {
   const names = record.systemAttrs[WARM_START_ATTR];
   return Array.isArray(names) && names.every((n) => typeof n === "string") ? (names as string[]) : null;
+}
+
+/**
+ * What to say when a study found by name (`createStudy` with `loadIfExists`, a resumed `sextant
+ * tune`, a create over HTTP with `loadIfExists`) is given other warm-start sources than its own,
+ * which it keeps; null when `given` names the same studies, in any order. `ignored` words the rest
+ * for the caller's user, from the given names as listed.
+ *
+ * @example
+ * warmStartKeptNote(record, ["b"], (names) => `warmStartFrom ${names} is ignored, as loadIfExists keeps the study as it is`)
+ * // 'study "later" warm-starts from "a"; warmStartFrom "b" is ignored, as loadIfExists keeps the study as it is'
+ */
+export function warmStartKeptNote(record: StudyRecord, given: readonly string[], ignored: (names: string) => string): string | null {
+  const stored = storedWarmStartNames(record) ?? [];
+  const asSet = (names: readonly string[]) => JSON.stringify([...new Set(names)].sort());
+  if (asSet(stored) === asSet(given)) return null;
+  const listed = (names: readonly string[]) => (names.length === 0 ? "no study" : names.map((name) => JSON.stringify(name)).join(", "));
+  return `study ${JSON.stringify(record.name)} warm-starts from ${listed(stored)}; ${ignored(listed(given))}`;
 }
 
 /**
