@@ -843,7 +843,6 @@ export async function loadStudy(options: {
   return study;
 }
 
-/** The study system attribute that keeps the names a study was warm-started from. */
 /** The study system attribute that keeps the names of the studies it warm-starts from ({@link CreateStudyOptions.warmStartFrom}). */
 export const WARM_START_ATTR = "warmStartFrom";
 
