@@ -182,16 +182,25 @@ describe.skipIf(!existsSync(CHROMIUM) && !inCI())("the live dashboard in headles
   }
 
   /**
-   * Opens a study's page and ticks a state (a step for Back to take), then loses the study or its
-   * server and acts on the page as a reader would: goes Back, pages, moves through the table with
-   * the keys, sorts, brushes (drag and form), filters, picks the plots' parameters and opens a
-   * trial. Each action asks the server and gets no answer it can show. The page says so, keeps what
-   * it shows, and puts the controls the action changed back to it: the sort arrow, the filter bar,
-   * the menus and the address bar. Answers the errors the page logged.
+   * Opens a study's page and ticks a state (a step for Back to take), and loses the study or its
+   * server while the tick's last answers are on their way: its count and rows came, its ECDF did
+   * not (nor the importance, asked after it). The tick stays: the count and the rows show it. Then
+   * acts on the page as a reader would: goes Back, pages, moves through the table with the keys,
+   * sorts, brushes (drag and form), filters, picks the plots' parameters and opens a trial. Each
+   * action asks the server and gets no answer it can show. The page says so, keeps what it shows,
+   * and puts the controls the action changed back to it: the sort arrow, the filter bar, the menus
+   * and the address bar; a step it pushed for Back is taken back. Answers the errors the page logged.
    */
   async function actOnLostPage({ url, name, complete, lose, said, settled, expected }: LostPage): Promise<string[]> {
     const { page, errors } = await openWatched(`${url}/?study=${name}`, expected);
     await page.waitForSelector("[data-testid=parallel-plot][data-marks]");
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const ecdf = new RegExp(`studies/${name}/ecdf\\?`);
+    await page.route(ecdf, async (route) => {
+      await held;
+      await route.continue();
+    });
     await page.click("[data-testid=state-complete]");
     await waitAttr(page, "[data-testid=match-count]", "data-matched", complete);
     await waitAttr(page, "[data-testid=table-status]", "data-matched", complete);
@@ -200,12 +209,19 @@ describe.skipIf(!existsSync(CHROMIUM) && !inCI())("the live dashboard in headles
     const rows = () => page.locator(".tviewport .trow[data-number]").evaluateAll((all) => all.slice(0, 5).map((row) => (row as any).dataset.number).join());
     const firstRows = await rows();
     await lose();
+    release();
+    // The page is busy until the tick's last answer has failed: the address then still says the tick.
+    await page.waitForSelector(".study:not([aria-busy])");
+    await page.unroute(ecdf);
+    expect(new URL(page.url()).search).toBe(shown);
+    expect(await page.isChecked("[data-testid=state-complete]")).toBe(true);
     const status = page.locator("[data-testid=live-status]");
     await status.waitFor({ state: "visible" });
     expect(await status.textContent()).toMatch(said);
     const afterAction = async () => {
       await settled(page);
       await page.waitForFunction((want) => (globalThis as any).location.search === want, shown);
+      await page.waitForSelector(".study:not([aria-busy])");
       // Between two actions, a poll hides nothing.
       expect(await status.textContent()).toMatch(said);
     };
@@ -246,15 +262,20 @@ describe.skipIf(!existsSync(CHROMIUM) && !inCI())("the live dashboard in headles
     await page.click("[data-testid=brush-apply]");
     await afterAction();
     expect(await page.inputValue("[data-testid=brush-from]")).toBe("");
-    // A state ticked, and a range of values, are unticked and emptied again.
+    // A state ticked, and a range of values, are unticked and emptied again; the step each pushed
+    // for Back is taken back, so that Back goes where the reader was, not to the same page again.
+    const historyEntry = () => page.evaluate(() => (globalThis as any).navigation.currentEntry.index as number);
+    const entry = await historyEntry();
     await page.click("[data-testid=state-failed]");
     await afterAction();
     expect(await page.isChecked("[data-testid=state-failed]")).toBe(false);
     expect(await page.isChecked("[data-testid=state-complete]")).toBe(true);
+    expect(await historyEntry()).toBe(entry);
     await page.fill("[data-testid=value-max]", "10");
     await page.click("[data-testid=value-apply]");
     await afterAction();
     expect(await page.inputValue("[data-testid=value-max]")).toBe("");
+    expect(await historyEntry()).toBe(entry);
     // The plots' menus show the parameters drawn.
     const menus = ["contour-x", "importance-method", "beliefs-param"].map((id) => `[data-testid=${id}]`);
     const before = await Promise.all(menus.map((menu) => page.inputValue(menu)));
@@ -294,6 +315,10 @@ describe.skipIf(!existsSync(CHROMIUM) && !inCI())("the live dashboard in headles
     const own = new MemoryStorage();
     const { trials } = await seedStudy(own, "stopping", { trials: 250, seed: 12 });
     const stopping = await startServer({ storage: own, port: 0 });
+    const refused = /^Failed to load resource: net::ERR_CONNECTION_REFUSED$/;
+    // Its studies list, open in another tab.
+    const list = await openWatched(stopping.url, refused);
+    await list.page.waitForSelector('tr[data-study="stopping"]');
     const errors = await actOnLostPage({
       url: stopping.url,
       name: "stopping",
@@ -301,9 +326,18 @@ describe.skipIf(!existsSync(CHROMIUM) && !inCI())("the live dashboard in headles
       lose: () => stopping.close(),
       said: /server does not answer/,
       settled: (page) => page.waitForEvent("requestfailed", (request) => /studies\/stopping\/trials\?/.test(request.url())),
-      expected: /^Failed to load resource: net::ERR_CONNECTION_REFUSED$/,
+      expected: refused,
     });
     expect(errors).toEqual([]);
+    // A search typed there keeps the list and the box, and says why the list stays as it was.
+    await list.page.fill("[data-testid=study-search]", "nothing");
+    const status = list.page.locator("[data-testid=search-status]");
+    await status.waitFor({ state: "visible" });
+    expect(await status.textContent()).toMatch(/^The server does not answer: /);
+    expect(await list.page.locator('tr[data-study="stopping"]').count()).toBe(1);
+    expect(await list.page.inputValue("[data-testid=study-search]")).toBe("nothing");
+    expect(list.errors).toEqual([]);
+    await list.page.close();
   });
 
   it("says that a study deleted while the studies list showed it is gone, once clicked", async () => {

@@ -3,11 +3,11 @@
  * study. Everything on screen comes from the HTTP API (or, in a report, its embedded answers).
  */
 import "./style.css";
-import { ApiError, type StudyJson, apiPath, get, hasToken, isReport, reportGeneratedAt, reportStudy, setToken, takeTokenFromFragment } from "./api.js";
+import { ApiError, ServerUnreachableError, type StudyJson, apiPath, get, hasToken, isReport, reportGeneratedAt, reportStudy, setToken, takeTokenFromFragment } from "./api.js";
 import { resizeAll } from "./charts.js";
 import { clear, formatLocalTime, formatNumber, h } from "./dom.js";
 import { readView, viewSearch, writeView } from "./state.js";
-import { StudyPage } from "./study.js";
+import { SERVER_SILENT, StudyPage } from "./study.js";
 
 const app = document.getElementById("app")!;
 const crumb = document.getElementById("crumb")!;
@@ -64,6 +64,8 @@ async function showStudies(search: string): Promise<void> {
   clear(app);
   const list = h("div", { class: "studies-list" }, studiesTable(studies, search));
   const box = h("input", { type: "search", placeholder: "search studies", value: search, "aria-label": "search studies", "data-testid": "study-search" });
+  // Says when a search got no answer; hidden once one does.
+  const status = h("p", { class: "live-status", role: "status", "data-testid": "search-status", hidden: true });
   let timer = 0;
   /** Searches asked for so far: an answer to one typed over since is dropped. */
   let asked = 0;
@@ -78,14 +80,23 @@ async function showStudies(search: string): Promise<void> {
       void findStudies(box.value).then(
         (found) => {
           if (ask !== asked || !list.isConnected) return;
+          status.hidden = true;
           clear(list);
           list.appendChild(studiesTable(found, box.value));
         },
-        (error: unknown) => list.isConnected && showError(error),
+        (error: unknown) => {
+          if (ask !== asked || !list.isConnected) return;
+          // The list and the box stay, as a study's page keeps what it shows: the whole card was
+          // replaced with the bare "the server does not answer (Failed to fetch)".
+          if (error instanceof ServerUnreachableError) {
+            status.textContent = `${SERVER_SILENT}: the list is its last answer; change the search to ask again.`;
+            status.hidden = false;
+          } else showError(error);
+        },
       );
     }, 200);
   });
-  app.appendChild(h("section", { class: "card" }, h("h1", {}, "Studies"), isReport() ? null : box, list));
+  app.appendChild(h("section", { class: "card" }, h("h1", {}, "Studies"), isReport() ? null : box, status, list));
 }
 
 const HALF_MADE_TITLE =

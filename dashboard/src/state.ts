@@ -138,12 +138,16 @@ export function viewSearch(view: View): string {
   return text ? `?${text}` : "";
 }
 
-/** Writes the view into the address bar without reloading (replace: a brush drag is not a history step). */
-export function writeView(view: View, mode: "push" | "replace" = "replace"): void {
+/**
+ * Writes the view into the address bar without reloading (replace: a brush drag is not a history
+ * step). Answers whether it wrote: not when the address says the view already.
+ */
+export function writeView(view: View, mode: "push" | "replace" = "replace"): boolean {
   const url = location.pathname + viewSearch(view) + location.hash;
-  if (url === location.pathname + location.search + location.hash) return;
+  if (url === location.pathname + location.search + location.hash) return false;
   if (mode === "push") history.pushState(null, "", url);
   else history.replaceState(null, "", url);
+  return true;
 }
 
 /** The filter as the API's query fields. */

@@ -77,7 +77,7 @@ const INTERMEDIATE_SHOWN = 50;
 /** What the page says once the server answers that its study is not there (another process deleted it). */
 const STUDY_GONE = "This study no longer exists (deleted?)";
 /** What the page says while the server does not answer (stopped, or the network down). */
-const SERVER_SILENT = "The server does not answer";
+export const SERVER_SILENT = "The server does not answer";
 const SERVER_SILENT_LINE = `${SERVER_SILENT}: what is shown is the last state; retrying every second.`;
 
 interface Panel {
@@ -145,8 +145,10 @@ export class StudyPage {
   private tableSection!: HTMLElement;
   /** A poll found the study gone: the next answer may be of another study created under its name. */
   private studyLost = false;
-  /** The view the page last showed whole: what its controls go back to when an action finds no server. */
+  /** The view the page last showed: what its controls go back to when an action finds no server. */
   private shownView!: View;
+  /** Actions whose answers are on their way (update() calls): the page is `aria-busy` while there are any. */
+  private updating = 0;
   private detail!: HTMLElement;
   /** What had the focus when the trial panel opened (a table row, a link): it gets it back on close. */
   private opener: HTMLElement | null = null;
@@ -259,16 +261,29 @@ export class StudyPage {
    * The controls and the address go back to what is shown: they said the new sort or filter over
    * the rows and plots of the old one.
    */
-  async update(view: View): Promise<void> {
+  async update(view: View, pushed = false): Promise<void> {
     const asked = this.withKnownSort(view);
+    this.setUpdating(1);
     try {
       await this.showView(asked);
       if (this.view === asked) this.shownView = asked;
     } catch (error) {
       if (!this.saidUnavailable(error)) throw error;
       // A later action changed the view meanwhile: what it shows is its own to say.
-      if (this.view === asked) this.showControlsOf(this.shownView);
+      if (this.view === asked) this.showControlsOf(this.shownView, pushed);
+    } finally {
+      this.setUpdating(-1);
     }
+  }
+
+  /**
+   * Counts the actions under way. While any is, the page is `aria-busy`: a screen reader waits for
+   * their answers before it reads what changed, and the browser tests wait for the last to end.
+   */
+  private setUpdating(change: number): void {
+    this.updating += change;
+    if (this.updating > 0) this.element?.setAttribute("aria-busy", "true");
+    else this.element?.removeAttribute("aria-busy");
   }
 
   /**
@@ -298,12 +313,15 @@ export class StudyPage {
   /**
    * Sets the view to `shown` and the controls that say it back to it (the filter bar, the brushes,
    * the plots' menus, the address bar; the table keeps its sort until its rows come), after an
-   * action that could not fetch what it asked for.
+   * action that could not fetch what it asked for. The step for Back that the action `pushed` is
+   * taken back: its address was written over with the one shown, and Back went to the same page.
    */
-  private showControlsOf(shown: View): void {
+  private showControlsOf(shown: View, pushed: boolean): void {
     const asked = this.view;
     this.view = shown;
-    writeView(shown);
+    // The entry before is the address that was shown; the failed one stays ahead, for Forward to try again.
+    if (pushed) history.back();
+    else writeView(shown);
     if (JSON.stringify(asked.filter) !== JSON.stringify(shown.filter)) {
       this.renderFilterBar();
       this.fillBrushForm();
@@ -360,8 +378,8 @@ export class StudyPage {
   /** Changes the view, writes it to the address bar, and shows it. */
   private async change(next: Partial<View>, mode: "push" | "replace" = "push"): Promise<void> {
     const view = { ...this.view, ...next, filter: { ...this.view.filter, ...(next.filter ?? {}) } };
-    writeView(view, mode);
-    await this.update(view);
+    const written = writeView(view, mode);
+    await this.update(view, written && mode === "push");
   }
 
   /**
@@ -433,7 +451,17 @@ export class StudyPage {
     this.table = null;
     const tableSection = h("section", { class: "card full", id: "table" }, h("h2", {}, "Trials"));
     this.tableSection = tableSection;
-    this.element = h("div", { class: "study" }, h("h1", { "data-testid": "study-name" }, s.study.name), this.liveStatus, filterBar, this.countLine, wide, tableSection, this.detail);
+    this.element = h(
+      "div",
+      { class: "study", "aria-busy": this.updating > 0 ? "true" : undefined },
+      h("h1", { "data-testid": "study-name" }, s.study.name),
+      this.liveStatus,
+      filterBar,
+      this.countLine,
+      wide,
+      tableSection,
+      this.detail,
+    );
     this.root.appendChild(this.element);
     this.renderFilterBar();
   }
@@ -690,8 +718,15 @@ export class StudyPage {
     const results = await Promise.allSettled(jobs);
     // The analyses cost the server the most: asked once the plots are drawn, so they never hold them up.
     results.push(...(await Promise.allSettled([this.loadImportance(), options.beliefs === false ? null : this.loadBeliefs()])));
-    const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
-    if (failed) throw failed.reason;
+    const failed = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
+    if (failed.length === 0) return;
+    // The count line and the table (the first two jobs) say which trials the page shows: once they
+    // show this view, a server that stopped or a study deleted before the other answers came leaves
+    // those panels as they were, as a failed poll does, and is said. Thrown, it put the filter bar
+    // and the address back to the filter before, over the count and the rows of this one.
+    const counted = results.slice(0, 2).every((r) => r.status === "fulfilled");
+    if (counted && failed.every((r) => this.saidUnavailable(r.reason))) return;
+    throw failed[0]!.reason;
   }
 
   private shownNote(panel: Panel | undefined, shown: { matched: number; shown: number; total: number }, what = "trials"): void {
