@@ -104,6 +104,27 @@ describe("--sampler-opt and --pruner-opt", () => {
     expect([grid.code, grid.stderr]).toEqual([2, 'sextant: grid sampler: option "grid" has no values for "x"; a grid search needs values for every declared parameter\n']);
   });
 
+  it("reads a number in an option's own kind: an integer in decimal digits, a float as people write one", async () => {
+    // Number() read n_startup_trials=0x10 as 16 and 1e3 as 1000, and the runs went on with them.
+    const [hex, point, exponent, floatHex, pruner, scheduler, floats] = await Promise.all([
+      run([...TUNE, "--sampler", "tpe", "--sampler-opt", "n_startup_trials=0x10", ...QUADRATIC_CMD]),
+      run([...TUNE, "--sampler", "tpe", "--sampler-opt", "n_startup_trials=5.0", ...QUADRATIC_CMD]),
+      run([...TUNE, "--sampler", "tpe", "--sampler-opt", "seed=1e3", ...QUADRATIC_CMD]),
+      run([...TUNE, "--sampler", "cem", "--sampler-opt", "elite_fraction=0x1", ...QUADRATIC_CMD]),
+      run([...TUNE, "--pruner", "median", "--pruner-opt", "n_startup_trials=1e3", ...QUADRATIC_CMD]),
+      run(["create", "--storage", "sqlite:pbt.db", "--study", "pop", "--scheduler", "pbt", "--scheduler-opt", "population=0x10", "-p", "x=float:0:1", ...QUADRATIC_CMD]),
+      run([...TUNE, "--sampler", "cem", "--sampler-opt", "elite_fraction=.5", "--pruner", "percentile", "--pruner-opt", "percentile=2.5e1", ...QUADRATIC_CMD]),
+    ]);
+    expect([hex.code, hex.stderr]).toEqual([2, 'sextant: tpe sampler: option "nStartupTrials" must be an integer >= 0, got "0x10"\n']);
+    expect([point.code, point.stderr]).toEqual([2, 'sextant: tpe sampler: option "nStartupTrials" must be an integer >= 0, got "5.0"\n']);
+    expect([exponent.code, exponent.stderr]).toEqual([2, 'sextant: tpe sampler: option "seed" must be an integer, got "1e3"\n']);
+    expect([floatHex.code, floatHex.stderr]).toEqual([2, 'sextant: cem sampler: option "eliteFraction" must be a finite number in (0, 1], got "0x1"\n']);
+    expect([pruner.code, pruner.stderr]).toEqual([2, 'sextant: median pruner: option "nStartupTrials" must be an integer >= 0, got "1e3"\n']);
+    expect([scheduler.code, scheduler.stderr]).toEqual([2, 'sextant: pbt scheduler: option "population" must be an integer >= 2, got "0x10"\n']);
+    expect(existsSync(join(dir, "pbt.db"))).toBe(false);
+    expect([floats.code, floats.stderr]).toEqual([0, ""]);
+  });
+
   it("takes null for TPE's magicClipExponent, as a flag and as a config file's YAML null, as new TPESampler does", async () => {
     // Both were refused: 'option "magicClipExponent" must be a finite number > 0, got "null"'.
     writeFileSync(

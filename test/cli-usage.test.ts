@@ -33,7 +33,8 @@ describe("exit codes", () => {
       { args: [], stderr: /^Usage: sextant/ },
       { args: ["bench"], stderr: /^Usage: sextant bench/ },
       // A storage URL that is no URL, given as a flag or in the environment, exited 1.
-      { args: ["studies", "--storage", "bogus:"], stderr: /^sextant: --storage: unknown storage URL "bogus:"/ },
+      // It names every form openStorage reads, as the --storage help does.
+      { args: ["studies", "--storage", "bogus:"], stderr: /^sextant: --storage: unknown storage URL "bogus:": use sqlite:PATH \(also sqlite:\/\/\/relative\.db or sqlite:\/\/\/\/absolute\.db\), postgres:\/\/ or postgresql:\/\/USER@HOST:PORT\/DB\[\?schema=NAME\], or memory:\n$/ },
       { args: ["studies"], env: { SEXTANT_STORAGE: "sqlite:" }, stderr: /^sextant: SEXTANT_STORAGE: storage URL "sqlite:" has no file path/ },
       // A path ending in "/" names a folder: tune made a database file named like the folder
       // ("runs"), which studies, trials and best, given the same URL, then said did not exist.

@@ -49,6 +49,15 @@ describe("the lab's lists refuse a repeat, naming the flag and the value", () =>
     await expect(benchReportCommand("no-such-run", { budgets: "5,10,5" }, io)).rejects.toThrow(new UsageError("--budgets: 5 is listed twice"));
   });
 
+  it("bench report --budgets takes budgets in decimal digits, a blank after a comma allowed", async () => {
+    // Number() read 0x10 as 16 and 1e2 as 100, and the report went on to a budget no one wrote.
+    for (const budgets of ["0x10", "1e2", "30,+100", "30,100.0", "30,,100", "", "0b11", "100000000000000000000"]) {
+      await expect(benchReportCommand("no-such-run", { budgets }, io), budgets).rejects.toThrow(new UsageError(`--budgets must be positive integers, comma-separated, got "${budgets}"`));
+    }
+    // Past the budgets: the run folder is missing.
+    await expect(benchReportCommand("no-such-run", { budgets: "30, 100" }, io)).rejects.toThrow(/^dir: no-such-run holds no run/);
+  });
+
   it("bench report --optimizers needs an optimizer or more, each once", async () => {
     await expect(benchReportCommand("no-such-run", { optimizers: "auto,random,auto" }, io)).rejects.toThrow(new UsageError('--optimizers: "auto" is listed twice'));
     await expect(benchReportCommand("no-such-run", { optimizers: "," }, io)).rejects.toThrow(new UsageError("--optimizers: give at least one optimizer of the run"));

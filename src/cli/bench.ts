@@ -37,6 +37,7 @@ import { completeBlocks, writeReport } from "../bench/lab/report.js";
 import { refuseUnknownProblems } from "../bench/lab/runner.js";
 import { randomReference } from "../bench/lab/summary.js";
 import { OptionError, didYouMean } from "../space/index.js";
+import { decimalInteger } from "../space/number-text.js";
 import { UsageError, UserError } from "./errors.js";
 import { formatNumber, renderTable } from "./format.js";
 import { type Io, isStandardOutput, pauseCommandsWithRun, refuseSqliteTarget } from "./io.js";
@@ -128,7 +129,10 @@ export function parseSeeds(text: string, flag = "--seeds"): number[] {
     throw new UsageError(`${flag} must be a count N, a range A-B or a list A,B,C of non-negative integers (seeds below 2^32, at most ${MAX_SEEDS} of them), got "${text}"`);
   };
   // Seeds past 2^32 would be folded by the samplers, and a count that large cannot be run.
-  const int = (s: string): number => (/^\d+$/.test(s.trim()) && Number(s) < 2 ** 32 ? Number(s) : bad());
+  const int = (s: string): number => {
+    const n = decimalInteger(s.trim());
+    return n < 2 ** 32 ? n : bad();
+  };
   const range = /^(\d+)-(\d+)$/.exec(text.trim());
   let seeds: number[];
   if (range) {
@@ -366,8 +370,9 @@ export async function benchReportCommand(dir: string, flags: { out?: string; bud
   let budgets: number[] | undefined;
   if (flags.budgets !== undefined) {
     budgets = flags.budgets.split(",").map((s) => {
-      const n = Number(s);
-      if (!Number.isInteger(n) || n <= 0) throw new UsageError(`--budgets must be positive integers, comma-separated, got "${flags.budgets}"`);
+      // Decimal digits, a blank around a comma allowed as --seeds allows it: Number() read 0x10 as 16 and 1e2 as 100.
+      const n = decimalInteger(s.trim());
+      if (!Number.isSafeInteger(n) || n <= 0) throw new UsageError(`--budgets must be positive integers, comma-separated, got "${flags.budgets}"`);
       return n;
     });
     // The report has one row per budget: a repeat would be dropped without a word.

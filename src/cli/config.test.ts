@@ -85,7 +85,7 @@ describe("loadConfigFile", () => {
   it("points a storage URL it cannot open at its line", () => {
     // It used to surface only when opened: "cannot open storage bogus:xyz", exit 1, no line.
     const file = write("storage.yaml", ["params: { x: 'float:0:1' }", "storage: bogus:xyz"]);
-    expect(() => loadConfigFile(file)).toThrow(/storage\.yaml:2:10: storage: unknown storage URL "bogus:xyz": use sqlite:PATH/);
+    expect(() => loadConfigFile(file)).toThrow(/storage\.yaml:2:10: storage: unknown storage URL "bogus:xyz": use sqlite:PATH \(also sqlite:\/\/\/relative\.db or sqlite:\/\/\/\/absolute\.db\), postgres:\/\/ or postgresql:/);
   });
 
   it("says to quote a value that ends in a colon, which YAML reads as a mapping, and only that", () => {

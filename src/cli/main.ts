@@ -5,6 +5,7 @@
  * `bin/sextant.js` calls {@link main}.
  */
 import { Command, CommanderError, Option } from "commander";
+import { decimalInteger } from "../space/number-text.js";
 import { didYouMean } from "../space/options.js";
 import { storageUrlProblem } from "../storage/index.js";
 // The package's public door registers the default sampler and every named sampler and pruner.
@@ -37,15 +38,6 @@ function numberFlag(flag: string, mustBe: string, accepts: (n: number) => boolea
     if (text.trim() === "" || !accepts(n)) throw new UsageError(`${flag} must be ${mustBe}, got "${text}"`);
     return n;
   };
-}
-
-/**
- * `text` as an integer if it is plain decimal digits (after a minus where `signed`), else NaN.
- * Number() alone read "0x10" as 16, " 5" as 5, "1e3" as 1000 and "+5" or "5.0" as 5: no one writes
- * a count so, and `--trials 0x10` ran 16 trials where a typo was more likely than hex.
- */
-function decimalInteger(text: string, signed = false): number {
-  return (signed ? /^-?\d+$/ : /^\d+$/).test(text) ? Number(text) : NaN;
 }
 
 /**

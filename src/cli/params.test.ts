@@ -32,6 +32,16 @@ describe("parseOptionFlag", () => {
     expect(parseOptionFlag("strategy=ipop", "--sampler-opt")).toEqual(["strategy", "ipop"]);
     expect(() => parseOptionFlag("novalue", "--pruner-opt")).toThrow('--pruner-opt "novalue": expected KEY=VALUE');
   });
+
+  it("leaves any other spelling of a number as text, for the option's schema to read by its kind", () => {
+    // Number() made n_startup_trials=0x10 the number 16, and 5.0 or 1e3 whole numbers an integer option took.
+    for (const text of ["0x10", "0b101", "5.0", "1e3", "+5", ".5", "1e-3", "007", "Infinity", "NaN"]) {
+      expect(parseOptionFlag(`n=${text}`, "--sampler-opt"), text).toEqual(["n", text]);
+    }
+    for (const [text, value] of [["16", 16], ["-2", -2], ["0.25", 0.25], ["1e-7", 1e-7]] as const) {
+      expect(parseOptionFlag(`n=${text}`, "--sampler-opt"), text).toEqual(["n", value]);
+    }
+  });
 });
 
 describe("splitCommandLine", () => {
@@ -103,6 +113,20 @@ describe("parseEnqueueFlag", () => {
     expect(parseEnqueueFlag("lr=0.00001,d=0.10", numbers)).toEqual({ lr: 1e-5, d: 0.1 });
     expect(parseEnqueueFlag('lr=1E-3,d="0.10"', numbers)).toEqual({ lr: 1e-3, d: "0.10" });
     expect(() => parseEnqueueFlag("lr=1e-6", numbers)).toThrow('"1e-6" is not a choice of "lr"');
+  });
+
+  it("reads a number in decimal notation: a whole one for an int parameter, however spelt, and no hex", () => {
+    // Number() read depth=0x10 as 16 and x=0x1 as 1, and enqueued them.
+    const numbers = { depth: { type: "int", low: 2, high: 20 }, x: { type: "float", low: 0, high: 1 } } as const;
+    expect(parseEnqueueFlag("depth=16,x=.5", numbers)).toEqual({ depth: 16, x: 0.5 });
+    expect(parseEnqueueFlag("depth=5.0,x=1e-3", numbers)).toEqual({ depth: 5, x: 1e-3 });
+    expect(parseEnqueueFlag("depth=1e1, x=+1", numbers)).toEqual({ depth: 10, x: 1 });
+    for (const text of ["0x10", "0b101", "0o7", "5.5", "", "Infinity", "1 6"]) {
+      expect(() => parseEnqueueFlag(`depth=${text}`, numbers), text).toThrow(`--enqueue "depth=${text}": "depth" must be an integer from 2 to 20, got "${text}"`);
+    }
+    for (const text of ["0x1", "0b1", ".", "1e"]) {
+      expect(() => parseEnqueueFlag(`x=${text}`, numbers), text).toThrow(`--enqueue "x=${text}": "x" must be a number from 0 to 1, got "${text}"`);
+    }
   });
 });
 

@@ -4,6 +4,7 @@
  * config loader so that a run without `--config` does not load the YAML parser and zod.
  */
 import { type Distribution, InvalidDistributionError, type ParamValue, containsValue, reservedParamName, validateDistribution } from "../space/index.js";
+import { decimalNumber } from "../space/number-text.js";
 import { formatParamValue } from "../study/command-runner.js";
 import { UsageError } from "./errors.js";
 
@@ -151,7 +152,7 @@ export function parseEnqueueFlag(flag: string, space: Readonly<Record<string, Di
       // A choice in double quotes is that string exactly: "1" beside the number 1, or one holding a comma.
       const quoted = text.length >= 2 && text.startsWith('"') && text.endsWith('"') ? parseQuoted(text) : undefined;
       // Unquoted, a number choice is matched by value, however it is spelt (1e-5, 2.0, 0.10).
-      const asNumber = /^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(text) ? Number(text) : NaN;
+      const asNumber = decimalNumber(text);
       const matches =
         quoted !== undefined
           ? distribution!.choices.filter((c) => c === quoted)
@@ -163,7 +164,9 @@ export function parseEnqueueFlag(flag: string, space: Readonly<Record<string, Di
       }
       value = choice!;
     } else {
-      value = text === "" ? NaN : Number(text);
+      // In decimal notation, as a choice is: Number() read depth=0x10 as 16. A whole number is an
+      // int parameter's value however it is spelt (5.0, as pandas writes an int column, or 1e1).
+      value = decimalNumber(text);
       if (!containsValue(distribution!, value)) {
         const { low, high } = distribution!;
         const step = "step" in distribution! && distribution!.step !== undefined ? ` on the grid of step ${distribution!.step}` : "";
@@ -209,10 +212,15 @@ function parseQuoted(text: string): string | undefined {
 }
 
 /**
- * Parses `key=value` of `--sampler-opt`/`--pruner-opt`; numbers and true/false become numbers and booleans.
+ * Parses `key=value` of `--sampler-opt`/`--pruner-opt`/`--scheduler-opt`; true/false become
+ * booleans, and a number written as JavaScript writes it back (`8`, `-2`, `0.3`) becomes that
+ * number, so that a study stores its seed as one. Any other spelling stays text for the option's
+ * schema to read by the option's kind: Number() made `n_startup_trials=0x10` the number 16, and
+ * `5.0` or `1e3` whole numbers that an integer option took; a float option still reads `1e-3` or `.5`.
  *
  * @example
  * parseOptionFlag("sigma0=0.3", "--sampler-opt") // ["sigma0", 0.3]
+ * parseOptionFlag("n_startup_trials=0x10", "--sampler-opt") // ["n_startup_trials", "0x10"]
  */
 export function parseOptionFlag(flag: string, option: string): [string, string | number | boolean] {
   const eq = flag.indexOf("=");
@@ -221,8 +229,8 @@ export function parseOptionFlag(flag: string, option: string): [string, string |
   const text = flag.slice(eq + 1).trim();
   if (text === "true") return [key, true];
   if (text === "false") return [key, false];
-  const number = Number(text);
-  if (text !== "" && Number.isFinite(number)) return [key, number];
+  const number = decimalNumber(text);
+  if (Number.isFinite(number) && String(number) === text) return [key, number];
   return [key, text];
 }
 

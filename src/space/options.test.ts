@@ -52,6 +52,39 @@ describe("parseOptions", () => {
   });
 });
 
+describe("numeric options given as text", () => {
+  // Number() read "0x10" as 16 and "1e3" as 1000: --sampler-opt n_startup_trials=0x10 ran 16 startup trials.
+  it("take an integer in decimal digits only, with a minus where the bounds allow one", () => {
+    expect(parseOptions("x sampler", { nStartupTrials: "16", seed: "-4" }, SCHEMA)).toEqual({ nStartupTrials: 16, seed: -4 });
+    expect(parseOptions("x sampler", { nStartupTrials: "007" }, SCHEMA)).toEqual({ nStartupTrials: 7 });
+    for (const bad of ["0x10", "0b101", "0o7", " 5", "5 ", "1e3", "+5", "5.0", "", "--5"]) {
+      expect(() => parseOptions("x sampler", { nStartupTrials: bad }, SCHEMA), JSON.stringify(bad)).toThrow(`x sampler: option "nStartupTrials" must be an integer >= 0, got ${JSON.stringify(bad)}`);
+      expect(() => parseOptions("x sampler", { seed: bad }, SCHEMA), JSON.stringify(bad)).toThrow(`x sampler: option "seed" must be an integer, got ${JSON.stringify(bad)}`);
+    }
+  });
+
+  it("take a float as people write one, and refuse hex, blanks around it and the empty text", () => {
+    for (const [text, value] of [["1e-3", 0.001], ["0.5", 0.5], [".5", 0.5], ["2", 2], ["2.0", 2], ["5.", 5], ["1E2", 100], ["+0.5", 0.5]] as const) {
+      expect(parseOptions("x sampler", { sigma0: text }, SCHEMA), text).toEqual({ sigma0: value });
+    }
+    expect(parseOptions("x sampler", { lowest: "-2" }, { lowest: { kind: "number", description: "" } })).toEqual({ lowest: -2 });
+    for (const bad of ["0x10", "0b1", " 0.5", "0.5 ", "", " ", "1e", ".", "0.5.1", "Infinity"]) {
+      expect(() => parseOptions("x sampler", { sigma0: bad }, SCHEMA), JSON.stringify(bad)).toThrow(`x sampler: option "sigma0" must be a finite number > 0, got ${JSON.stringify(bad)}`);
+    }
+  });
+
+  it("leave JSON numbers as they were: a whole number written 5.0 in JSON is 5", () => {
+    expect(parseOptions("x sampler", { nStartupTrials: 5.0, sigma0: 1e-3, seed: -4, minResource: 3 }, SCHEMA)).toEqual({ nStartupTrials: 5, sigma0: 1e-3, seed: -4, minResource: 3 });
+  });
+
+  it("read a count of steps as an integer is read", () => {
+    for (const bad of ["0x10", "1e1", "5.0", "+5", " 5 "]) {
+      expect(() => parseOptions("x pruner", { minResource: bad }, SCHEMA), JSON.stringify(bad)).toThrow(`x pruner: option "minResource" must be auto, rank-agreement or an integer >= 1, got ${JSON.stringify(bad)}`);
+    }
+    expect(parseOptions("x pruner", { minResource: " auto " }, SCHEMA)).toEqual({ minResource: "auto" });
+  });
+});
+
 describe("describeOptionType", () => {
   it("shows bounds as help text reads them", () => {
     expect(describeOptionType({ kind: "number", min: 0, max: 1, exclusiveMin: true, description: "" })).toBe("finite number in (0, 1]");
@@ -150,7 +183,7 @@ describe("checkJsonOptionTypes", () => {
 describe("steps options", () => {
   it("read a whole number of steps from a number or text, or one of their words in any case", () => {
     expect(parseOptions("x pruner", { minResource: 3 }, SCHEMA)).toEqual({ minResource: 3 });
-    expect(parseOptions("x pruner", { min_resource: " 5 " }, SCHEMA)).toEqual({ minResource: 5 });
+    expect(parseOptions("x pruner", { min_resource: "5" }, SCHEMA)).toEqual({ minResource: 5 });
     expect(parseOptions("x pruner", { minResource: "AUTO" }, SCHEMA)).toEqual({ minResource: "auto" });
     for (const bad of ["0", "2.5", "rank", "", 0]) {
       expect(() => parseOptions("x pruner", { minResource: bad }, SCHEMA)).toThrow(`x pruner: option "minResource" must be auto, rank-agreement or an integer >= 1, got ${JSON.stringify(bad)}`);

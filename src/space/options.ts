@@ -8,6 +8,8 @@
  * load a validation library just to read three numbers.
  */
 
+import { decimalInteger, decimalNumber } from "./number-text.js";
+
 /** A value an option can take once parsed. */
 export type OptionValue = number | string | boolean;
 
@@ -347,13 +349,16 @@ function parseOptionValue(where: string, raw: OptionValue | null, spec: OptionSp
       const text = typeof raw === "string" ? raw.trim().toLowerCase() : "";
       const word = spec.words.find((w) => w.toLowerCase() === text);
       if (word !== undefined) return word;
-      const value = typeof raw === "number" ? raw : text !== "" ? Number(text) : NaN;
+      const value = typeof raw === "number" ? raw : typeof raw === "string" ? decimalInteger(raw) : NaN;
       if (!Number.isInteger(value) || value < spec.min) throw new OptionError(`${where} must be ${describeOptionType(spec)}, got ${shownRaw(raw)}`);
       return value;
     }
     case "integer":
     case "number": {
-      const value = typeof raw === "number" ? raw : typeof raw === "string" && raw.trim() !== "" ? Number(raw) : NaN;
+      // Text as a user writes the option's kind of number (see number-text.ts): Number() read
+      // n_startup_trials=0x10 as 16 and 1e3 as 1000. A JSON number is taken as it is.
+      const fromText = spec.kind === "integer" ? (text: string) => decimalInteger(text, true) : decimalNumber;
+      const value = typeof raw === "number" ? raw : typeof raw === "string" ? fromText(raw) : NaN;
       const expected = describeOptionType(spec);
       if (!Number.isFinite(value) || (spec.kind === "integer" && !Number.isInteger(value)) || !withinBounds(value, spec)) {
         throw new OptionError(`${where} must be ${withArticle(expected)}, got ${shownRaw(raw)}`);

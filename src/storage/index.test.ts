@@ -189,6 +189,15 @@ describe("PostgreSQL URL parameters", () => {
     expect(storageUrlProblem("sqlite:./runs/sextant.db")).toBeNull();
   });
 
+  it("names every URL form it reads when it knows none, as the --storage help does", () => {
+    // It named sqlite:PATH and postgres:// only, not Optuna's sqlite:/// and sqlite://// or postgresql://.
+    const message =
+      'unknown storage URL "bogus:x": use sqlite:PATH (also sqlite:///relative.db or sqlite:////absolute.db), postgres:// or postgresql://USER@HOST:PORT/DB[?schema=NAME], or memory:';
+    expect(storageUrlProblem("bogus:x")).toBe(message);
+    // Every line the CLI prints goes through redactPassword: the forms must come out as they are.
+    expect(redactPassword(message)).toBe(message);
+  });
+
   it("refuses a SQLite path starting with ~, which no shell expands after sqlite:, and names the home folder", () => {
     expect(storageUrlProblem("sqlite:~/runs.db")).toBe(`storage URL "sqlite:~/runs.db" starts with ~, which no shell expands there: write the home folder out, e.g. sqlite:${join(homedir(), "runs.db")}`);
     expect(storageUrlProblem("sqlite://~/runs.db")).toMatch(/^storage URL "sqlite:\/\/~\/runs\.db" starts with ~/);

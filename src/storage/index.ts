@@ -107,7 +107,8 @@ export function storageUrlProblem(url: string, folder = "."): string | null {
   }
   if (path !== null) return formerlyAbsoluteProblem(url, path, folder);
   if (url.startsWith("postgres://") || url.startsWith("postgresql://")) return postgresUrlProblem(url);
-  return `unknown storage URL "${redactPassword(url)}": use sqlite:PATH, postgres://USER@HOST:PORT/DB or memory:`;
+  // The forms the CLI's --storage help names: this named neither Optuna's sqlite:/// spellings nor postgresql://.
+  return `unknown storage URL "${redactPassword(url)}": use sqlite:PATH (also sqlite:///relative.db or sqlite:////absolute.db), postgres:// or postgresql://USER@HOST:PORT/DB[?schema=NAME], or memory:`;
 }
 
 /**
