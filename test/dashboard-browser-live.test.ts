@@ -3,7 +3,8 @@
  * write to as workers would: trials finishing out of order, a study deleted and created again
  * under its name, a switch to another study while a poll is on its way, a running trial whose
  * parameters come later, a brush dragged while trials arrive, and a study deleted behind its page
- * (or behind the studies list) before the reader acts on it.
+ * (or behind the studies list) before the reader acts on it, and a server that does not answer
+ * while a page is asked for.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -338,6 +339,65 @@ describe.skipIf(!existsSync(CHROMIUM) && !inCI())("the live dashboard in headles
     expect(await list.page.inputValue("[data-testid=study-search]")).toBe("nothing");
     expect(list.errors).toEqual([]);
     await list.page.close();
+  });
+
+  it("says the server does not answer while the studies list or a study's page is asked for, and shows it once the server answers again", async () => {
+    // Servers over one storage, started and stopped on one port: the page's address stays the same.
+    const own = new MemoryStorage();
+    await seedStudy(own, "awaited", { trials: 4, seed: 13, curves: false });
+    let running = await startServer({ storage: own, port: 0 });
+    const { url, port } = running;
+    const restart = async () => void (running = await startServer({ storage: own, port }));
+    // A stop cuts the poll under way (RESET); the requests after it are refused (REFUSED).
+    const { page, errors } = await openWatched(`${url}/?study=awaited`, /^Failed to load resource: (net::ERR_CONNECTION_(REFUSED|RESET)|the server responded with a status of 404\b)/);
+    await waitAttr(page, "#summary .summary-body", "data-trials", 4);
+    const status = page.locator("#app > [data-testid=route-status]");
+    /** Says the server does not answer, instead of the page asked for, until it answers. */
+    const silent = async (shows: string) => {
+      await status.waitFor({ state: "visible" });
+      expect(await status.textContent()).toMatch(new RegExp(`^The server does not answer: ${shows} shows once it does; retrying every second\\.$`));
+      expect(await page.locator("#app [role=alert]").count()).toBe(0);
+      expect(await page.getAttribute("body", "data-ready")).toBe("retrying");
+      // Asked again after a second, and again after another.
+      for (let i = 0; i < 2; i++) await page.waitForEvent("requestfailed");
+      expect(await status.isVisible()).toBe(true);
+    };
+    // The studies list, by the page's own link.
+    await running.close();
+    await page.click("#home");
+    await silent("the studies list");
+    await restart();
+    await page.waitForSelector('tr[data-study="awaited"] a');
+    expect(await status.count()).toBe(0);
+    // A study's page, by the list's link; then Back to the list and Forward to the study.
+    await running.close();
+    await page.click('tr[data-study="awaited"] a');
+    await silent('the study "awaited"');
+    await restart();
+    // Left while its last answers are on their way: done after the next page, it said that one was ready.
+    await waitAttr(page, "#summary .summary-body", "data-trials", 4);
+    await running.close();
+    await page.goBack();
+    await silent("the studies list");
+    await page.goForward();
+    await silent('the study "awaited"');
+    await restart();
+    await waitAttr(page, "#summary .summary-body", "data-trials", 4);
+    expect(await status.count()).toBe(0);
+    // A study that is not there is said to be missing, once: the server answered.
+    const asked: string[] = [];
+    page.on("request", (request) => void (/studies\/missing\//.test(request.url()) && asked.push(request.url())));
+    await page.evaluate(() => {
+      (globalThis as any).history.pushState(null, "", "?study=missing");
+      (globalThis as any).dispatchEvent(new (globalThis as any).PopStateEvent("popstate"));
+    });
+    await page.waitForSelector("body[data-ready=error]");
+    expect(await page.textContent("#app [role=alert]")).toMatch(/no study named "missing"/);
+    await page.waitForTimeout(2500);
+    expect(asked).toHaveLength(1);
+    expect(errors).toEqual([]);
+    await page.close();
+    await running.close();
   });
 
   it("says that a study deleted while the studies list showed it is gone, once clicked", async () => {

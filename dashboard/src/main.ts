@@ -7,7 +7,7 @@ import { ApiError, ServerUnreachableError, type StudyJson, apiPath, get, hasToke
 import { resizeAll } from "./charts.js";
 import { clear, formatLocalTime, formatNumber, h } from "./dom.js";
 import { readView, viewSearch, writeView } from "./state.js";
-import { SERVER_SILENT, StudyPage } from "./study.js";
+import { POLL_MS, SERVER_SILENT, StudyPage } from "./study.js";
 
 const app = document.getElementById("app")!;
 const crumb = document.getElementById("crumb")!;
@@ -54,6 +54,8 @@ async function findStudies(search: string): Promise<StudyJson[]> {
 
 /** Counts route() calls: a list whose answer comes after the reader went on (Back, then Forward) is not shown. */
 let routes = 0;
+/** The next try of a page the server did not answer, until route() is called again. */
+let retry = 0;
 
 async function showStudies(search: string): Promise<void> {
   const routed = routes;
@@ -153,6 +155,7 @@ function showTokenRefused(error: ApiError): void {
 
 async function route(): Promise<void> {
   const routed = ++routes;
+  clearTimeout(retry);
   const view = readView();
   if (view.study === null && isReport()) view.study = reportStudy();
   try {
@@ -170,7 +173,8 @@ async function route(): Promise<void> {
       current = new StudyPage(app, view, showTokenRefused);
       await current.start();
     }
-    document.body.dataset.ready = "true";
+    // A page left before its last answers came is not the one shown: it said "true" over the next one's state.
+    if (routed === routes) document.body.dataset.ready = "true";
   } catch (error) {
     // A later route() shows the page now asked for: a failure of this one is not its business.
     if (routed !== routes) return;
@@ -178,6 +182,20 @@ async function route(): Promise<void> {
     // token form's submit for a view of the same study and changed nothing.
     current?.stop();
     current = null;
+    if (error instanceof ServerUnreachableError) {
+      // Asked again, as a study's page polls, until the server answers: the page used to say the bare
+      // "the server does not answer (Failed to fetch)" until the reader reloaded it.
+      const asked = view.study === null ? "the studies list" : `the study "${view.study}"`;
+      const line = `${SERVER_SILENT}: ${asked} shows once it does; retrying every second.`;
+      // Written again only when it changes: a screen reader would read the same line every second.
+      if (app.querySelector("[data-testid=route-status]")?.textContent !== line) {
+        clear(app);
+        app.appendChild(h("p", { class: "live-status", role: "status", "data-testid": "route-status" }, line));
+      }
+      document.body.dataset.ready = "retrying";
+      retry = window.setTimeout(() => void route(), POLL_MS);
+      return;
+    }
     showError(error);
     document.body.dataset.ready = "error";
   }

@@ -56,7 +56,8 @@ import { linkTrials, releasePlotKeys } from "./plot-keys.js";
 import { type Filter, type View, filterQuery, passes, roundForUrl, viewSearch, writeView } from "./state.js";
 import { TrialTable, tableColumns } from "./table.js";
 
-const POLL_MS = 1000;
+/** How often the page asks for what changed, and asks again a server that does not answer. */
+export const POLL_MS = 1000;
 const MAX_POINTS = 2000;
 /** The timeline's height in pixels: the plots' usual, growing with its lanes up to the limit. */
 const TIMELINE_MIN_HEIGHT = 320;
