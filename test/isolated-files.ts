@@ -9,6 +9,7 @@
  */
 export const ISOLATED_FILES = [
   "src/analysis/beliefs.test.ts",
+  "src/bench/lab/claims.test.ts",
   "src/bench/lab/protocols.test.ts",
   "src/bench/lab/run-one.test.ts",
   "src/bench/lab/runner.test.ts",

@@ -57,12 +57,13 @@ export function claimFile(file: string, what: string): Claim | null {
   // Bounded: each pass claims, finds a live holder, or clears a claim that was in the way, and
   // only other runs releasing or clearing claims on this one cell at the same moment start another.
   for (let attempt = 0; attempt < 8; attempt++) {
-    mkdirSync(dirname(file), { recursive: true });
     let created: boolean;
     try {
+      mkdirSync(dirname(file), { recursive: true });
       created = createWhole(file, text);
     } catch (error) {
-      // The folder was removed meanwhile by a run that ended (see removeClaimsFolderIfEmpty).
+      // The folder was removed meanwhile by a run that ended (see removeClaimsFolderIfEmpty),
+      // between the mkdir and the stat of a recursive mkdirSync too, which then says ENOENT.
       if ((error as NodeJS.ErrnoException).code === "ENOENT") continue;
       throw error;
     }
@@ -102,11 +103,19 @@ export function removeClaimsFolderIfEmpty(outDir: string): void {
 }
 
 /**
+ * A name beside `file` that no other process uses: named by its pid, a run on another host (or in
+ * another container) with the same pid wrote its claim into this one's draft, and deleted it.
+ */
+function ownName(file: string, suffix: string): string {
+  return `${file}.${currentWorker().id}.${suffix}`;
+}
+
+/**
  * Makes `file` with all of `text` at once, unless it exists: written first under a name of this
  * process's own, then linked, so a reader never finds a claim half written (and judges it stale).
  */
 function createWhole(file: string, text: string): boolean {
-  const draft = `${file}.${process.pid}.draft`;
+  const draft = ownName(file, "draft");
   writeFileSync(draft, text);
   try {
     linkSync(draft, file);
@@ -149,7 +158,7 @@ function isStale(claim: Claim): boolean {
  * read: moved aside first, the claim found there is put back when it is not the stale one.
  */
 function removeStale(file: string, stale: string): void {
-  const aside = `${file}.${process.pid}.stale`;
+  const aside = ownName(file, "stale");
   try {
     renameSync(file, aside);
   } catch (error) {

@@ -61,7 +61,7 @@ describe("runBenchmark", () => {
 
     const dir = tempDir();
     await runBenchmark({ ...grid, seeds: [1], outDir: dir });
-    // A crash while a result was being written leaves a torn last line.
+    // A crash while a result was being written leaves a torn last line, which the next result carries on.
     appendFileSync(join(dir, RESULTS_FILE), '{"problem":"branin-2d","optimizer":"tpe","se');
     const progress: BenchmarkProgress[] = [];
     const resumed = await runBenchmark({ ...grid, seeds: [0, 1], outDir: dir, onProgress: (p) => progress.push(p) });

@@ -4,7 +4,7 @@
  * runs already done and gives the same results as an uninterrupted run.
  */
 import { fork, type ChildProcess } from "node:child_process";
-import { appendFileSync, closeSync, existsSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { appendFileSync, closeSync, existsSync, openSync, readFileSync, readSync, renameSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
@@ -184,18 +184,26 @@ function readLinesFrom(file: string, offset: number, unterminated: boolean): { l
  * (a crash mid-write), or a run whose curve holds something other than finite numbers (JSON writes
  * NaN as null, which the report read as a regret of 0, and so ranked that run first on its
  * problem, at the regret floor).
+ *
+ * The run appended after a torn line carries on that line, and is read from the "{" it starts at.
+ * No run ends a torn line with a "\n" of its own: one that found the file's last line unended did,
+ * and where that line was another run's result being written, or written just after the read,
+ * the "\n" made a blank line, or (where appends are not atomic, as on NFS) cut that result in two.
  */
 function parseResultLine(line: string): RunResult | null {
   if (line.trim() === "") return null;
-  let result: RunResult;
-  try {
-    result = JSON.parse(line) as RunResult;
-  } catch {
-    // Only the last line can be torn; anything else unreadable is also better redone than trusted.
-    return null;
+  for (let start = 0; start !== -1; start = line.indexOf("{", start + 1)) {
+    let result: RunResult;
+    try {
+      result = JSON.parse(start === 0 ? line : line.slice(start)) as RunResult;
+    } catch {
+      // Torn before the run at a later "{"; anything else unreadable is also better redone than trusted.
+      continue;
+    }
+    if (!isRegretCurve(result.curve) || (result.recommendedCurve !== undefined && !isRegretCurve(result.recommendedCurve))) return null;
+    return result;
   }
-  if (!isRegretCurve(result.curve) || (result.recommendedCurve !== undefined && !isRegretCurve(result.recommendedCurve))) return null;
-  return result;
+  return null;
 }
 
 /** A run's identity in a folder: its cell and, since a folder's readers keep the runs of its trials, its budget. */
@@ -204,8 +212,8 @@ function storedRunKey(result: RunResult): string {
 }
 
 /**
- * Reads `OUT/results.jsonl`. A torn last line (a crash mid-write) is ignored: that run is redone,
- * as is a run whose curve holds something other than finite numbers (a NaN written as null).
+ * Reads `OUT/results.jsonl`. A torn line (a crash mid-write) is ignored: that run is redone, as
+ * is a run whose curve holds something other than finite numbers (a NaN written as null).
  * A run found twice is read once, as first written: two `bench run`s into one folder each
  * appended every run of the grid before runs were claimed (see claims.ts), and the report, `bench
  * defaults` and `bench subset` counted those runs twice (a seed weighing double in medians and means).
@@ -597,11 +605,6 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
     }
   };
   readNewResults();
-  // After a crash mid-write the torn line must stay alone on its line, not swallow the next result.
-  if (readUpTo < (statSync(resultsFile, { throwIfNoEntry: false })?.size ?? 0)) {
-    appendFileSync(resultsFile, "\n");
-    readNewResults();
-  }
   const grid: Job[] = [];
   // Seed-major: an interrupted run holds whole seeds of every (problem, optimizer) first.
   for (const seed of options.seeds) {
